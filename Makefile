@@ -1,0 +1,87 @@
+# mote: the top-level build. Each directory lists its own sources in build.mk;
+# this file holds only the rules. `make` builds build/kernel.elf and build/mote.
+
+BUILD   ?= build
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+
+CC      ?= gcc
+HOSTCC  ?= gcc
+NM      ?= nm
+
+WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
+DEFS    := -DMOTE_VERSION='"$(VERSION)"' -DMOTE_GIT_REV='"$(GIT_REV)"'
+
+# The kernel: freestanding, upper-half code model, no red zone (interrupts land on
+# IST stacks but kernel code must not rely on that), no FPU/SIMD state in the kernel,
+# frame pointers kept for backtraces.
+KCFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEFS) -Iinclude -ffreestanding -fno-pic -fno-pie \
+	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common \
+	   -fcf-protection=none -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+	    --no-warn-rwx-segments -T arch/x86_64/kernel.ld
+
+# Host programs (the CLI, unit tests, benchmarks).
+HOSTCFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEFS) -Iinclude -MMD -MP
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+kernel-srcs :=
+extra-targets :=
+host-lib-srcs :=
+include lib/build.mk arch/x86_64/build.mk platform/build.mk kernel/build.mk \
+	drivers/build.mk mm/build.mk tests/ktest/build.mk
+include tools/build.mk tests/build.mk bench/build.mk
+
+kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs)))
+
+.PHONY: all run test bench clean deps
+all: $(BUILD)/kernel.elf $(BUILD)/mote $(extra-targets)
+
+Q := $(if $(V),,@)
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+$(BUILD)/k/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# Two links: the first finds where every function landed, the second embeds that
+# table (.ksyms sits after .text and .rodata, so text addresses cannot move).
+$(BUILD)/kernel.pass1.elf: $(kernel-objs) $(BUILD)/k/ksyms-empty.o arch/x86_64/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(kernel-objs) $(BUILD)/k/ksyms-empty.o
+$(BUILD)/k/ksyms-empty.o: tools/ksyms.sh
+	@mkdir -p $(dir $@)
+	$(Q)tools/ksyms.sh /dev/null > $(BUILD)/k/ksyms-empty.S
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms-empty.S -o $@
+$(BUILD)/k/ksyms.o: $(BUILD)/kernel.pass1.elf tools/ksyms.sh
+	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $(BUILD)/k/ksyms.S
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms.S -o $@
+$(BUILD)/kernel.elf: $(kernel-objs) $(BUILD)/k/ksyms.o arch/x86_64/kernel.ld
+	@echo "  LD      $@"
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(kernel-objs) $(BUILD)/k/ksyms.o
+	@$(NM) -n --defined-only $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/k/text1.txt
+	@$(NM) -n --defined-only $@ | grep ' [tT] ' > $(BUILD)/k/text2.txt
+	@cmp -s $(BUILD)/k/text1.txt $(BUILD)/k/text2.txt || \
+		{ echo "kernel.elf: text moved between links; ksyms would lie" >&2; rm -f $@; exit 1; }
+
+deps:
+	tools/install-deps.sh
+
+run: deps all
+	$(BUILD)/mote run
+
+test: deps all
+	tests/run.sh
+
+bench: deps all
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

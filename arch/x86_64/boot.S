@@ -1,0 +1,179 @@
+/*
+ * The kernel's two entry points and the page tables they share.
+ *
+ * pvh_entry: the PVH boot protocol (Xen's hvm_start_info). The CPU arrives
+ * in 32-bit protected mode without paging, with EBX holding the physical
+ * address of hvm_start_info. QEMU -kernel, Firecracker >= 1.12,
+ * cloud-hypervisor and Xen PVH use it; the ELF note below advertises it.
+ *
+ * linux64_entry (the ELF entry point): the Linux x86-64 64-bit boot
+ * protocol. The CPU arrives in long mode on the loader's identity page
+ * tables with RSI holding the physical address of boot_params. Firecracker
+ * enters vmlinux-style ELF kernels this way.
+ *
+ * Both record the TSC, the protocol and the pointer the loader gave, switch
+ * to the boot page tables (identity, direct map and kernel image, 4 GiB each
+ * with 2 MiB pages; all static, so no code builds them) and jump to
+ * kernel_start64 in the upper half. Everything after that is C and never
+ * learns which door it came through except from boot_protocol.
+ */
+#include <mote/layout.h>
+
+#define PHYS(x)        ((x) - KERNEL_VMA)
+#define PTE_PRESENT    0x1
+#define PTE_WRITE      0x2
+#define PTE_LARGE      0x80
+#define MSR_EFER       0xc0000080
+#define EFER_LME       (1 << 8)
+#define CR0_PE         (1 << 0)
+#define CR0_WP         (1 << 16)
+#define CR0_PG         (1 << 31)
+#define CR4_PAE        (1 << 5)
+#define BOOT_CS        0x08
+#define BOOT_DS        0x10
+
+	.section .boot.text, "ax"
+	.code32
+	.globl pvh_entry
+pvh_entry:
+	cli
+	rdtsc
+	movl %eax, PHYS(boot_entry_tsc)
+	movl %edx, PHYS(boot_entry_tsc) + 4
+	movl %ebx, PHYS(boot_loader_info)
+	movl $1, PHYS(boot_protocol)		/* BOOT_PROTO_PVH */
+
+	movl %cr4, %eax
+	orl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl $PHYS(boot_pml4), %eax
+	movl %eax, %cr3
+	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
+	movl %eax, %cr0
+	lgdt boot_gdt_desc
+	ljmp $BOOT_CS, $boot_long
+
+	.code64
+	.globl linux64_entry
+linux64_entry:
+	cli
+	rdtsc
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, PHYS(boot_entry_tsc)
+	movq %rsi, PHYS(boot_loader_info)
+	movl $2, PHYS(boot_protocol)		/* BOOT_PROTO_LINUX */
+
+	movl $PHYS(boot_pml4), %eax
+	movq %rax, %cr3
+	lgdt boot_gdt_desc
+	pushq $BOOT_CS
+	pushq $boot_long
+	lretq
+
+boot_long:
+	movl $BOOT_DS, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	movl %eax, %ss
+	xorl %eax, %eax
+	movl %eax, %fs
+	movl %eax, %gs
+	movabsq $kernel_start64, %rax
+	jmpq *%rax
+
+	.section .boot.data, "aw"
+	.balign 16
+boot_gdt:
+	.quad 0
+	.quad 0x00af9a000000ffff		/* 0x08: 64-bit code, DPL 0 */
+	.quad 0x00cf92000000ffff		/* 0x10: data, DPL 0 */
+boot_gdt_end:
+	.balign 8
+boot_gdt_desc:
+	.word boot_gdt_end - boot_gdt - 1
+	.quad boot_gdt
+
+	.text
+	.globl kernel_start64
+kernel_start64:
+	leaq boot_stack_top(%rip), %rsp
+	xorl %ebp, %ebp
+	cld
+	/*
+	 * Zero .bss: ELF loaders should, but not every one is careful. A plain
+	 * loop, not rep stosq, which software emulation runs one slow step per
+	 * iteration. Stacks live in .bss.stacks, outside the zeroed range.
+	 */
+	leaq __bss_start(%rip), %rdi
+	leaq __bss_end(%rip), %rcx
+1:	cmpq %rcx, %rdi
+	jae 2f
+	movq $0, (%rdi)
+	addq $8, %rdi
+	jmp 1b
+2:	call kernel_main
+3:	hlt
+	jmp 3b
+
+/* What the entry stubs record for kernel_main (in .data: .bss is zeroed after them). */
+	.data
+	.balign 8
+	.globl boot_entry_tsc, boot_loader_info, boot_protocol
+boot_entry_tsc:   .quad 0
+boot_loader_info: .quad 0
+boot_protocol:    .long 0
+
+/*
+ * Boot page tables: PML4 slot 0 (identity), slot 384 (DIRECT_MAP_BASE) and
+ * slot 511 (the kernel at -2 GiB) all lead to the same four page
+ * directories, which map physical 0..4 GiB with 2 MiB pages. mm/ replaces
+ * them with tables built from the real memory map.
+ */
+	.section .data.pagetables, "aw"
+	.balign 4096
+	.globl boot_pml4
+boot_pml4:
+	.quad PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE
+	.fill ((DIRECT_MAP_BASE >> 39) & 511) - 1, 8, 0
+	.quad PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE
+	.fill 511 - ((DIRECT_MAP_BASE >> 39) & 511) - 1, 8, 0
+	.quad PHYS(boot_pdpt_kernel) + PTE_PRESENT + PTE_WRITE
+boot_pdpt_low:
+	.quad PHYS(boot_pd) + 0x0000 + PTE_PRESENT + PTE_WRITE
+	.quad PHYS(boot_pd) + 0x1000 + PTE_PRESENT + PTE_WRITE
+	.quad PHYS(boot_pd) + 0x2000 + PTE_PRESENT + PTE_WRITE
+	.quad PHYS(boot_pd) + 0x3000 + PTE_PRESENT + PTE_WRITE
+	.fill 508, 8, 0
+boot_pdpt_kernel:
+	.fill 510, 8, 0
+	.quad PHYS(boot_pd) + 0x0000 + PTE_PRESENT + PTE_WRITE
+	.quad PHYS(boot_pd) + 0x1000 + PTE_PRESENT + PTE_WRITE
+boot_pd:
+	.set addr, 0
+	.rept 2048
+	.quad addr + PTE_PRESENT + PTE_WRITE + PTE_LARGE
+	.set addr, addr + 0x200000
+	.endr
+
+	.section .bss.stacks, "aw", @nobits
+	.balign 16
+boot_stack:
+	.skip 16384
+boot_stack_top:
+
+/* The PVH entry note: XEN_ELFNOTE_PHYS32_ENTRY (18), name "Xen", 8-byte address. */
+	.section .note.mote.pvh, "a", @note
+	.balign 4
+	.long 4
+	.long 8
+	.long 18
+	.asciz "Xen"
+	.balign 4
+	.quad pvh_entry
+	.balign 4

@@ -1,0 +1,93 @@
+/*
+ * What happens when the CPU raises an exception in the kernel. Until the
+ * Linux layer delivers faults to applications as signals, every exception
+ * is fatal: report the cause and the registers, walk the stack, power off
+ * with the failure status. The report goes through the panic machinery so
+ * a fault while reporting cannot loop.
+ */
+#include <mote/arch.h>
+#include <mote/log.h>
+#include <lib/string.h>
+#include "x86.h"
+
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
+};
+
+void trap_handle(struct trap_frame *f);
+
+static const char *const exception_names[32] = {
+	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "breakpoint",
+	[4] = "overflow", [5] = "bound range exceeded", [6] = "invalid opcode",
+	[7] = "device not available", [8] = "double fault",
+	[10] = "invalid TSS", [11] = "segment not present", [12] = "stack fault",
+	[13] = "general protection", [14] = "page fault", [16] = "x87 floating point",
+	[17] = "alignment check", [18] = "machine check", [19] = "SIMD floating point",
+	[20] = "virtualization", [21] = "control protection",
+};
+
+static const char *const exception_mnemonics[32] = {
+	"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", "09", "TS", "NP",
+	"SS", "GP", "PF", "15", "MF", "AC", "MC", "XM", "VE", "CP", "22", "23",
+	"24", "25", "26", "27", "28", "VC", "SX", "31",
+};
+
+static void describe_page_fault(const struct trap_frame *f)
+{
+	uint64_t e = f->error;
+
+	printk("  fault address %#018lx: %s %s in %s mode%s\n", read_cr2(),
+	       e & 1 ? "protection violation on" : "not-present page on",
+	       e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
+	       e & 4 ? "user" : "kernel", e & 8 ? " (reserved bit set)" : "");
+}
+
+static void dump_registers(const struct trap_frame *f)
+{
+	printk("  rip %#018lx rsp %#018lx rflags %#010lx cs %#lx ss %#lx\n",
+	       f->rip, f->rsp, f->rflags, f->cs, f->ss);
+	printk("  rax %#018lx rbx %#018lx rcx %#018lx rdx %#018lx\n",
+	       f->rax, f->rbx, f->rcx, f->rdx);
+	printk("  rsi %#018lx rdi %#018lx rbp %#018lx r8  %#018lx\n",
+	       f->rsi, f->rdi, f->rbp, f->r8);
+	printk("  r9  %#018lx r10 %#018lx r11 %#018lx r12 %#018lx\n",
+	       f->r9, f->r10, f->r11, f->r12);
+	printk("  r13 %#018lx r14 %#018lx r15 %#018lx\n", f->r13, f->r14, f->r15);
+	printk("  cr0 %#018lx cr3 %#018lx cr4 %#018lx\n", read_cr0(), read_cr3(), read_cr4());
+}
+
+void trap_handle(struct trap_frame *f)
+{
+	unsigned vec = f->vector & 31;
+	const char *name = exception_names[vec] ? exception_names[vec] : "reserved exception";
+
+	panic_begin();
+	printk("mote: cpu exception #%s (%s), error code %#lx, at ", exception_mnemonics[vec],
+	       name, f->error);
+	log_symbol(f->rip);
+	printk("\n");
+	if (vec == 14)
+		describe_page_fault(f);
+	dump_registers(f);
+	panic_end_from(f->rip, f->rbp);
+}
+
+int arch_provoke_fault(const char *kind)
+{
+	volatile int zero = 0;
+
+	if (!strcmp(kind, "ud"))
+		asm volatile("ud2");
+	else if (!strcmp(kind, "bp"))
+		asm volatile("int3");
+	else if (!strcmp(kind, "pf"))
+		return (int)*(volatile uint64_t *)0xdead0000000ULL;
+	else if (!strcmp(kind, "gp"))	/* a non-canonical address */
+		return (int)*(volatile uint64_t *)0x8000000000000000ULL;
+	else if (!strcmp(kind, "de"))
+		return 1 / zero;
+	return -1;
+}

@@ -1,0 +1,348 @@
+/*
+ * bench-boot: what the mote kernel adds to a boot, measured against the floor.
+ *
+ * The floor (build/floor.elf) is a PVH kernel whose first instruction exits
+ * QEMU: booting it costs the host, QEMU and the firmware, and nothing a kernel
+ * does. For each hypervisor, bench-boot times three commands, all through
+ * `mote run` so the launcher's own cost appears on both sides:
+ *
+ *   floor       mote run --hv H --kernel build/floor.elf
+ *   mote        mote run --hv H                          (build/kernel.elf)
+ *   bootchart   mote run --hv H --cmdline --bootchart    (in-guest total, parsed)
+ *
+ * Wall clock is CLOCK_MONOTONIC around fork, exec and wait, output to
+ * /dev/null (the bootchart run's stdout is read for `bootchart: total <ms>`).
+ * The host drifts by tens of percent within minutes (docs/PERFORMANCE.md), so
+ * the commands alternate, run after run, and each side's median is compared
+ * only with the other's from the same session. One untimed run of each warms
+ * the page cache first.
+ *
+ * Targets: mote/floor median ratio <= 1.10 on microvm; in-guest bootchart
+ * total <= 1 ms; build/kernel.elf <= 512 KiB. Exit status 0 if all are met,
+ * 1 if any is not, 2 if the benchmark could not run.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RATIO_TARGET      1.10	/* mote / floor, microvm */
+#define BOOTCHART_TARGET  1.0	/* ms, in-guest */
+#define SIZE_TARGET       (512 * 1024)
+#define RUN_TIMEOUT_S     120	/* a hung boot is killed, and the benchmark fails */
+#define MAX_HV            4
+
+struct config {
+	int runs;
+	const char *mote, *floor, *kernel;
+	bool kernel_given;	/* pass --kernel to the mote runs */
+	bool stand_in;		/* time the floor on both sides (no kernel yet) */
+	const char *hv[MAX_HV];
+	int nhv;
+};
+
+struct result {
+	const char *hv;
+	double floor_ms, mote_ms, chart_ms;	/* medians; chart_ms NAN if never printed */
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* "bootchart: total 0.412" -> 0.412; NAN when the line is absent. */
+static double parse_bootchart(const char *out)
+{
+	static const char key[] = "bootchart: total ";
+	const char *p = strstr(out, key);
+	if (!p)
+		return NAN;
+	char *end;
+	double ms = strtod(p + sizeof(key) - 1, &end);
+	return end == p + sizeof(key) - 1 ? NAN : ms;
+}
+
+/*
+ * Run argv with stdin and stderr on /dev/null and stdout on /dev/null, or
+ * into out[] when out is given. Returns the wall time in ms; *status gets
+ * the exit status (128 + signal if killed, 127 if exec failed).
+ */
+static double run_timed(char *const argv[], int *status, char *out, size_t outsz)
+{
+	int fds[2] = { -1, -1 };
+	if (out && pipe2(fds, O_CLOEXEC) < 0) {
+		perror("bench-boot: pipe");
+		exit(2);
+	}
+	double t0 = now_ms();
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("bench-boot: fork");
+		exit(2);
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(null, 0);
+		dup2(out ? fds[1] : null, 1);
+		dup2(null, 2);
+		alarm(RUN_TIMEOUT_S);	/* survives exec: kills a hung boot */
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (out) {
+		size_t len = 0;
+		ssize_t n;
+		close(fds[1]);
+		char sink[4096];
+		/* Keep the first outsz - 1 bytes, drain the rest. */
+		while ((n = read(fds[0], len < outsz - 1 ? out + len : sink,
+				 len < outsz - 1 ? outsz - 1 - len : sizeof(sink))) != 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				break;
+			if (len < outsz - 1)
+				len += (size_t)n;
+		}
+		out[len] = '\0';
+		close(fds[0]);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	double ms = now_ms() - t0;
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return ms;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Median of the non-NAN values; NAN if there are none. Reorders v. */
+static double median(double *v, int n)
+{
+	int m = 0;
+	for (int i = 0; i < n; i++)
+		if (!isnan(v[i]))
+			v[m++] = v[i];
+	if (m == 0)
+		return NAN;
+	qsort(v, (size_t)m, sizeof(*v), cmp_double);
+	return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+}
+
+/* One timed run; a boot that fails makes the whole measurement meaningless. */
+static double run_checked(char *const argv[], const char *what, const char *hv,
+			  char *out, size_t outsz)
+{
+	int status;
+	double ms = run_timed(argv, &status, out, outsz);
+	if (status != 0) {
+		fprintf(stderr, "bench-boot: %s on %s exited with status %d:", what, hv, status);
+		for (int i = 0; argv[i]; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+		exit(2);
+	}
+	return ms;
+}
+
+/* argv for `mote run --hv HV [--kernel K] [--cmdline --bootchart]`. */
+static void build_argv(char *argv[9], const struct config *c, const char *hv,
+		      const char *kernel, bool bootchart)
+{
+	int n = 0;
+	argv[n++] = (char *)c->mote;
+	argv[n++] = "run";
+	argv[n++] = "--hv";
+	argv[n++] = (char *)hv;
+	if (kernel) {
+		argv[n++] = "--kernel";
+		argv[n++] = (char *)kernel;
+	}
+	if (bootchart) {
+		argv[n++] = "--cmdline";
+		argv[n++] = "--bootchart";
+	}
+	argv[n] = NULL;
+}
+
+static void measure(const struct config *c, const char *hv, struct result *r)
+{
+	/* The mote runs name a kernel only if told to: by default they boot
+	 * what `mote run` boots, build/kernel.elf beside build/mote. */
+	const char *kernel = c->stand_in ? c->floor : c->kernel_given ? c->kernel : NULL;
+	char *floor_argv[9], *mote_argv[9], *chart_argv[9];
+	build_argv(floor_argv, c, hv, c->floor, false);
+	build_argv(mote_argv, c, hv, kernel, false);
+	build_argv(chart_argv, c, hv, kernel, true);
+	double *floor = calloc((size_t)c->runs, sizeof(double));
+	double *mote = calloc((size_t)c->runs, sizeof(double));
+	double *chart = calloc((size_t)c->runs, sizeof(double));
+	static char out[64 * 1024];
+
+	if (!floor || !mote || !chart) {
+		fputs("bench-boot: out of memory\n", stderr);
+		exit(2);
+	}
+	fprintf(stderr, "bench-boot: %s, %d runs of each...\n", hv, c->runs);
+	run_checked(floor_argv, "floor", hv, NULL, 0);		/* warm the page cache */
+	run_checked(mote_argv, "mote", hv, NULL, 0);
+	for (int i = 0; i < c->runs; i++) {
+		if (i % 2 == 0) {
+			floor[i] = run_checked(floor_argv, "floor", hv, NULL, 0);
+			mote[i] = run_checked(mote_argv, "mote", hv, NULL, 0);
+		} else {
+			mote[i] = run_checked(mote_argv, "mote", hv, NULL, 0);
+			floor[i] = run_checked(floor_argv, "floor", hv, NULL, 0);
+		}
+		chart[i] = NAN;
+		if (!c->stand_in) {
+			run_checked(chart_argv, "bootchart", hv, out, sizeof(out));
+			chart[i] = parse_bootchart(out);
+		}
+	}
+	r->hv = hv;
+	r->floor_ms = median(floor, c->runs);
+	r->mote_ms = median(mote, c->runs);
+	r->chart_ms = median(chart, c->runs);
+	free(floor);
+	free(mote);
+	free(chart);
+}
+
+/* One verdict line; returns 1 on failure. */
+static int verdict(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int verdict(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs(ok ? "PASS " : "FAIL ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+	va_end(ap);
+	return !ok;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: bench-boot [-n RUNS] [--hv microvm,q35] [--mote PATH] [--floor PATH]\n"
+	      "                  [--kernel PATH] [--stand-in]\n"
+	      "Times `mote run` of the floor kernel against the mote kernel, alternating\n"
+	      "runs (default 20 each, on microvm and q35), and reads the in-guest\n"
+	      "bootchart total. --stand-in times the floor on both sides (no kernel).\n", f);
+}
+
+static void parse_args(int argc, char **argv, struct config *c)
+{
+	static const struct option opts[] = {
+		{ "hv", required_argument, NULL, 'v' },
+		{ "mote", required_argument, NULL, 'm' },
+		{ "floor", required_argument, NULL, 'f' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "stand-in", no_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static char hvlist[256] = "microvm,q35";
+	int o;
+	while ((o = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'n':
+			c->runs = atoi(optarg);
+			if (c->runs < 1 || c->runs > 10000) {
+				fprintf(stderr, "bench-boot: -n %s: want 1..10000 runs\n", optarg);
+				exit(2);
+			}
+			break;
+		case 'v':
+			snprintf(hvlist, sizeof(hvlist), "%s", optarg);
+			break;
+		case 'm': c->mote = optarg; break;
+		case 'f': c->floor = optarg; break;
+		case 'k': c->kernel = optarg; c->kernel_given = true; break;
+		case 's': c->stand_in = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+	for (char *save = NULL, *hv = strtok_r(hvlist, ",", &save); hv;
+	     hv = strtok_r(NULL, ",", &save)) {
+		if (c->nhv == MAX_HV) {
+			fprintf(stderr, "bench-boot: at most %d hypervisors\n", MAX_HV);
+			exit(2);
+		}
+		c->hv[c->nhv++] = hv;
+	}
+	const char *need[] = { c->mote, c->floor, c->stand_in ? c->floor : c->kernel };
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		if (access(need[i], R_OK) != 0) {
+			fprintf(stderr, "bench-boot: %s: %s (run make)\n", need[i], strerror(errno));
+			exit(2);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct config c = { .runs = 20, .mote = "build/mote", .floor = "build/floor.elf",
+			    .kernel = "build/kernel.elf" };
+	struct result r[MAX_HV];
+	int failed = 0;
+
+	parse_args(argc, argv, &c);
+	for (int i = 0; i < c.nhv; i++)
+		measure(&c, c.hv[i], &r[i]);
+
+	printf("bench-boot: median wall ms of `mote run` (fork to exit), %d alternating runs each%s\n",
+	       c.runs, c.stand_in ? "\n  STAND-IN: the floor kernel ran on both sides" : "");
+	printf("%-9s %10s %10s %7s %20s\n", "hv", "floor ms", "mote ms", "ratio",
+	       "bootchart total ms");
+	for (int i = 0; i < c.nhv; i++)
+		printf("%-9s %10.1f %10.1f %7.3f %20.3f\n", r[i].hv, r[i].floor_ms, r[i].mote_ms,
+		       r[i].mote_ms / r[i].floor_ms, r[i].chart_ms);
+
+	struct stat st;
+	const char *kernel = c.kernel;
+	if (stat(kernel, &st) == 0)
+		printf("kernel size: %s %lld bytes (%.1f KiB), target %d KiB\n", kernel,
+		       (long long)st.st_size, st.st_size / 1024.0, SIZE_TARGET / 1024);
+
+	for (int i = 0; i < c.nhv; i++) {
+		double ratio = r[i].mote_ms / r[i].floor_ms;
+		if (strcmp(r[i].hv, "microvm") == 0)
+			failed |= verdict(ratio <= RATIO_TARGET, "boot ratio on microvm %.3f <= %.2f",
+					  ratio, RATIO_TARGET);
+		if (!c.stand_in)
+			failed |= verdict(r[i].chart_ms <= BOOTCHART_TARGET,
+					  "bootchart total on %s %.3f ms <= %.1f ms", r[i].hv,
+					  r[i].chart_ms, BOOTCHART_TARGET);
+	}
+	if (stat(kernel, &st) == 0)
+		failed |= verdict(st.st_size <= SIZE_TARGET, "kernel size %.1f KiB <= %d KiB",
+				  st.st_size / 1024.0, SIZE_TARGET / 1024);
+	else
+		failed |= verdict(false, "kernel size: %s missing", kernel);
+	return failed;
+}

@@ -1,0 +1,16 @@
+# bench: benchmarks, each printing a side-by-side table. `make bench` runs
+# bench/run.sh, which runs every bench/*/ benchmark.
+
+# The floor kernel: a PVH entry that exits QEMU at once, linked at 1 MiB.
+$(BUILD)/floor.elf: bench/boot/floor.S
+	@mkdir -p $(BUILD)/bench
+	$(CC) -m64 -c $< -o $(BUILD)/bench/floor.o
+	$(LD) -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack -z noseparate-code \
+		--build-id=none -Ttext-segment=0x100000 -e floor_entry -o $@ $(BUILD)/bench/floor.o
+
+# bench/boot: floor vs mote boot time, wall clock, alternating runs.
+$(BUILD)/bench-boot: bench/boot/boot.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOSTCFLAGS) $< -o $@
+
+extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot

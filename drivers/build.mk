@@ -1,0 +1,2 @@
+# drivers/: device drivers.
+kernel-srcs += drivers/serial.c

@@ -1,0 +1,228 @@
+/*
+ * kernel_main: from the entry stubs to the application.
+ *
+ * The order is what each step needs: the console first (so every later
+ * failure can be reported), then the CPU tables (so a fault is reported
+ * rather than a triple fault), then boot_info (everything else is
+ * described by it), the command line, and the firmware tables. Each boot
+ * input is checked as it is read; a bad one ends the boot with a message
+ * and MOTE_STATUS_KERNEL_FAILURE, never a panic or a hang.
+ *
+ * Until the Linux layer exists, the "application" is the banner: version,
+ * command line, memory map, modules and CPUs, then power-off.
+ */
+#include <abi/boot_info.h>
+#include <lib/cmdline.h>
+#include <lib/errno.h>
+#include <lib/fmt.h>
+#include <lib/parse.h>
+#include <lib/string.h>
+#include <mote/arch.h>
+#include <mote/bootchart.h>
+#include <mote/console.h>
+#include <mote/ksyms.h>
+#include <mote/ktest.h>
+#include <mote/layout.h>
+#include <mote/log.h>
+#include <mote/platform.h>
+#include <mote/time.h>
+
+void kernel_main(void);
+
+/* Written by the entry stubs (arch/x86_64/boot.S). */
+extern uint64_t boot_entry_tsc, boot_loader_info;
+extern uint32_t boot_protocol;
+extern const char _end[];
+
+static struct boot_info boot_info;
+static char cmdline_buf[BOOT_INFO_CMDLINE_MAX];
+static struct cmdline cmdline;
+
+__attribute__((noreturn)) static void boot_fail(const struct boot_error *err)
+{
+	printk("mote: boot failed: %s\n", err->message);
+	platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
+}
+
+static int read_boot_memory(void *ctx, uint64_t pa, void *dst, size_t len)
+{
+	(void)ctx;
+	if (pa >= BOOT_DIRECT_MAP_SIZE || len > BOOT_DIRECT_MAP_SIZE - pa)
+		return -EFAULT;
+	memcpy(dst, phys_to_virt(pa), len);
+	return 0;
+}
+
+static void load_boot_info(void)
+{
+	static const struct phys_reader reader = { read_boot_memory, 0 };
+	struct boot_error err;
+	int ret;
+
+	boot_info.entry_tsc = boot_entry_tsc;
+	switch (boot_protocol) {
+	case BOOT_PROTO_PVH:
+		ret = boot_info_from_pvh(&boot_info, boot_loader_info, &reader, &err);
+		break;
+	case BOOT_PROTO_LINUX:
+		ret = boot_info_from_linux(&boot_info, boot_loader_info, &reader, &err);
+		break;
+	default:
+		panic("entered with unknown boot protocol %u", boot_protocol);
+	}
+	if (ret || boot_info_check(&boot_info, KERNEL_PHYS, kernel_virt_to_phys(_end), &err))
+		boot_fail(&err);
+}
+
+static void apply_cmdline(void)
+{
+	struct cmdline_error cerr;
+	struct boot_error err;
+	const char *khz;
+	uint64_t v;
+
+	memcpy(cmdline_buf, boot_info.cmdline, sizeof(cmdline_buf));
+	if (cmdline_parse(cmdline_buf, &cmdline, &cerr)) {
+		fmt_snprintf(err.message, sizeof(err.message), "bad command line: %s at byte %zu",
+			     cerr.reason, cerr.offset);
+		boot_fail(&err);
+	}
+	for (unsigned i = 0; i < cmdline.nr_args; i++)
+		if (!strcmp(cmdline.args[i].key, "virtio_mmio.device") &&
+		    platform_record_mmio_device(cmdline.args[i].value ? cmdline.args[i].value : "",
+						&err))
+			boot_fail(&err);
+	khz = cmdline_get(&cmdline, "tsc_khz");
+	if (khz) {
+		if (parse_u64(khz, 0, &v) || !v) {
+			fmt_snprintf(err.message, sizeof(err.message), "bad tsc_khz=%s", khz);
+			boot_fail(&err);
+		}
+		time_set_cycles_khz(v);
+	}
+}
+
+static void check_modules(void)
+{
+	struct boot_error err;
+
+	for (uint32_t i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+
+		if (m->base + m->size > BOOT_DIRECT_MAP_SIZE) {
+			fmt_snprintf(err.message, sizeof(err.message),
+				     "boot module %u lies above 4 GiB, beyond the boot mapping", i);
+			boot_fail(&err);
+		}
+		if (bundle_check(phys_to_virt(m->base), m->size, &err))
+			boot_fail(&err);
+	}
+}
+
+static void print_memory_map(void)
+{
+	uint64_t usable = 0;
+
+	printk("memory map:\n");
+	for (uint32_t i = 0; i < boot_info.nr_mem; i++) {
+		const struct boot_mem_region *r = &boot_info.mem[i];
+
+		printk("  %#018lx-%#018lx %s\n", r->base, r->base + r->size - 1,
+		       boot_mem_type_name(r->type));
+		if (r->type == BOOT_MEM_USABLE)
+			usable += r->size;
+	}
+	printk("memory: %lu KiB usable\n", usable >> 10);
+}
+
+static void print_devices(void)
+{
+	const struct mmio_device *dev;
+	unsigned n = platform_mmio_devices(&dev);
+
+	for (uint32_t i = 0; i < boot_info.nr_modules; i++)
+		printk("module %u: %#lx, %lu bytes\n", i, boot_info.modules[i].base,
+		       boot_info.modules[i].size);
+	for (unsigned i = 0; i < n; i++)
+		printk("virtio-mmio %u: %#lx, %#lx bytes, irq %u\n", dev[i].id, dev[i].base,
+		       dev[i].size, dev[i].irq);
+}
+
+static void print_cpus(const struct cpu_list *cpus)
+{
+	static const char *const source[] = {
+		[CPUS_DEFAULT] = "boot CPU only: no ACPI MADT or MP table",
+		[CPUS_FROM_ACPI] = "ACPI MADT",
+		[CPUS_FROM_MPTABLE] = "MP table",
+	};
+
+	printk("cpus: %u (%s), APIC ids", cpus->count, source[cpus->source]);
+	for (unsigned i = 0; i < cpus->count; i++)
+		printk(" %u", cpus->apic_id[i]);
+	printk("\n");
+}
+
+static void print_banner(const struct cpu_list *cpus)
+{
+	printk("mote %s (git %s), booted via %s\n", MOTE_VERSION, MOTE_GIT_REV,
+	       boot_info.protocol == BOOT_PROTO_PVH ? "PVH" : "the Linux 64-bit boot protocol");
+	printk("cmdline: %s\n", boot_info.cmdline);
+	if (cmdline.has_separator) {
+		printk("application arguments:");
+		for (unsigned i = 0; i < cmdline.nr_app_args; i++)
+			printk(" %s", cmdline.app_args[i]);
+		printk("\n");
+	}
+	print_memory_map();
+	print_devices();
+	print_cpus(cpus);
+}
+
+/* debug.crash=<kind> makes the kernel fault on purpose, to test the fault reports. */
+static void maybe_crash(void)
+{
+	const char *kind = cmdline_get(&cmdline, "debug.crash");
+
+	if (!kind)
+		return;
+	printk("mote: crashing on purpose (debug.crash=%s)\n", kind);
+	if (!strcmp(kind, "panic"))
+		panic("debug.crash=panic");
+	if (arch_provoke_fault(kind))
+		printk("mote: unknown debug.crash kind '%s' (panic, ud, pf, gp, de, bp)\n", kind);
+}
+
+static int run_selftests(void)
+{
+	const char *prefix = cmdline_get(&cmdline, "selftest");
+
+	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
+}
+
+void kernel_main(void)
+{
+	struct cpu_list cpus;
+	int status = MOTE_STATUS_OK;
+
+	bootchart_start(boot_entry_tsc);
+	console_init();
+	bootchart_mark("console");
+	arch_cpu_init();
+	bootchart_mark("cpu");
+	load_boot_info();
+	bootchart_mark("boot_info");
+	apply_cmdline();
+	check_modules();
+	bootchart_mark("cmdline");
+	acpi_init(&boot_info);
+	platform_cpus(&cpus);
+	bootchart_mark("firmware");
+
+	if (cmdline_has(&cmdline, "--bootchart"))
+		bootchart_report();
+	print_banner(&cpus);
+	maybe_crash();
+	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
+		status = run_selftests();
+	platform_power_off(status);
+}

@@ -1,0 +1,91 @@
+/*
+ * Boot-time device facts that are not in firmware tables: the virtio-mmio
+ * transports a hypervisor names on the command line, in Linux's syntax
+ * `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` (QEMU microvm with
+ * acpi=off and Firecracker both write it). They are recorded here for the
+ * virtio-mmio driver; a malformed entry is a boot error, not a guess. Also
+ * the boot module check (include/abi/bundle.h).
+ */
+#include <abi/bundle.h>
+#include <lib/errno.h>
+#include <lib/fmt.h>
+#include <lib/parse.h>
+#include <lib/string.h>
+#include <mote/platform.h>
+
+static struct mmio_device mmio_devices[PLATFORM_MAX_MMIO_DEVICES];
+static unsigned nr_mmio_devices;
+
+int mmio_device_parse(const char *spec, struct mmio_device *dev)
+{
+	const char *p;
+	uint64_t size, base, irq, id = UINT32_MAX;
+
+	if (parse_size(spec, &p, &size) || *p++ != '@' || parse_u64(p, &p, &base) ||
+	    *p++ != ':' || parse_u64(p, &p, &irq))
+		return -EINVAL;
+	if (*p == ':' && parse_u64(p + 1, &p, &id))
+		return -EINVAL;
+	if (*p || !size || base + size < base || irq > 255 || id > UINT32_MAX)
+		return -EINVAL;
+	*dev = (struct mmio_device){ .base = base, .size = size, .irq = irq, .id = id };
+	return 0;
+}
+
+int platform_record_mmio_device(const char *spec, struct boot_error *err)
+{
+	struct mmio_device dev;
+
+	if (mmio_device_parse(spec, &dev)) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "bad virtio_mmio.device=%s (want <size>@<base>:<irq>[:<id>])", spec);
+		return -EINVAL;
+	}
+	if (nr_mmio_devices == PLATFORM_MAX_MMIO_DEVICES) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "more than %d virtio_mmio.device entries", PLATFORM_MAX_MMIO_DEVICES);
+		return -EINVAL;
+	}
+	if (dev.id == UINT32_MAX)
+		dev.id = nr_mmio_devices;
+	mmio_devices[nr_mmio_devices++] = dev;
+	return 0;
+}
+
+unsigned platform_mmio_devices(const struct mmio_device **list)
+{
+	*list = mmio_devices;
+	return nr_mmio_devices;
+}
+
+int bundle_check(const void *data, uint64_t size, struct boot_error *err)
+{
+	struct bundle_header h;
+
+	if (size < sizeof(h)) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "boot module is %lu bytes, too short for a bundle header",
+			     (unsigned long)size);
+		return -EINVAL;
+	}
+	memcpy(&h, data, sizeof(h));
+	if (memcmp(h.magic, BUNDLE_MAGIC, sizeof(h.magic))) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "boot module is not a mote bundle (bad magic)");
+		return -EINVAL;
+	}
+	if (h.version != BUNDLE_VERSION || h.header_size != sizeof(h)) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "bundle version %u (header %u bytes) is not supported",
+			     h.version, h.header_size);
+		return -EINVAL;
+	}
+	/* Loaders may pad a module (to a page, say); only a short one is broken. */
+	if (h.total_size > size) {
+		fmt_snprintf(err->message, sizeof(err->message),
+			     "bundle truncated: header says %lu bytes, module has %lu",
+			     (unsigned long)h.total_size, (unsigned long)size);
+		return -EINVAL;
+	}
+	return 0;
+}

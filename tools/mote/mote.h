@@ -1,0 +1,81 @@
+/*
+ * mote: the host command-line tool.
+ *
+ * The CLI is a thin launcher: it decodes and validates every option first
+ * ("decode, then invoke"), turns the result into one QEMU argv, then spawns
+ * QEMU directly and pumps its console until it exits. Nothing in between
+ * sleeps or polls, because the project measures the wall time `mote run`
+ * adds on top of QEMU and wants it well under a millisecond.
+ *
+ * One file per concern:
+ *   main.c     command dispatch (run, version, help)
+ *   run.c      `mote run`: option parsing, defaults, validation
+ *   paths.c    where things are: mote's own directory, PATH lookup, file checks
+ *   qemu.c     the QEMU argv for each hypervisor, and its shell-quoted form
+ *   console.c  spawning QEMU, the serial pump, and the exit-status rules
+ *
+ * Errors: functions that can fail for a user-visible reason print one line
+ * `mote run: <problem>` to stderr themselves and return a nonzero status, so
+ * the message is written where the problem is best known.
+ */
+#ifndef MOTE_TOOLS_MOTE_H
+#define MOTE_TOOLS_MOTE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses of `mote run` that do not come from the guest. */
+enum {
+	MOTE_EXIT_USAGE = 2,      /* bad option, missing file: nothing started */
+	MOTE_EXIT_TIMEOUT = 124,  /* --timeout expired (as timeout(1)) */
+	MOTE_EXIT_QEMU = 125,     /* QEMU itself failed */
+};
+
+enum mote_hv {
+	MOTE_HV_MICROVM,
+	MOTE_HV_Q35,
+	MOTE_HV_FC_FIXTURE,
+};
+
+enum mote_accel {
+	MOTE_ACCEL_KVM,
+	MOTE_ACCEL_TCG,
+};
+
+/* A fully decoded and validated `mote run` request. */
+struct run_config {
+	enum mote_hv hv;
+	enum mote_accel accel;
+	unsigned long long mem_bytes;
+	unsigned smp;
+	unsigned timeout_s;       /* 0: no timeout */
+	bool gdb;
+	bool dry_run;
+	bool exit_device;
+	const char *qemu;         /* resolved path, executed without a PATH search */
+	const char *kernel;       /* the mote kernel */
+	const char *initrd;       /* NULL: none */
+	const char *fcfixture;    /* only for MOTE_HV_FC_FIXTURE */
+	const char *cmdline;      /* full kernel command line, app args included */
+};
+
+/* run.c: `mote run ARGS...`; returns the process exit status. */
+int run_main(int argc, char **argv);
+void run_usage(FILE *out);
+
+/* paths.c */
+const char *path_self_dir(void);
+char *path_join(const char *dir, const char *name);
+const char *path_find_exec(const char *name, int *err);
+int path_check_readable(const char *path);
+int path_check_exec(const char *path);
+
+/* qemu.c */
+char **qemu_build_argv(const struct run_config *cfg);
+void qemu_print_shell(FILE *out, char *const argv[]);
+void qemu_fput_quoted(FILE *out, const char *word);
+
+/* console.c: runs argv[0] with argv; returns mote's exit status. */
+int console_run(char *const argv[], unsigned timeout_s);
+
+#endif

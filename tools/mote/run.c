@@ -1,0 +1,443 @@
+/*
+ * `mote run`: decode, then invoke.
+ *
+ * All options are decoded into a struct run_config and every file and
+ * program it names is checked before QEMU starts, so a mistake costs one
+ * clear line `mote run: <problem>` and exit status 2, never a half-started
+ * VM or a QEMU error to decipher. The options are a table: the parser and
+ * `mote run --help` are both driven by it and cannot drift apart.
+ *
+ * Both `--opt value` and `--opt=value` are accepted. Words after `--` are
+ * the app's arguments: they go to the kernel command line after " -- ".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mote.h"
+
+#define RUN_GO (-1)  /* parse_args: carry on (anything else is an exit status) */
+
+/* What the command line said, before defaults and checks. */
+struct run_args {
+	struct run_config cfg;
+	bool accel_set;
+	const char *qemu;
+	const char *kernel;
+	const char *initrd;
+	const char *cmdline;
+	int app_argc;
+	char **app_argv;
+};
+
+static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int fail(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("mote run: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	return MOTE_EXIT_USAGE;
+}
+
+/* Decimal digits only: strtoull alone would take "+5", " 5" and "-1". */
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	if (*s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+/*
+ * A memory size as QEMU's -m reads it: a number with an optional K, M, G or
+ * T suffix (either case); a plain number is MiB. Returns bytes, or 0 when
+ * the text is not a size from 1 MiB to 1 TiB (below 1 MiB QEMU hangs).
+ */
+static unsigned long long parse_size(const char *s)
+{
+	static const char suffixes[] = "KMGT";
+	const unsigned long long lo = 1ull << 20, hi = 1ull << 40;
+	size_t digits = strspn(s, "0123456789");
+	unsigned shift = 20;
+	if (digits == 0 || digits > 13)
+		return 0;
+	if (s[digits]) {
+		const char *p = strchr(suffixes, s[digits] & ~0x20);
+		if (!p || s[digits + 1] || !*p)
+			return 0;
+		shift = 10 * (unsigned)(p - suffixes + 1);
+	}
+	unsigned long long n = strtoull(s, NULL, 10);
+	if (n > (hi >> shift) || (n << shift) < lo)
+		return 0;
+	return n << shift;
+}
+
+static int set_hv(struct run_args *a, const char *opt, const char *val)
+{
+	static const struct { const char *name; enum mote_hv hv; } names[] = {
+		{ "microvm", MOTE_HV_MICROVM },
+		{ "q35", MOTE_HV_Q35 },
+		{ "fc-fixture", MOTE_HV_FC_FIXTURE },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcmp(val, names[i].name) == 0) {
+			a->cfg.hv = names[i].hv;
+			return 0;
+		}
+	}
+	return fail("%s: unknown hypervisor '%s' (use microvm, q35 or fc-fixture)", opt, val);
+}
+
+static int set_mem(struct run_args *a, const char *opt, const char *val)
+{
+	a->cfg.mem_bytes = parse_size(val);
+	if (!a->cfg.mem_bytes)
+		return fail("%s: '%s' is not a memory size from 1M to 1T (like 64M, 1536K, 2G)",
+			    opt, val);
+	return 0;
+}
+
+static int set_smp(struct run_args *a, const char *opt, const char *val)
+{
+	unsigned long long n;
+	if (!parse_uint(val, 255, &n) || n < 1)
+		return fail("%s: '%s' is not a CPU count from 1 to 255", opt, val);
+	a->cfg.smp = (unsigned)n;
+	return 0;
+}
+
+static int set_timeout(struct run_args *a, const char *opt, const char *val)
+{
+	/* The bound keeps the deadline in poll()'s int milliseconds. */
+	unsigned long long n;
+	if (!parse_uint(val, 2000000, &n))
+		return fail("%s: '%s' is not a whole number of seconds (0 to 2000000)", opt, val);
+	a->cfg.timeout_s = (unsigned)n;
+	return 0;
+}
+
+static int set_accel(struct run_args *a, const char *opt, const char *val)
+{
+	if (strcmp(val, "kvm") == 0)
+		a->cfg.accel = MOTE_ACCEL_KVM;
+	else if (strcmp(val, "tcg") == 0)
+		a->cfg.accel = MOTE_ACCEL_TCG;
+	else
+		return fail("%s: unknown accelerator '%s' (use kvm or tcg)", opt, val);
+	a->accel_set = true;
+	return 0;
+}
+
+static int set_cmdline(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	a->cmdline = val;
+	return 0;
+}
+
+static int set_kernel(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	a->kernel = val;
+	return 0;
+}
+
+static int set_initrd(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	a->initrd = val;
+	return 0;
+}
+
+static int set_qemu(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	a->qemu = val;
+	return 0;
+}
+
+static int set_gdb(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->cfg.gdb = true;
+	return 0;
+}
+
+static int set_dry_run(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->cfg.dry_run = true;
+	return 0;
+}
+
+static int set_no_exit_device(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->cfg.exit_device = false;
+	return 0;
+}
+
+struct run_option {
+	const char *name;
+	const char *metavar;     /* NULL: a flag that takes no value */
+	bool may_be_empty;       /* an empty value means something (--cmdline "") */
+	int (*set)(struct run_args *a, const char *opt, const char *val);
+	const char *help;
+};
+
+static const struct run_option run_options[] = {
+	{ "--hv", "HV", false, set_hv,
+	  "microvm (default), q35, or fc-fixture (Firecracker's boot path)" },
+	{ "-m", "SIZE", false, set_mem,
+	  "guest memory: 64M, 2G, 1536K; a plain number is MiB (default 128M)" },
+	{ "--smp", "N", false, set_smp, "virtual CPUs, 1 to 255 (default 1)" },
+	{ "--cmdline", "TEXT", true, set_cmdline, "kernel command line (default empty)" },
+	{ "--kernel", "FILE", false, set_kernel,
+	  "kernel ELF (default: $MOTE_KERNEL, else kernel.elf beside mote)" },
+	{ "--initrd", "FILE", false, set_initrd, "boot module, passed as QEMU -initrd" },
+	{ "--qemu", "PATH", false, set_qemu,
+	  "QEMU binary (default: $MOTE_QEMU, else qemu-system-x86_64 in PATH)" },
+	{ "--accel", "ACCEL", false, set_accel,
+	  "kvm or tcg (default: kvm if /dev/kvm opens, else tcg)" },
+	{ "--timeout", "SECONDS", false, set_timeout,
+	  "kill QEMU after SECONDS and exit 124 (default 0: never)" },
+	{ "--gdb", NULL, false, set_gdb, "start paused with a gdb stub on :1234" },
+	{ "--dry-run", NULL, false, set_dry_run, "print the QEMU command line, start nothing" },
+	{ "--no-exit-device", NULL, false, set_no_exit_device,
+	  "omit isa-debug-exit (the guest must power off by ACPI or reset)" },
+};
+
+void run_usage(FILE *out)
+{
+	fputs("usage: mote run [options] [-- app-args...]\n\n"
+	      "Boot the mote kernel under QEMU, its serial console on stdout. The exit\n"
+	      "status is the guest's (`mote: power off, status N` or isa-debug-exit),\n"
+	      "2 for a usage error, 124 on --timeout, 125 if QEMU failed.\n\noptions:\n",
+	      out);
+	for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++) {
+		const struct run_option *o = &run_options[i];
+		char head[40];
+		snprintf(head, sizeof(head), "%s%s%s", o->name, o->metavar ? " " : "",
+			 o->metavar ? o->metavar : "");
+		fprintf(out, "  %-18s %s\n", head, o->help);
+	}
+	fputs("  -h, --help         print this help\n\n"
+	      "Words after -- are appended to the kernel command line after \" -- \".\n",
+	      out);
+}
+
+/* ARG names an option exactly, or as "NAME=VALUE" (*val then points at VALUE). */
+static const struct run_option *find_option(const char *arg, const char **val)
+{
+	for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++) {
+		const struct run_option *o = &run_options[i];
+		size_t n = strlen(o->name);
+		if (strncmp(arg, o->name, n) != 0)
+			continue;
+		if (arg[n] == '\0') {
+			*val = NULL;
+			return o;
+		}
+		if (arg[n] == '=') {
+			*val = arg + n + 1;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+static int parse_args(struct run_args *a, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strcmp(arg, "--") == 0) {
+			a->app_argc = argc - i - 1;
+			a->app_argv = argv + i + 1;
+			break;
+		}
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			run_usage(stdout);
+			return 0;
+		}
+		if (arg[0] != '-' || arg[1] == '\0')
+			return fail("running programs is not supported yet "
+				    "(arrives with the Linux layer)");
+		const char *val;
+		const struct run_option *o = find_option(arg, &val);
+		if (!o)
+			return fail("unknown option '%s' (see mote run --help)", arg);
+		if (!o->metavar && val)
+			return fail("option %s takes no value", o->name);
+		if (o->metavar && !val) {
+			if (i + 1 >= argc)
+				return fail("option %s needs a value (%s)", o->name, o->metavar);
+			val = argv[++i];
+		}
+		if (o->metavar && !*val && !o->may_be_empty)
+			return fail("option %s needs a value (%s), got an empty one", o->name,
+				    o->metavar);
+		int st = o->set(a, o->name, val ? val : "");
+		if (st)
+			return st;
+	}
+	return RUN_GO;
+}
+
+/*
+ * A file the VM needs: the option's value if given, else the environment
+ * variable if set, else NAME beside the mote binary. The message says which
+ * of the three it was, since "kernel.elf: No such file" alone would leave
+ * the user guessing where mote looked.
+ */
+static int resolve_file(const char *given, const char *opt, const char *what,
+			const char *env, const char *name, const char **out)
+{
+	const char *path = given, *from = NULL;
+	if (!path && env && (path = getenv(env)) && *path)
+		from = env;
+	else if (!given) {
+		const char *dir = path_self_dir();
+		if (!dir)
+			return fail("%s: cannot find mote's own directory through /proc/self/exe "
+				    "(set %s)", what, env);
+		path = path_join(dir, name);
+		from = "the default";
+	}
+	int err = path_check_readable(path);
+	if (err && from)
+		return fail("%s %s (from %s): %s", what, path, from, strerror(-err));
+	if (err)
+		return fail("%s %s: %s", opt, path, strerror(-err));
+	*out = path;
+	return 0;
+}
+
+static int resolve_qemu(const struct run_args *a, struct run_config *cfg)
+{
+	const char *name = a->qemu, *from = "--qemu";
+	if (!name && (name = getenv("MOTE_QEMU")) && *name)
+		from = "MOTE_QEMU";
+	else if (!a->qemu) {
+		name = "qemu-system-x86_64";
+		from = "the default";
+	}
+	int err;
+	cfg->qemu = path_find_exec(name, &err);
+	if (cfg->qemu)
+		return 0;
+	if (err == -ENOENT && !strchr(name, '/'))
+		return fail("qemu '%s' (from %s) not found in PATH (install qemu-system-x86, "
+			    "or pass --qemu)", name, from);
+	return fail("qemu '%s' (from %s): %s", name, from,
+		    err == -EACCES ? "not executable" : strerror(-err));
+}
+
+/* Linux's rule, which the kernel follows: words split at spaces; "..." keeps one. */
+static int append_app_args(char **cmdline, int argc, char **argv)
+{
+	size_t len = strlen(*cmdline) + 4;
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 3;
+	char *s = malloc(len + 1), *p = s;
+	if (!s)
+		abort();
+	p = stpcpy(p, *cmdline);
+	p = stpcpy(p, **cmdline ? " --" : "--");
+	for (int i = 0; i < argc; i++) {
+		const char *w = argv[i];
+		if (strchr(w, '"'))
+			return fail("argument '%s' after -- contains a double quote, which the "
+				    "kernel command line cannot carry", w);
+		bool quote = !*w || strpbrk(w, " \t\n");
+		p += sprintf(p, quote ? " \"%s\"" : " %s", w);
+	}
+	*cmdline = s;
+	return 0;
+}
+
+static bool kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static int resolve(struct run_args *a, struct run_config *cfg)
+{
+	*cfg = a->cfg;
+	if (cfg->hv == MOTE_HV_FC_FIXTURE && a->initrd)
+		return fail("--initrd cannot be used with --hv fc-fixture "
+			    "(the fixture receives the kernel as its initrd)");
+	int st = resolve_file(a->kernel, "--kernel", "kernel", "MOTE_KERNEL", "kernel.elf",
+			      &cfg->kernel);
+	if (!st && a->initrd)
+		st = resolve_file(a->initrd, "--initrd", "initrd", NULL, NULL, &cfg->initrd);
+	if (!st && cfg->hv == MOTE_HV_FC_FIXTURE)
+		st = resolve_file(NULL, NULL, "fc-fixture", "MOTE_FCFIXTURE", "fcfixture.elf",
+				  &cfg->fcfixture);
+	if (!st)
+		st = resolve_qemu(a, cfg);
+	if (st)
+		return st;
+
+	char *cmdline = (char *)(a->cmdline ? a->cmdline : "");
+	if (a->app_argc > 0 && (st = append_app_args(&cmdline, a->app_argc, a->app_argv)))
+		return st;
+	cfg->cmdline = cmdline;
+	if (!a->accel_set)
+		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
+	return 0;
+}
+
+static void print_gdb_hint(const struct run_config *cfg)
+{
+	fputs("mote: QEMU is paused for a debugger; attach with: gdb ", stderr);
+	qemu_fput_quoted(stderr, cfg->kernel);
+	fputs(" -ex 'target remote :1234'\n", stderr);
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run_args a = {
+		.cfg = {
+			.hv = MOTE_HV_MICROVM,
+			.mem_bytes = 128ull << 20,
+			.smp = 1,
+			.exit_device = true,
+		},
+	};
+	int st = parse_args(&a, argc, argv);
+	if (st != RUN_GO)
+		return st;
+	struct run_config cfg;
+	if ((st = resolve(&a, &cfg)))
+		return st;
+
+	char **qemu_argv = qemu_build_argv(&cfg);
+	if (cfg.dry_run) {
+		qemu_print_shell(stdout, qemu_argv);
+		return fflush(stdout) == 0 ? 0 : MOTE_EXIT_USAGE;
+	}
+	if (cfg.gdb)
+		print_gdb_hint(&cfg);
+	return console_run(qemu_argv, cfg.timeout_s);
+}
