@@ -1,6 +1,7 @@
 # mote: the top-level build. Each directory lists its own sources in build.mk;
 # this file holds only the rules. `make` builds build/kernel.elf and build/mote.
 
+.DEFAULT_GOAL := all
 BUILD   ?= build
 VERSION := 0.1.0
 GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
@@ -35,7 +36,7 @@ include tools/build.mk tests/build.mk bench/build.mk
 
 kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs)))
 
-.PHONY: all run test bench clean deps
+.PHONY: all run test bench clean deps print-unit-tests
 all: $(BUILD)/kernel.elf $(BUILD)/mote $(extra-targets)
 
 Q := $(if $(V),,@)
@@ -85,3 +86,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+print-unit-tests:
+	@echo $(unit-tests)

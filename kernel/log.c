@@ -25,7 +25,7 @@ void log_symbol(uint64_t pc)
 	const char *name = ksym_lookup(pc, &off);
 
 	if (name)
-		printk("%#018lx %s+%#lx", pc, name, off);
+		printk("0x%016lx %s+%#lx", pc, name, off);
 	else
-		printk("%#018lx", pc);
+		printk("0x%016lx", pc);
 }

@@ -127,7 +127,7 @@ static void print_memory_map(void)
 	for (uint32_t i = 0; i < boot_info.nr_mem; i++) {
 		const struct boot_mem_region *r = &boot_info.mem[i];
 
-		printk("  %#018lx-%#018lx %s\n", r->base, r->base + r->size - 1,
+		printk("  0x%016lx-0x%016lx %s\n", r->base, r->base + r->size - 1,
 		       boot_mem_type_name(r->type));
 		if (r->type == BOOT_MEM_USABLE)
 			usable += r->size;

@@ -1,1 +1,8 @@
-# sources of tests
+# tests/: host unit tests, the Firecracker fixture, and (run by tests/run.sh) boot tests.
+unit-tests :=
+include tests/unit/build.mk
+-include tests/unit/mm/build.mk
+include tests/boot/fcfixture/build.mk
+
+.PHONY: unit-tests
+unit-tests: $(unit-tests)

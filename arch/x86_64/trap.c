@@ -39,7 +39,7 @@ static void describe_page_fault(const struct trap_frame *f)
 {
 	uint64_t e = f->error;
 
-	printk("  fault address %#018lx: %s %s in %s mode%s\n", read_cr2(),
+	printk("  fault address 0x%016lx: %s %s in %s mode%s\n", read_cr2(),
 	       e & 1 ? "protection violation on" : "not-present page on",
 	       e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
 	       e & 4 ? "user" : "kernel", e & 8 ? " (reserved bit set)" : "");
@@ -47,16 +47,16 @@ static void describe_page_fault(const struct trap_frame *f)
 
 static void dump_registers(const struct trap_frame *f)
 {
-	printk("  rip %#018lx rsp %#018lx rflags %#010lx cs %#lx ss %#lx\n",
+	printk("  rip 0x%016lx rsp 0x%016lx rflags %#010lx cs %#lx ss %#lx\n",
 	       f->rip, f->rsp, f->rflags, f->cs, f->ss);
-	printk("  rax %#018lx rbx %#018lx rcx %#018lx rdx %#018lx\n",
+	printk("  rax 0x%016lx rbx 0x%016lx rcx 0x%016lx rdx 0x%016lx\n",
 	       f->rax, f->rbx, f->rcx, f->rdx);
-	printk("  rsi %#018lx rdi %#018lx rbp %#018lx r8  %#018lx\n",
+	printk("  rsi 0x%016lx rdi 0x%016lx rbp 0x%016lx r8  0x%016lx\n",
 	       f->rsi, f->rdi, f->rbp, f->r8);
-	printk("  r9  %#018lx r10 %#018lx r11 %#018lx r12 %#018lx\n",
+	printk("  r9  0x%016lx r10 0x%016lx r11 0x%016lx r12 0x%016lx\n",
 	       f->r9, f->r10, f->r11, f->r12);
-	printk("  r13 %#018lx r14 %#018lx r15 %#018lx\n", f->r13, f->r14, f->r15);
-	printk("  cr0 %#018lx cr3 %#018lx cr4 %#018lx\n", read_cr0(), read_cr3(), read_cr4());
+	printk("  r13 0x%016lx r14 0x%016lx r15 0x%016lx\n", f->r13, f->r14, f->r15);
+	printk("  cr0 0x%016lx cr3 0x%016lx cr4 0x%016lx\n", read_cr0(), read_cr3(), read_cr4());
 }
 
 void trap_handle(struct trap_frame *f)
@@ -87,7 +87,7 @@ int arch_provoke_fault(const char *kind)
 		return (int)*(volatile uint64_t *)0xdead0000000ULL;
 	else if (!strcmp(kind, "gp"))	/* a non-canonical address */
 		return (int)*(volatile uint64_t *)0x8000000000000000ULL;
-	else if (!strcmp(kind, "de"))
-		return 1 / zero;
+	else if (!strcmp(kind, "de"))	/* asm: gcc rewrites 1/x into a compare */
+		asm volatile("divl %1" : : "a"(1), "r"(zero), "d"(0));
 	return -1;
 }

@@ -319,9 +319,14 @@ int main(int argc, char **argv)
 	       c.runs, c.stand_in ? "\n  STAND-IN: the floor kernel ran on both sides" : "");
 	printf("%-9s %10s %10s %7s %20s\n", "hv", "floor ms", "mote ms", "ratio",
 	       "bootchart total ms");
-	for (int i = 0; i < c.nhv; i++)
-		printf("%-9s %10.1f %10.1f %7.3f %20.3f\n", r[i].hv, r[i].floor_ms, r[i].mote_ms,
-		       r[i].mote_ms / r[i].floor_ms, r[i].chart_ms);
+	for (int i = 0; i < c.nhv; i++) {
+		printf("%-9s %10.1f %10.1f %7.3f ", r[i].hv, r[i].floor_ms, r[i].mote_ms,
+		       r[i].mote_ms / r[i].floor_ms);
+		if (isnan(r[i].chart_ms))
+			printf("%20s\n", "n/a");
+		else
+			printf("%20.3f\n", r[i].chart_ms);
+	}
 
 	struct stat st;
 	const char *kernel = c.kernel;

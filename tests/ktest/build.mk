@@ -1,1 +1,2 @@
-# sources of tests/ktest
+# tests/ktest: in-kernel self-tests (run with --selftest), linked into every kernel.
+kernel-srcs += tests/ktest/core.c

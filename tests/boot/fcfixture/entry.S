@@ -17,7 +17,7 @@
 #define FC_ZERO_PAGE	0x7000	/* layout.rs ZERO_PAGE_START */
 #define FC_STACK	0x8ff0	/* layout.rs BOOT_STACK_POINTER */
 #define FC_PML4		0x9000	/* regs.rs PML4_START */
-#define FC_CR0		0xe0000011 /* reset CR0 (ET|NW|CD, Intel SDM vol. 3 table 10-1) | PE | PG */
+#define FC_CR0		0xe0000011 /* reset CR0 (ET|NW|CD: Intel SDM vol. 3, state after reset) | PE | PG */
 #define FC_CR4		0x20	/* reset CR4 (0) | PAE: regs.rs setup_page_tables */
 #define FC_EFER		0x500	/* LME | LMA: regs.rs configure_segments_and_sregs */
 #define FC_RFLAGS	0x2	/* regs.rs setup_regs: only the always-one bit */

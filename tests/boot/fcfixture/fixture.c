@@ -31,8 +31,9 @@
  *   MSRs                 SYSENTER_*, STAR, LSTAR,    msr.rs create_boot_msr_entries
  *                        CSTAR, SFMASK, KERNEL_GS
  *                        = 0; MISC_ENABLE = 1; TSC = 0
- *   CR0 CR3 CR4 EFER     0xe0000011 0x9000 0x20      regs.rs: PE|PG over the reset CR0 (ET|NW|CD,
- *                        0x500                       Intel SDM vol. 3 table 10-1), PAE, LME|LMA
+ *   CR0 CR3 CR4 EFER     0xe0000011 0x9000 0x20      regs.rs: PE|PG over the reset CR0 (ET|NW|CD:
+ *                        0x500                       Intel SDM vol. 3, "Processor State Following
+ *                                                    Power-up, Reset, or INIT"), PAE, LME|LMA
  *   RFLAGS RSI RIP       0x2 0x7000 e_entry          regs.rs setup_regs; every other GPR 0
  *   FPU                  FCW 0x37f, MXCSR 0x1f80     regs.rs setup_fpu
  *
@@ -480,8 +481,7 @@ static void check_kernel(const struct inputs *in, struct plan *pl)
 		if (pl->initrd_size > lowmem)
 			refuse("initrd larger than low memory", pl->initrd_size);
 		pl->initrd_addr = (lowmem - pl->initrd_size) & ~(uint64_t)(FC_PAGE_SIZE - 1);
-		if (pl->initrd_addr + pl->initrd_size > in->low_top ||
-		    overlaps(pl->initrd_addr, pl->initrd_size, (uintptr_t)__image_start,
+		if (overlaps(pl->initrd_addr, pl->initrd_size, (uintptr_t)__image_start,
 			     __image_end - __image_start))
 			refuse("initrd does not fit where Firecracker puts it", pl->initrd_addr);
 	}

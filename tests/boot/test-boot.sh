@@ -1,0 +1,107 @@
+#!/bin/bash
+# Boot tests: each case boots build/kernel.elf through `mote run` under a
+# timeout and passes when the exit status and every expected line of the
+# serial output match. One `PASS name` / `FAIL name: why` line per case.
+# Usage: tests/boot/test-boot.sh [name-filter]
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+MOTE=${MOTE:-$BUILD/mote}
+TIMEOUT=${BOOT_TIMEOUT:-60}
+filter=${1:-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# expect NAME STATUS "mote run args" [regex...]: the regexes are matched (grep -E) in order of
+# appearance-independent lines of the output; a regex starting with ! must not match.
+expect() {
+	local name=$1 want=$2 args=$3
+	shift 3
+	[[ -n $filter && $name != *$filter* ]] && return
+	local out=$work/$name.out status why=""
+	eval "$MOTE run --timeout $TIMEOUT $args" >"$out" 2>&1 </dev/null
+	status=$?
+	[[ $status == "$want" ]] || why="exit status $status, want $want"
+	for re in "$@"; do
+		[[ -n $why ]] && break
+		if [[ $re == !* ]]; then
+			grep -Eq -- "${re#!}" "$out" && why="output matches '${re#!}'"
+		else
+			grep -Eq -- "$re" "$out" || why="no line matches '$re'"
+		fi
+	done
+	if [[ -z $why ]]; then
+		echo "PASS boot-$name"
+	else
+		echo "FAIL boot-$name: $why"
+		sed 's/^/    | /' "$out" | tail -15
+	fi
+}
+
+banner=("^mote [0-9]+\.[0-9]+\.[0-9]+ \(git [0-9a-f]+" "^cmdline: " "^memory map:" "usable$" "^cpus: [0-9]+ " "^mote: power off, status 0$")
+
+# The banner app on every machine and boot path.
+expect microvm 0 "--hv microvm" "${banner[@]}" "booted via PVH" "virtio-mmio|cpus: 1 \(MP table\)"
+expect q35 0 "--hv q35" "${banner[@]}" "booted via PVH" "cpus: 1 \(ACPI MADT\)" "!SeaBIOS"
+expect firecracker 0 "--hv fc-fixture" "${banner[@]}" "booted via the Linux 64-bit boot protocol" \
+	"cpus: 1 \(MP table\)"
+expect cmdline-shown 0 "--cmdline 'quiet answer=42 msg=\"a b\"' -- app one 'two three'" \
+	'^cmdline: quiet answer=42 msg="a b" -- app one "two three"$' "^application arguments: app one two three$"
+
+# CPUs from each firmware table.
+expect microvm-smp4 0 "--hv microvm --smp 4" "^cpus: 4 \(MP table\), APIC ids 0 1 2 3$"
+expect q35-smp4 0 "--hv q35 --smp 4" "^cpus: 4 \(ACPI MADT\), APIC ids 0 1 2 3$"
+expect firecracker-smp2 0 "--hv fc-fixture --smp 2 --cmdline fixture.cpus=2" "^cpus: 2 \(MP table\)"
+
+# Memory: the floor, and a large guest (above the 4 GiB hole on q35).
+expect microvm-2m 0 "--hv microvm -m 2M" "^memory: [0-9]+ KiB usable" "power off, status 0"
+expect q35-6g 0 "--hv q35 -m 6G" "0x0000000100000000-0x00000001[0-9a-f]+ usable"
+
+# Self-tests, bootchart.
+expect selftest-microvm 0 "--hv microvm --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$" "!ktest: FAIL"
+expect selftest-q35 0 "--hv q35 --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
+expect selftest-firecracker 0 "--hv fc-fixture --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
+expect selftest-filter 0 "--cmdline selftest=symbol" "^ktest: PASS symbol_lookup$" "^ktest: 1 passed, 0 failed$"
+expect bootchart 0 "--cmdline --bootchart" "^bootchart: console [0-9]+\.[0-9]{3}$" \
+	"^bootchart: firmware [0-9]+\.[0-9]{3}$" "^bootchart: total [0-9]+\.[0-9]{3}$"
+
+# Faults and panics: a report with the cause, registers and a symbolized backtrace, status 125.
+for kind in ud:UD pf:PF gp:GP de:DE bp:BP; do
+	expect "crash-${kind%:*}" 125 "--cmdline debug.crash=${kind%:*}" \
+		"^mote: cpu exception #${kind#*:} " "^  rip 0x" "^backtrace:" \
+		"arch_provoke_fault\+0x" "kernel_main\+0x" "^mote: power off, status 125$"
+done
+expect crash-pf-address 125 "--cmdline debug.crash=pf" "fault address 0x00000dead0000000: not-present page on read in kernel mode"
+expect crash-panic 125 "--cmdline debug.crash=panic" "^mote: panic: debug.crash=panic$" "^  0x[0-9a-f]+ panic\+0x" "kernel_main\+0x"
+expect crash-q35 125 "--hv q35 --cmdline debug.crash=gp" "#GP" "kernel_main\+0x"
+expect crash-firecracker 125 "--hv fc-fixture --cmdline debug.crash=pf" "#PF" "kernel_main\+0x"
+
+# Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
+expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
+expect poweroff-reset 0 "--hv microvm --no-exit-device" "power off, status 0"
+expect poweroff-firecracker 0 "--hv fc-fixture --no-exit-device" "power off, status 0"
+expect poweroff-status 125 "--hv q35 --no-exit-device --cmdline debug.crash=ud" "power off, status 125"
+
+# Bad boot input: a message and status 125, never a hang or a fault report.
+bad=("^mote: boot failed: " "!cpu exception")
+expect bad-quote 125 "--cmdline 'a=\"open'" "${bad[@]}" "bad command line: unterminated quote at byte 2"
+expect bad-empty-key 125 "--cmdline '=x'" "${bad[@]}" "empty key"
+expect bad-mmio 125 "--cmdline virtio_mmio.device=bogus" "${bad[@]}" "bad virtio_mmio.device=bogus"
+expect bad-tsc 125 "--cmdline tsc_khz=fast" "${bad[@]}" "bad tsc_khz=fast"
+expect bad-e820-none 125 "--hv fc-fixture --cmdline fixture.e820=none" "${bad[@]}" "no memory map"
+expect bad-e820-overlap 125 "--hv fc-fixture --cmdline fixture.e820=overlap" "${bad[@]}" "memory regions overlap"
+expect bad-e820-absurd 125 "--hv fc-fixture --cmdline fixture.e820=absurd" "${bad[@]}" "200 e820 entries"
+
+# Boot modules: a well-formed bundle is listed; a truncated or foreign one is refused.
+bundle() {	# bundle FILE DECLARED_SIZE ACTUAL_SIZE
+	{ printf 'MOTEBNDL\x01\x00\x00\x00\x18\x00\x00\x00'
+	  printf "$(printf '\\x%02x' $(( $2 & 255 )) $(( ($2 >> 8) & 255 )) $(( ($2 >> 16) & 255 )) 0 0 0 0 0)"
+	  head -c $(( $3 - 24 )) /dev/zero; } > "$1"
+}
+bundle "$work/good.bundle" 4096 4096
+bundle "$work/short.bundle" 8192 4096
+printf 'this is some text, not a mote bundle' > "$work/junk.bin"
+expect initrd-ok 0 "--initrd $work/good.bundle" "^module 0: 0x[0-9a-f]+, 4096 bytes$"
+expect initrd-truncated 125 "--initrd $work/short.bundle" "${bad[@]}" "bundle truncated: header says 8192 bytes, module has 4096"
+expect initrd-foreign 125 "--initrd $work/junk.bin" "${bad[@]}" "not a mote bundle"
+expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Runs every test suite and totals them. A suite prints `PASS name` and
+# `FAIL name: why` lines; a suite that exits nonzero without printing a
+# FAIL line counts as one failure, so a crash is never lost. Ends with
+# `N passed, N failed` and exits nonzero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+export BUILD=${BUILD:-build}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+passed=0 failed=0
+
+suite() {
+	local name=$1 status
+	shift
+	echo "== $name"
+	"$@" >"$log" 2>&1
+	status=$?
+	grep -E '^(PASS|FAIL) |^    \||^  ' "$log"
+	# Kernel self-tests report as "ktest: PASS name"; count them too.
+	local p f
+	p=$(grep -cE '^(ktest: )?PASS ' "$log")
+	f=$(grep -cE '^(ktest: )?FAIL ' "$log")
+	if [[ $status != 0 && $f == 0 ]]; then
+		echo "FAIL $name: exited with status $status"
+		tail -20 "$log" | sed 's/^/    | /'
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+for t in $(make -s --no-print-directory print-unit-tests); do
+	suite "unit: ${t##*/}" "$t"
+done
+suite "kernel self-tests" "$BUILD/mote" run --timeout 60 --cmdline --selftest
+suite "cli" tests/cli/test-cli.sh
+suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh
+suite "boot" tests/boot/test-boot.sh
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
