@@ -205,8 +205,7 @@ void kernel_main(void)
 	int status = MOTE_STATUS_OK;
 
 	bootchart_start(boot_entry_tsc);
-	console_init();
-	bootchart_mark("console");
+	bootchart_mark("main");
 	arch_cpu_init();
 	bootchart_mark("cpu");
 	load_boot_info();

@@ -233,37 +233,31 @@ const char *boot_mem_type_name(uint32_t type)
 	}
 }
 
-static void drop_empty_regions(struct boot_info *bi)
+/*
+ * One pass: drop empty regions (qboot adds an all-zero one), reject any
+ * beyond the physical address space, and insertion-sort the rest by base
+ * (at most 128 entries, usually under 10, so a simple sort is the fast one).
+ */
+static int sort_regions(struct boot_info *bi, struct boot_error *err)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < bi->nr_mem; i++)
-		if (bi->mem[i].size)
-			bi->mem[n++] = bi->mem[i];
-	bi->nr_mem = n;
-}
-
-static void sort_regions(struct boot_info *bi)
-{
-	for (uint32_t i = 1; i < bi->nr_mem; i++) {
+	for (uint32_t i = 0; i < bi->nr_mem; i++) {
 		struct boot_mem_region r = bi->mem[i];
-		uint32_t j = i;
+		uint32_t j = n++;
 
+		if (!r.size) {
+			n--;
+			continue;
+		}
+		if (r.base >= PHYS_LIMIT || r.size > PHYS_LIMIT - r.base)
+			return fail(err, "memory region %#lx+%#lx lies beyond the 52-bit physical "
+				    "address space", (unsigned long)r.base, (unsigned long)r.size);
 		for (; j > 0 && bi->mem[j - 1].base > r.base; j--)
 			bi->mem[j] = bi->mem[j - 1];
 		bi->mem[j] = r;
 	}
-}
-
-static int check_region_bounds(const struct boot_info *bi, struct boot_error *err)
-{
-	for (uint32_t i = 0; i < bi->nr_mem; i++) {
-		const struct boot_mem_region *r = &bi->mem[i];
-
-		if (r->base >= PHYS_LIMIT || r->size > PHYS_LIMIT - r->base)
-			return fail(err, "memory region %#lx+%#lx lies beyond the 52-bit physical "
-				    "address space", (unsigned long)r->base, (unsigned long)r->size);
-	}
+	bi->nr_mem = n;
 	return 0;
 }
 
@@ -325,12 +319,10 @@ int boot_info_check(struct boot_info *bi, uint64_t kernel_start, uint64_t kernel
 {
 	if (bi->version != BOOT_INFO_VERSION)
 		return fail(err, "boot_info version %u, expected %d", bi->version, BOOT_INFO_VERSION);
-	drop_empty_regions(bi);
+	if (sort_regions(bi, err))
+		return -EINVAL;
 	if (!bi->nr_mem)
 		return fail(err, "the loader gave no memory map");
-	if (check_region_bounds(bi, err))
-		return -EINVAL;
-	sort_regions(bi);
 	if (check_overlaps(bi, err))
 		return -EINVAL;
 	if (!range_usable(bi, kernel_start, kernel_end - kernel_start))

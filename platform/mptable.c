@@ -52,9 +52,8 @@ static uint8_t sum_bytes(const void *p, size_t n)
 
 static const struct mp_floating *floating_scan(uint64_t start, uint64_t len)
 {
-	uint32_t want;
+	uint32_t want = *(const uint32_t *)"_MP_";
 
-	memcpy(&want, "_MP_", 4);
 	for (uint64_t pa = start; pa + 16 <= start + len; pa += 16) {
 		const struct mp_floating *f = phys_to_virt(pa);
 
@@ -64,17 +63,15 @@ static const struct mp_floating *floating_scan(uint64_t start, uint64_t len)
 	return NULL;
 }
 
+/* The spec's three places: the EBDA's first KiB, the last KiB below 640 KiB, the BIOS ROM. */
 static const struct mp_floating *floating_find(void)
 {
-	uint16_t ebda_segment, base_kib;
+	uint16_t ebda_segment;
 	const struct mp_floating *f = NULL;
 
 	memcpy(&ebda_segment, phys_to_virt(0x40e), 2);
-	memcpy(&base_kib, phys_to_virt(0x413), 2);
 	if (ebda_segment)
 		f = floating_scan((uint64_t)ebda_segment << 4, 1024);
-	if (!f && base_kib >= 1 && base_kib <= 640)
-		f = floating_scan(((uint64_t)base_kib - 1) * 1024, 1024);
 	if (!f)
 		f = floating_scan(0x9fc00, 1024);
 	if (!f)
@@ -89,7 +86,7 @@ static const struct mp_config *config_at(uint32_t pa)
 	if (!pa || pa > BOOT_DIRECT_MAP_SIZE - sizeof(*c))
 		return NULL;
 	c = phys_to_virt(pa);
-	if (memcmp(c->signature, "PCMP", 4) || c->length < sizeof(*c) ||
+	if (*(const uint32_t *)c->signature != *(const uint32_t *)"PCMP" || c->length < sizeof(*c) ||
 	    pa + (uint64_t)c->length > BOOT_DIRECT_MAP_SIZE || sum_bytes(c, c->length))
 		return NULL;
 	return c;

@@ -9,7 +9,6 @@
 
 #include <stddef.h>
 
-void console_init(void);
 void console_write(const char *s, size_t n);
 
 #endif

@@ -62,7 +62,7 @@ expect selftest-microvm 0 "--hv microvm --cmdline --selftest" "^ktest: [1-9][0-9
 expect selftest-q35 0 "--hv q35 --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-firecracker 0 "--hv fc-fixture --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-filter 0 "--cmdline selftest=symbol" "^ktest: PASS symbol_lookup$" "^ktest: 1 passed, 0 failed$"
-expect bootchart 0 "--cmdline --bootchart" "^bootchart: console [0-9]+\.[0-9]{3}$" \
+expect bootchart 0 "--cmdline --bootchart" "^bootchart: main [0-9]+\.[0-9]{3}$" \
 	"^bootchart: firmware [0-9]+\.[0-9]{3}$" "^bootchart: total [0-9]+\.[0-9]{3}$"
 
 # Faults and panics: a report with the cause, registers and a symbolized backtrace, status 125.
