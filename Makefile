@@ -27,6 +27,13 @@ KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
 HOSTCFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEFS) -Iinclude -MMD -MP
 SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# Files that print the git revision are rebuilt when it changes; the stamp
+# is rewritten only when the revision differs.
+git-rev-stamp := $(BUILD)/git-rev
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(git-rev-stamp) 2>/dev/null)" = "$(GIT_REV)" ] || \
+	echo "$(GIT_REV)" > $(git-rev-stamp))
+$(BUILD)/k/kernel/main.o: $(git-rev-stamp)
+
 kernel-srcs :=
 extra-targets :=
 host-lib-srcs :=

@@ -74,6 +74,24 @@ static void load_boot_info(void)
 		boot_fail(&err);
 }
 
+/*
+ * QEMU microvm appends its virtio_mmio.device= entries to the end of the
+ * line, after any `--`: the trailing run of them belongs to the kernel.
+ */
+static void reclaim_appended_devices(void)
+{
+	static const char prefix[] = "virtio_mmio.device=";
+	unsigned first = cmdline.nr_app_args;
+	struct boot_error err;
+
+	while (first && !strncmp(cmdline.app_args[first - 1], prefix, sizeof(prefix) - 1))
+		first--;
+	for (unsigned i = first; i < cmdline.nr_app_args; i++)
+		if (platform_record_mmio_device(cmdline.app_args[i] + sizeof(prefix) - 1, &err))
+			boot_fail(&err);
+	cmdline.nr_app_args = first;
+}
+
 static void apply_cmdline(void)
 {
 	struct cmdline_error cerr;
@@ -92,6 +110,7 @@ static void apply_cmdline(void)
 		    platform_record_mmio_device(cmdline.args[i].value ? cmdline.args[i].value : "",
 						&err))
 			boot_fail(&err);
+	reclaim_appended_devices();
 	khz = cmdline_get(&cmdline, "tsc_khz");
 	if (khz) {
 		if (parse_u64(khz, 0, &v) || !v) {

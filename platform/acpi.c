@@ -122,13 +122,22 @@ static const struct acpi_rsdp *rsdp_scan(uint64_t start, uint64_t len)
 	return NULL;
 }
 
+/*
+ * PVH loaders pass the RSDP whenever there are ACPI tables (QEMU's qboot and
+ * pvh.bin, Firecracker, cloud-hypervisor), so under PVH no RSDP means no
+ * ACPI and the scan, which costs boot time, is skipped. The Linux boot
+ * protocol only gained acpi_rsdp_addr in version 2.14, so there the legacy
+ * BIOS areas are searched as well.
+ */
 static const struct acpi_rsdp *rsdp_find(const struct boot_info *bi)
 {
-	const struct acpi_rsdp *r = bi->rsdp ? rsdp_at(bi->rsdp) : NULL;
+	const struct acpi_rsdp *r;
 	uint16_t ebda_segment;
 
-	if (r)
-		return r;
+	if (bi->rsdp)
+		return rsdp_at(bi->rsdp);
+	if (bi->protocol == BOOT_PROTO_PVH)
+		return NULL;
 	memcpy(&ebda_segment, phys_to_virt(0x40e), 2);
 	if (ebda_segment && (r = rsdp_scan((uint64_t)ebda_segment << 4, 1024)))
 		return r;

@@ -48,6 +48,10 @@ expect firecracker 0 "--hv fc-fixture" "${banner[@]}" "booted via the Linux 64-b
 expect cmdline-shown 0 "--cmdline 'quiet answer=42 msg=\"a b\"' -- app one 'two three'" \
 	'^cmdline: quiet answer=42 msg="a b" -- app one "two three"$' "^application arguments: app one two three$"
 
+expect devices-after-app-args 0 "--cmdline 'virtio_mmio.device=4K@0xd0000000:5:3' -- app virtio_mmio.device=512@0xfeb00e00:12" \
+	"^virtio-mmio 3: 0xd0000000, 0x1000 bytes, irq 5$" "^virtio-mmio 1: 0xfeb00e00, 0x200 bytes, irq 12$" \
+	"^application arguments: app$"
+
 # CPUs from each firmware table.
 expect microvm-smp4 0 "--hv microvm --smp 4" "^cpus: 4 \(MP table\), APIC ids 0 1 2 3$"
 expect q35-smp4 0 "--hv q35 --smp 4" "^cpus: 4 \(ACPI MADT\), APIC ids 0 1 2 3$"

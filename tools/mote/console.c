@@ -40,6 +40,7 @@ static pid_t qemu_pid;
 static int last_forwarded;                      /* 0: none */
 static sigset_t run_mask;                       /* mote's mask at start */
 static sigset_t held_mask;                      /* run_mask + forwarded_signals */
+static sigset_t child_default;                  /* dispositions QEMU gets reset */
 
 static void on_signal(int sig)
 {
@@ -61,22 +62,37 @@ static void forward_pending(void)
 	}
 }
 
-/* No SA_RESTART: a blocked write() must return so the signal gets forwarded.
- * SIGPIPE is ignored so a closed stdout ends the forwarding, not mote. */
+/*
+ * No SA_RESTART: a blocked write() must return so the signal gets forwarded.
+ * SIGPIPE is ignored so a closed stdout ends the forwarding, not mote. A
+ * signal mote inherited as ignored (nohup, a shell's background job) stays
+ * ignored, for QEMU too. Whatever is changed here is reset for the child.
+ */
 static void install_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
+	struct sigaction sa = { .sa_handler = on_signal }, old;
+	const int n = sizeof(forwarded_signals) / sizeof(int);
+
 	sigprocmask(SIG_BLOCK, NULL, &run_mask);
 	held_mask = run_mask;
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++) {
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&child_default);
+	for (int i = 0; i < n; i++) {
 		sigaddset(&sa.sa_mask, forwarded_signals[i]);
 		sigaddset(&held_mask, forwarded_signals[i]);
 	}
 	sigprocmask(SIG_SETMASK, &held_mask, NULL);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++)
-		sigaction(forwarded_signals[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < n; i++) {
+		int sig = forwarded_signals[i];
+		if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sig, &sa, NULL);
+		sigaddset(&child_default, sig);
+	}
+	if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler != SIG_IGN) {
+		signal(SIGPIPE, SIG_IGN);
+		sigaddset(&child_default, SIGPIPE);
+	}
 }
 
 /*
@@ -95,17 +111,12 @@ static int spawn_qemu(char *const argv[], int out_w, int err_w)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t dfl;
 
-	sigemptyset(&dfl);
-	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(int); i++)
-		sigaddset(&dfl, forwarded_signals[i]);
-	sigaddset(&dfl, SIGPIPE);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err_w, STDERR_FILENO);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawnattr_setsigdefault(&attr, &child_default);
 	posix_spawnattr_setsigmask(&attr, &run_mask);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 	int err = posix_spawn(&qemu_pid, argv[0], &fa, &attr, argv, environ);

@@ -24,7 +24,9 @@ struct hv_profile {
 
 static const struct hv_profile hv_profiles[] = {
 	[MOTE_HV_MICROVM] = { .machine = "microvm,acpi=off,x-option-roms=off" },
-	[MOTE_HV_Q35] = { .machine = "q35" },
+	/* -nographic sets graphics=off, which makes SeaBIOS mirror its screen
+	 * onto COM1; graphics=on keeps the serial console the kernel's alone. */
+	[MOTE_HV_Q35] = { .machine = "q35,graphics=on" },
 	[MOTE_HV_FC_FIXTURE] = { .machine = "microvm,acpi=off,x-option-roms=off",
 				 .kernel_as_initrd = true },
 };

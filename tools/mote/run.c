@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/ioctl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -349,8 +350,12 @@ static int resolve_qemu(const struct run_args *a, struct run_config *cfg)
 		    err == -EACCES ? "not executable" : strerror(-err));
 }
 
-/* Linux's rule, which the kernel follows: words split at spaces; "..." keeps one. */
-static int append_app_args(char **cmdline, int argc, char **argv)
+/*
+ * The app's words join the command line after " -- ". Linux's convention
+ * holds: words split at whitespace, and "..." keeps one with spaces whole, so
+ * a word with spaces is quoted and one with a double quote cannot be passed.
+ */
+static int append_app_args(const char **cmdline, int argc, char **argv)
 {
 	size_t len = strlen(*cmdline) + 4;
 	for (int i = 0; i < argc; i++)
@@ -362,9 +367,11 @@ static int append_app_args(char **cmdline, int argc, char **argv)
 	p = stpcpy(p, **cmdline ? " --" : "--");
 	for (int i = 0; i < argc; i++) {
 		const char *w = argv[i];
-		if (strchr(w, '"'))
+		if (strchr(w, '"')) {
+			free(s);
 			return fail("argument '%s' after -- contains a double quote, which the "
 				    "kernel command line cannot carry", w);
+		}
 		bool quote = !*w || strpbrk(w, " \t\n");
 		p += sprintf(p, quote ? " \"%s\"" : " %s", w);
 	}
@@ -372,13 +379,19 @@ static int append_app_args(char **cmdline, int argc, char **argv)
 	return 0;
 }
 
+/* Usable means the device answers with the stable API version, not merely that it opens. */
+/* From <linux/kvm.h>: _IO(KVMIO, 0x00) and the version every KVM since 2.6.22 reports. */
+#define KVM_GET_API_VERSION    0xae00
+#define KVM_STABLE_API_VERSION 12
+
 static bool kvm_usable(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return false;
+	bool ok = ioctl(fd, KVM_GET_API_VERSION, 0) == KVM_STABLE_API_VERSION;
 	close(fd);
-	return true;
+	return ok;
 }
 
 static int resolve(struct run_args *a, struct run_config *cfg)
@@ -399,7 +412,7 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 	if (st)
 		return st;
 
-	char *cmdline = (char *)(a->cmdline ? a->cmdline : "");
+	const char *cmdline = a->cmdline ? a->cmdline : "";
 	if (a->app_argc > 0 && (st = append_app_args(&cmdline, a->app_argc, a->app_argv)))
 		return st;
 	cfg->cmdline = cmdline;

@@ -1,0 +1,413 @@
+#!/usr/bin/env bash
+# tests/cli/test-cli.sh: the behaviour of `mote` (build/mote) as docs/cli.md
+# describes it. One line per check, `PASS <name>` or `FAIL <name>: <why>`.
+#
+# Most checks run mote against a fake QEMU (a shell script whose output and
+# exit are chosen per check) so that every rule is exercised without booting
+# anything. A few boot a tiny PVH fixture (fixture-pvh.S) under the real QEMU
+# to prove the command line mote builds is one QEMU accepts and boots.
+#
+# Usage: tests/cli/test-cli.sh        (from anywhere; MOTE=path overrides build/mote)
+
+set -u
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+MOTE=${MOTE:-$ROOT/build/mote}
+SRC=$ROOT/tests/cli
+T=$(mktemp -d "${TMPDIR:-/tmp}/mote-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+unset MOTE_KERNEL MOTE_QEMU MOTE_FCFIXTURE
+failures=0
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; failures=$((failures + 1)); }
+
+# run ARGS...: runs mote with stdout, stderr and status in $T/out, $T/err, $rc.
+run() {
+	"$MOTE" "$@" >"$T/out" 2>"$T/err" </dev/null
+	rc=$?
+}
+
+# expect NAME STATUS [STDERR-SUBSTRING]: judges the last run().
+expect() {
+	local name=$1 want=$2 text=${3-}
+	if [ "$rc" != "$want" ]; then
+		fail "$name" "exit $rc, want $want; stderr: $(head -c 300 "$T/err")"
+	elif [ -n "$text" ] && ! grep -qF -- "$text" "$T/err"; then
+		fail "$name" "stderr lacks '$text': $(head -c 300 "$T/err")"
+	else
+		pass "$name"
+	fi
+}
+
+# ---------------------------------------------------------------- fixtures
+K=$T/kernel.elf;  printf 'not really a kernel\n' >"$K"
+I=$T/initrd.img;  printf 'module\n' >"$I"
+FIX=$T/fcfixture.elf; printf 'fixture\n' >"$FIX"
+PLAIN=$T/plain;   printf 'no x bit\n' >"$PLAIN"; chmod 644 "$PLAIN"
+
+# A QEMU that only records that it ran: validation errors must never start it.
+RECORDER=$T/recorder
+printf '#!/bin/sh\n: >"%s/ran"\n' "$T" >"$RECORDER"
+chmod +x "$RECORDER"
+
+# A QEMU whose behaviour the environment scripts: FAKE_OUT/FAKE_ERR are printf
+# formats for stdout/stderr, FAKE_CAT a file to copy to stdout, FAKE_SIG a
+# signal to kill itself with, FAKE_EXIT its exit status.
+FAKE=$T/fake-qemu
+cat >"$FAKE" <<'EOF'
+#!/bin/sh
+[ -n "${FAKE_OUT-}" ] && printf "$FAKE_OUT"
+[ -n "${FAKE_ERR-}" ] && printf "$FAKE_ERR" >&2
+[ -n "${FAKE_CAT-}" ] && cat "$FAKE_CAT"
+[ -n "${FAKE_CAT_ERR-}" ] && cat "$FAKE_CAT_ERR" >&2
+[ -n "${FAKE_SIG-}" ] && kill -s "$FAKE_SIG" $$
+exit "${FAKE_EXIT:-0}"
+EOF
+chmod +x "$FAKE"
+
+# ------------------------------------------------------ version and help
+run version
+if [ $rc = 0 ] && grep -qE '^mote 0\.1\.0 \([^)]+\)$' "$T/out"; then pass version
+else fail version "exit $rc, output '$(cat "$T/out")'"; fi
+
+for form in help --help "run --help" "run -h" "help run"; do
+	run $form
+	if [ $rc = 0 ] && grep -q '^usage: mote' "$T/out"; then pass "help: mote $form"
+	else fail "help: mote $form" "exit $rc"; fi
+done
+run run --help
+if grep -q -- '--no-exit-device' "$T/out" && grep -q -- '--timeout' "$T/out"; then
+	pass "help: run lists its options"
+else fail "help: run lists its options" "usage misses options"; fi
+
+run
+expect "no command: usage, exit 2" 2 "usage: mote"
+run frobnicate
+expect "unknown command: exit 2" 2 "unknown command 'frobnicate'"
+
+# ------------------------------------------------ errors: exit 2, no QEMU
+# err NAME STDERR-SUBSTRING ARGS...: mote run must refuse before starting QEMU.
+err() {
+	local name=$1 text=$2
+	shift 2
+	rm -f "$T/ran"
+	MOTE_QEMU=$RECORDER run run --qemu "$RECORDER" --kernel "$K" "$@"
+	if [ -e "$T/ran" ]; then
+		fail "error: $name" "QEMU was started"
+		return
+	fi
+	expect "error: $name" 2 "$text"
+	if [ -s "$T/out" ]; then fail "error: $name: stdout empty" "stdout: $(head -c 200 "$T/out")"; fi
+	if [ "$(wc -l <"$T/err")" != 1 ]; then fail "error: $name: one line" "$(cat "$T/err")"; fi
+}
+
+err "unknown option" "mote run: unknown option '--bogus'" --bogus
+err "unknown short option" "unknown option '-x'" -x
+err "missing value at end" "option --smp needs a value" --smp
+err "missing value -m" "option -m needs a value" -m
+err "empty value" "option --hv needs a value" --hv=
+err "flag with value" "option --gdb takes no value" --gdb=yes
+err "unknown hypervisor" "--hv: unknown hypervisor 'xen'" --hv xen
+err "unknown accel" "--accel: unknown accelerator 'hvf'" --accel=hvf
+err "smp 0" "--smp: '0' is not a CPU count" --smp 0
+err "smp 256" "--smp: '256'" --smp 256
+err "smp junk" "--smp: 'two'" --smp two
+err "smp sign" "--smp: '+2'" --smp +2
+err "mem below 1M" "-m: '512K' is not a memory size" -m 512K
+err "mem zero" "-m: '0'" -m 0
+err "mem above 1T" "-m: '2T'" -m 2T
+err "mem above 1T in MiB" "-m: '1048577'" -m 1048577
+err "mem junk suffix" "-m: '64Q'" -m 64Q
+err "mem junk" "-m: 'lots'" -m lots
+err "mem two suffixes" "-m: '64MB'" -m=64MB
+err "mem huge number" "-m: '99999999999999999999999'" -m 99999999999999999999999
+err "timeout negative" "--timeout: '-1'" --timeout -1
+err "timeout fraction" "--timeout: '1.5'" --timeout 1.5
+err "program not supported" \
+	"mote run: running programs is not supported yet (arrives with the Linux layer)" hello
+err "missing kernel" "--kernel $T/nope.elf: No such file or directory" --kernel "$T/nope.elf"
+err "kernel is a directory" "--kernel $T: Is a directory" --kernel "$T"
+err "missing initrd" "--initrd $T/nope.img: No such file or directory" --initrd "$T/nope.img"
+err "initrd with fc-fixture" "--initrd cannot be used with --hv fc-fixture" \
+	--hv fc-fixture --initrd "$I"
+err "quote in app args" "contains a double quote" -- 'say "hi"'
+if [ "$(id -u)" != 0 ]; then
+	cp "$K" "$T/secret.elf"; chmod 000 "$T/secret.elf"
+	err "unreadable kernel" "--kernel $T/secret.elf: Permission denied" --kernel "$T/secret.elf"
+fi
+
+MOTE_FCFIXTURE=$T/nofix.elf err "missing fc fixture" \
+	"fc-fixture $T/nofix.elf (from MOTE_FCFIXTURE): No such file" --hv fc-fixture
+
+# QEMU itself: --qemu, then MOTE_QEMU, then PATH.
+qerr() {
+	local name=$1 text=$2
+	shift 2
+	run run --kernel "$K" "$@"
+	expect "error: $name" 2 "$text"
+}
+qerr "qemu missing file" "qemu '$T/nope' (from --qemu): No such file or directory" --qemu "$T/nope"
+qerr "qemu not executable" "qemu '$PLAIN' (from --qemu): not executable" --qemu "$PLAIN"
+qerr "qemu is a directory" "(from --qemu): Is a directory" --qemu "$T"
+qerr "qemu not in PATH" "qemu 'no-such-qemu-xyz' (from --qemu) not found in PATH" \
+	--qemu no-such-qemu-xyz
+MOTE_QEMU=$T/nope qerr "MOTE_QEMU missing" "qemu '$T/nope' (from MOTE_QEMU)"
+PATH=$T/empty-path-dir "$MOTE" run --kernel "$K" >"$T/out" 2>"$T/err"; rc=$?
+expect "error: default qemu not in PATH" 2 \
+	"qemu 'qemu-system-x86_64' (from the default) not found in PATH"
+
+# The default kernel is kernel.elf beside the mote binary, not in the cwd.
+mkdir -p "$T/bin"
+cp "$MOTE" "$T/bin/mote"
+(cd "$T" && "$T/bin/mote" run --qemu "$RECORDER" >"$T/out" 2>"$T/err"); rc=$?
+expect "error: default kernel missing" 2 "kernel $T/bin/kernel.elf (from the default): No such file"
+MOTE_KERNEL=$T/nope.elf run run --qemu "$RECORDER"
+expect "error: MOTE_KERNEL missing" 2 "kernel $T/nope.elf (from MOTE_KERNEL): No such file"
+
+# ------------------------------------------------------------- --dry-run
+# dry NAME ARGS...: a dry run that must succeed; its line is in $line, words in $words.
+dry() {
+	local name=$1
+	shift
+	rm -f "$T/ran"
+	run run --dry-run --qemu "$RECORDER" "$@"
+	line=$(cat "$T/out")
+	words=()
+	eval "words=($line)" 2>/dev/null
+	if [ $rc != 0 ]; then fail "dry-run: $name" "exit $rc: $(cat "$T/err")"; return 1; fi
+	if [ -e "$T/ran" ]; then fail "dry-run: $name" "QEMU was started"; return 1; fi
+	if [ "$(wc -l <"$T/out")" != 1 ]; then fail "dry-run: $name" "not one line"; return 1; fi
+	return 0
+}
+# has NAME TEXT...: the dry-run line contains each TEXT (as words, space-separated).
+has() {
+	local name=$1 t
+	shift
+	for t in "$@"; do
+		case " $line " in
+		*" $t "*) ;;
+		*) fail "dry-run: $name" "missing '$t' in: $line"; return ;;
+		esac
+	done
+	pass "dry-run: $name"
+}
+lacks() {
+	local name=$1 t
+	shift
+	for t in "$@"; do
+		case " $line " in
+		*"$t"*) fail "dry-run: $name" "unexpected '$t' in: $line"; return ;;
+		esac
+	done
+	pass "dry-run: $name"
+}
+# word_after NAME OPT WANT: the word after OPT in the parsed line is exactly WANT.
+word_after() {
+	local name=$1 opt=$2 want=$3 i
+	for ((i = 0; i < ${#words[@]} - 1; i++)); do
+		if [ "${words[i]}" = "$opt" ]; then
+			if [ "${words[i + 1]}" = "$want" ]; then pass "dry-run: $name"
+			else fail "dry-run: $name" "$opt is '${words[i + 1]}', want '$want'"; fi
+			return
+		fi
+	done
+	fail "dry-run: $name" "no $opt in: $line"
+}
+
+COMMON="-nodefaults -no-user-config -nographic -no-reboot -serial stdio"
+EXITDEV="-device isa-debug-exit,iobase=0xf4,iosize=0x04"
+
+dry microvm --kernel "$K" --accel tcg --cmdline "log=debug" &&
+	has "microvm machine and devices" "$RECORDER" $COMMON \
+		"-M microvm,acpi=off,x-option-roms=off" "-accel tcg -cpu max" \
+		"-m 128M" "-smp 1" "$EXITDEV" "-kernel $K" "-append log=debug"
+dry "default is microvm" --kernel "$K" && has "default is microvm" "-M microvm,acpi=off,x-option-roms=off"
+dry "empty cmdline" --kernel "$K" && word_after "empty cmdline" -append ""
+dry q35 --hv q35 --kernel "$K" --initrd "$I" &&
+	has "q35 machine, initrd" "-M q35,graphics=on" $COMMON "$EXITDEV" "-kernel $K" "-initrd $I"
+MOTE_FCFIXTURE=$FIX dry fc-fixture --hv=fc-fixture --kernel "$K" --cmdline "a b" &&
+	has "fc-fixture: fixture as -kernel, kernel as -initrd" \
+		"-M microvm,acpi=off,x-option-roms=off" "$EXITDEV" "-kernel $FIX" "-initrd $K"
+cp "$K" "$T/bin/kernel.elf"
+printf 'fixture\n' >"$T/bin/fcfixture.elf"
+(cd / && "$T/bin/mote" run --dry-run --qemu "$RECORDER" --hv fc-fixture >"$T/out" 2>"$T/err"); rc=$?
+line=$(cat "$T/out")
+[ $rc = 0 ] && has "defaults beside the binary" "-kernel $T/bin/fcfixture.elf" "-initrd $T/bin/kernel.elf" ||
+	fail "dry-run: defaults beside the binary" "exit $rc: $(cat "$T/err")"
+MOTE_KERNEL=$I dry "MOTE_KERNEL" && has "MOTE_KERNEL" "-kernel $I"
+dry "--kernel beats MOTE_KERNEL" --kernel "$K" && has "--kernel beats MOTE_KERNEL" "-kernel $K"
+MOTE_QEMU=$FAKE run run --dry-run --kernel "$K"; line=$(cat "$T/out")
+[ $rc = 0 ] && has "MOTE_QEMU" "$FAKE -nodefaults" || fail "dry-run: MOTE_QEMU" "exit $rc"
+mkdir -p "$T/path"; cp "$FAKE" "$T/path/qemu-system-x86_64"
+PATH=$T/path:$PATH run run --dry-run --kernel "$K"; line=$(cat "$T/out")
+[ $rc = 0 ] && has "qemu found in PATH" "$T/path/qemu-system-x86_64" ||
+	fail "dry-run: qemu found in PATH" "exit $rc"
+
+dry "no exit device" --kernel "$K" --no-exit-device && lacks "no exit device" isa-debug-exit
+dry gdb --kernel "$K" --gdb && has gdb "-s -S"
+if [ "$(grep -c . "$T/err")" = 0 ]; then pass "dry-run: gdb hint only when running"
+else fail "dry-run: gdb hint only when running" "$(cat "$T/err")"; fi
+dry kvm --kernel "$K" --accel kvm && has kvm "-accel kvm -cpu host"
+dry tcg --kernel "$K" --accel=tcg && has tcg "-accel tcg -cpu max"
+# (Test for existence first: the shell's <> would create a missing /dev/kvm.)
+if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; then want_accel="-accel kvm -cpu host"; else want_accel="-accel tcg -cpu max"; fi
+dry "default accel" --kernel "$K" && has "default accel follows /dev/kvm" "$want_accel"
+
+for m in "64M 64M" "2G 2048M" "512 512M" "1536K 1536K" "1T 1048576M" "1M 1M" "1g 1024M" "2m 2M"; do
+	set -- $m
+	dry "-m $1" --kernel "$K" -m "$1" && has "-m $1 gives -m $2" "-m $2"
+done
+dry "-m=SIZE form" --kernel "$K" -m=256M && has "-m=SIZE form" "-m 256M"
+dry "--smp=N form" --kernel "$K" --smp=4 && has "--smp=N form" "-smp 4"
+dry "smp 255" --kernel "$K" --smp 255 && has "smp 255" "-smp 255"
+dry "--cmdline=TEXT form" --kernel "$K" --cmdline=x=1 && word_after "--cmdline=TEXT form" -append "x=1"
+
+dry "app args" --kernel "$K" --cmdline "log=1" -- app -v --flag &&
+	word_after "app args after ' -- '" -append "log=1 -- app -v --flag"
+dry "app args, no cmdline" --kernel "$K" -- a b && word_after "app args, no cmdline" -append "-- a b"
+dry "app args with spaces" --kernel "$K" -- "two words" "" x &&
+	word_after "app args with spaces are double-quoted" -append '-- "two words" "" x'
+dry "options after -- are app args" --kernel "$K" -- --smp 9 && has "options after -- are app args" "-smp 1"
+dry "shell quoting" --kernel "$K" --cmdline "it's \$HOME *; \"q\"" &&
+	word_after "shell quoting round-trips" -append "it's \$HOME *; \"q\""
+
+# ------------------------------------------------------ the exit status
+# status NAME WANT [STDERR-SUBSTRING]: run the fake QEMU (behaviour in FAKE_*).
+status() {
+	run run --qemu "$FAKE" --kernel "$K"
+	expect "status: $1" "$2" "${3-}"
+}
+FAKE_OUT='boot\nmote: power off, status 42\n' status "marker" 42
+FAKE_OUT='mote: power off, status 42\r\n' status "marker with CRLF" 42
+FAKE_OUT='mote: power off, status 0\n' FAKE_EXIT=1 FAKE_ERR='noise\n' status "marker beats qemu failure" 0
+FAKE_OUT='mote: power off, status 3\n' FAKE_EXIT=9 status "marker beats debug-exit" 3
+FAKE_OUT='mote: power off, status 5\nmote: power off, status 6\n' status "last marker wins" 6
+FAKE_OUT='mote: power off, status 255\n' status "marker 255" 255
+FAKE_OUT='mote: power off, status 9' status "marker at EOF without newline" 9
+FAKE_OUT='mote: power off, status 256\n' FAKE_EXIT=9 status "marker 256 is not a marker" 4
+FAKE_OUT='mote: power off, status 1x\n' FAKE_EXIT=9 status "marker junk is not a marker" 4
+FAKE_OUT='mote: power off, status \n' FAKE_EXIT=9 status "marker without N" 4
+FAKE_OUT='> mote: power off, status 5\n' FAKE_EXIT=9 status "marker must start the line" 4
+FAKE_OUT='mote: power off, status 5 \n' FAKE_EXIT=9 status "marker must end the line" 4
+FAKE_ERR='mote: power off, status 5\n' FAKE_EXIT=9 status "marker on stderr is ignored" 4
+FAKE_EXIT=9 status "debug-exit 4" 4
+FAKE_EXIT=3 status "debug-exit 1" 1
+FAKE_EXIT=255 status "debug-exit 127" 127
+FAKE_EXIT=9 FAKE_ERR='warning: something\n' status "debug-exit despite stderr" 4
+FAKE_EXIT=0 status "clean exit 0" 0
+FAKE_EXIT=1 status "exit 1 without stderr is 0" 0
+FAKE_EXIT=1 FAKE_ERR='qemu: bad option\n' status "exit 1 with stderr is a failure" 125 \
+	"mote run: qemu exited with status 1"
+FAKE_EXIT=0 FAKE_ERR='qemu: odd\n' status "exit 0 with stderr is a failure" 125 \
+	"qemu exited with status 0"
+FAKE_EXIT=2 status "even status is a failure" 125 "qemu exited with status 2"
+FAKE_SIG=KILL status "killed by SIGKILL" 137
+FAKE_SIG=SEGV status "killed by SIGSEGV" 139
+FAKE_ERR='qemu: fatal\n' run run --qemu "$FAKE" --kernel "$K"
+if [ "$(head -n1 "$T/err")" = "qemu: fatal" ]; then pass "qemu stderr forwarded"
+else fail "qemu stderr forwarded" "stderr: $(cat "$T/err")"; fi
+
+FAKE_EXIT=9 run run --qemu "$FAKE" --kernel "$K" --gdb
+expect "gdb: prints how to attach" 4 "gdb $K -ex 'target remote :1234'"
+
+# The marker split across writes must still be seen.
+SPLIT=$T/split-qemu
+printf '#!/bin/sh\nprintf "mote: power "; sleep 0.2; printf "off, status 1"; sleep 0.2; printf "1\\r"; sleep 0.2; printf "\\n"\n' >"$SPLIT"
+chmod +x "$SPLIT"
+run run --qemu "$SPLIT" --kernel "$K"
+expect "status: marker split across reads" 11
+
+# ------------------------------------------------------ byte-exact output
+BLOB=$T/blob
+{ for i in $(seq 0 255); do printf "\\$(printf %03o "$i")"; done; head -c 300000 /dev/urandom; printf 'tail\r\n\0'; } >"$BLOB"
+FAKE_CAT=$BLOB FAKE_EXIT=9 run run --qemu "$FAKE" --kernel "$K"
+if [ $rc = 4 ] && cmp -s "$BLOB" "$T/out"; then pass "stdout forwarded byte for byte"
+else fail "stdout forwarded byte for byte" "exit $rc; $(cmp "$BLOB" "$T/out" 2>&1)"; fi
+FAKE_CAT_ERR=$BLOB FAKE_EXIT=9 run run --qemu "$FAKE" --kernel "$K"
+if [ $rc = 4 ] && cmp -s "$BLOB" "$T/err"; then pass "stderr forwarded byte for byte"
+else fail "stderr forwarded byte for byte" "exit $rc; $(cmp "$BLOB" "$T/err" 2>&1)"; fi
+
+# Output arrives as it is written, not when a line or the run ends.
+SLOW=$T/slow-qemu
+printf '#!/bin/sh\nprintf "partial"\nsleep 3\nexit 9\n' >"$SLOW"; chmod +x "$SLOW"
+"$MOTE" run --qemu "$SLOW" --kernel "$K" >"$T/out" 2>/dev/null &
+pid=$!
+sleep 1
+if [ "$(cat "$T/out")" = partial ]; then pass "output is not buffered"
+else fail "output is not buffered" "after 1 s stdout is '$(cat "$T/out")'"; fi
+wait $pid
+
+# A reader that goes away (| head) must not kill mote or hang QEMU.
+FAKE_CAT=$BLOB FAKE_EXIT=9 "$MOTE" run --qemu "$FAKE" --kernel "$K" 2>/dev/null | head -c 10 >/dev/null
+rc=${PIPESTATUS[0]}
+if [ "$rc" = 4 ]; then pass "closed stdout: still exits with the guest's status"
+else fail "closed stdout: still exits with the guest's status" "exit $rc"; fi
+
+# --------------------------------------------------- timeout and signals
+SLEEPER=$T/sleeper
+printf '#!/bin/sh\nprintf "started\\n"\nexec sleep 30\n' >"$SLEEPER"; chmod +x "$SLEEPER"
+start=$(date +%s%N)
+run run --qemu "$SLEEPER" --kernel "$K" --timeout 1
+ms=$((($(date +%s%N) - start) / 1000000))
+expect "timeout: exit 124" 124 "mote: timed out after 1 s"
+if [ $ms -lt 5000 ]; then pass "timeout: within time (${ms} ms)"; else fail "timeout: within time" "${ms} ms"; fi
+if grep -q started "$T/out"; then pass "timeout: output before it kept"; else fail "timeout: output before it kept" "stdout: $(cat "$T/out")"; fi
+FAKE_EXIT=9 run run --qemu "$FAKE" --kernel "$K" --timeout 5
+expect "timeout: not hit, guest status" 4
+FAKE_EXIT=9 run run --qemu "$FAKE" --kernel "$K" --timeout=0
+expect "timeout: 0 means none" 4
+
+# A QEMU that reports the signal mote forwards, then exits 0 as QEMU does.
+TRAPPER=$T/trapper
+cat >"$TRAPPER" <<EOF
+#!/bin/sh
+trap 'echo got TERM; exit 0' TERM
+trap 'echo got HUP; exit 0' HUP
+: >"$T/ready"
+while :; do sleep 0.05; done
+EOF
+chmod +x "$TRAPPER"
+for sig in TERM HUP; do
+	rm -f "$T/ready"
+	"$MOTE" run --qemu "$TRAPPER" --kernel "$K" >"$T/out" 2>"$T/err" &
+	pid=$!
+	for _ in $(seq 100); do [ -e "$T/ready" ] && break; sleep 0.05; done
+	kill -s $sig $pid
+	wait $pid
+	rc=$?
+	want=$((128 + $(kill -l $sig)))
+	if [ $rc = $want ] && grep -q "got $sig" "$T/out"; then pass "signal: SIG$sig forwarded, exit $want"
+	else fail "signal: SIG$sig forwarded, exit $want" "exit $rc, stdout '$(cat "$T/out")'"; fi
+done
+
+# --------------------------------------------- the real QEMU and a fixture
+# Proves each machine's command line is one the installed QEMU accepts and
+# boots, and that the exit device and the marker work end to end.
+fixture() {
+	gcc -nostdlib -static -Wl,-N,-Ttext=0x100000,--build-id=none,--no-warn-rwx-segments \
+		"$@" "$SRC/fixture-pvh.S" 2>"$T/gcc.err"
+}
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	fail "qemu: installed" "qemu-system-x86_64 not in PATH"
+elif ! fixture -DSTATUS=4 -o "$T/exit4.elf" || ! fixture -DSTATUS=0 -DMARKER -o "$T/marker.elf"; then
+	fail "qemu: fixture builds" "$(cat "$T/gcc.err")"
+else
+	for hv in microvm q35; do
+		run run --hv $hv --kernel "$T/exit4.elf" --timeout 30
+		expect "qemu: $hv boots, debug-exit 4" 4
+		run run --hv $hv --kernel "$T/marker.elf" --timeout 30
+		expect "qemu: $hv boots, marker 7" 7
+		if grep -q "^hello from the fixture" "$T/out"; then pass "qemu: $hv serial on stdout, nothing before"
+		else fail "qemu: $hv serial on stdout, nothing before" "stdout: $(head -c 300 "$T/out" | od -c | head -5)"; fi
+	done
+	# The fixture stands in for fcfixture.elf: QEMU must accept the pair.
+	MOTE_FCFIXTURE=$T/exit4.elf run run --hv fc-fixture --kernel "$T/marker.elf" --timeout 30
+	expect "qemu: fc-fixture command line boots" 4
+	run run --kernel "$T/exit4.elf" --initrd "$I" --smp 2 -m 2M --cmdline "a b" --timeout 30 -- x y
+	expect "qemu: initrd, smp, memory, cmdline accepted" 4
+	run run --kernel "$T/exit4.elf" --no-exit-device --timeout 1
+	expect "qemu: --no-exit-device omits the device" 124
+fi
+
+echo "test-cli: $failures failed"
+[ $failures = 0 ]
