@@ -83,7 +83,7 @@ deps:
 run: deps all
 	$(BUILD)/mote run
 
-test: deps all
+test: deps all unit-tests
 	tests/run.sh
 
 bench: deps all

@@ -14,3 +14,4 @@ $(BUILD)/bench-boot: bench/boot/boot.c
 	$(HOSTCC) $(HOSTCFLAGS) $< -o $@
 
 extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot
+-include bench/alloc/build.mk

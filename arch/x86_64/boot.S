@@ -11,8 +11,8 @@
  * tables with RSI holding the physical address of boot_params. Firecracker
  * enters vmlinux-style ELF kernels this way.
  *
- * Both record the TSC, the protocol and the pointer the loader gave, switch
- * to the boot page tables (identity, direct map and kernel image, 4 GiB each
+ * Both record the TSC, the protocol and the pointer the loader gave, set
+ * CR0, CR4 and EFER to their final values, switch to the boot page tables (identity, direct map and kernel image, 4 GiB each
  * with 2 MiB pages; all static, so no code builds them) and jump to
  * kernel_start64 in the upper half. Everything after that is C and never
  * learns which door it came through except from boot_protocol.
@@ -25,12 +25,34 @@
 #define PTE_LARGE      0x80
 #define MSR_EFER       0xc0000080
 #define EFER_LME       (1 << 8)
-#define CR0_PE         (1 << 0)
-#define CR0_WP         (1 << 16)
-#define CR0_PG         (1 << 31)
-#define CR4_PAE        (1 << 5)
+#define EFER_NXE       (1 << 11)
 #define BOOT_CS        0x08
 #define BOOT_DS        0x10
+
+/*
+ * The control registers' final values, written once here rather than
+ * patched later: each write is an expensive exit under a hypervisor.
+ * CR0: paging, protection, write-protect in ring 0, native FPU errors,
+ * caches on (Firecracker enters with CD and NW set). CR4: PAE, and SSE
+ * state saving so applications may use SSE.
+ */
+#define CR0_VALUE      ((1 << 31) | (1 << 16) | (1 << 5) | (1 << 4) | (1 << 1) | (1 << 0))
+#define CR4_VALUE      ((1 << 5) | (1 << 9) | (1 << 10))
+
+/* EFER |= LME, and NXE when CPUID says the CPU has NX. Valid in 32- and 64-bit code. */
+.macro set_efer
+	movl $0x80000001, %eax
+	cpuid
+	xorl %esi, %esi
+	btl $20, %edx
+	jnc 1f
+	movl $EFER_NXE, %esi
+1:	movl $MSR_EFER, %ecx
+	rdmsr
+	orl $EFER_LME, %eax
+	orl %esi, %eax
+	wrmsr
+.endm
 
 	.section .boot.text, "ax"
 	.code32
@@ -43,17 +65,12 @@ pvh_entry:
 	movl %ebx, PHYS(boot_loader_info)
 	movl $1, PHYS(boot_protocol)		/* BOOT_PROTO_PVH */
 
-	movl %cr4, %eax
-	orl $CR4_PAE, %eax
+	movl $CR4_VALUE, %eax
 	movl %eax, %cr4
 	movl $PHYS(boot_pml4), %eax
 	movl %eax, %cr3
-	movl $MSR_EFER, %ecx
-	rdmsr
-	orl $EFER_LME, %eax
-	wrmsr
-	movl %cr0, %eax
-	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
+	set_efer
+	movl $CR0_VALUE, %eax
 	movl %eax, %cr0
 	lgdt boot_gdt_desc
 	ljmp $BOOT_CS, $boot_long
@@ -71,6 +88,11 @@ linux64_entry:
 
 	movl $PHYS(boot_pml4), %eax
 	movq %rax, %cr3
+	movl $CR4_VALUE, %eax
+	movq %rax, %cr4
+	set_efer
+	movl $CR0_VALUE, %eax
+	movq %rax, %cr0
 	lgdt boot_gdt_desc
 	pushq $BOOT_CS
 	pushq $boot_long

@@ -143,15 +143,6 @@ void arch_cpu_init(void)
 	gdt_load();
 	idt_fill();
 	idt_load();
-	/*
-	 * Loaders leave different CR0/CR4 (Firecracker enters with caches
-	 * disabled: CD and NW set). Caches on, write protection honoured in
-	 * ring 0, x87/SSE errors reported natively, SSE usable by applications.
-	 */
-	write_cr0((read_cr0() & ~(uint64_t)(CR0_CD | CR0_NW | CR0_EM)) | CR0_MP | CR0_NE | CR0_WP);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (cpuid(0x80000000, 0).eax >= 0x80000001 && (cpuid(0x80000001, 0).edx & (1u << 20)))
-		wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_NXE);
 }
 
 uint64_t arch_cycles(void)

@@ -11,14 +11,6 @@
 #define MSR_FS_BASE     0xc0000100
 #define MSR_GS_BASE     0xc0000101
 #define EFER_NXE        (1u << 11)
-#define CR0_MP          (1u << 1)
-#define CR0_EM          (1u << 2)
-#define CR0_NE          (1u << 5)
-#define CR0_WP          (1u << 16)
-#define CR0_NW          (1u << 29)
-#define CR0_CD          (1u << 30)
-#define CR4_OSFXSR      (1u << 9)
-#define CR4_OSXMMEXCPT  (1u << 10)
 
 struct cpuid {
 	uint32_t eax, ebx, ecx, edx;
@@ -54,11 +46,6 @@ static inline uint64_t read_cr0(void)
 	return v;
 }
 
-static inline void write_cr0(uint64_t v)
-{
-	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
-}
-
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;
@@ -73,11 +60,6 @@ static inline uint64_t read_cr3(void)
 
 	asm volatile("mov %%cr3, %0" : "=r"(v));
 	return v;
-}
-
-static inline void write_cr4(uint64_t v)
-{
-	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
 static inline uint64_t read_cr4(void)

@@ -123,9 +123,9 @@ struct mm_range {
 size_t mm_ranges_normalize(struct mm_range *r, size_t n);
 
 /*
- * Removes [base, base + size) from the n ranges in r (capacity max),
- * splitting a range when the hole falls inside it. Returns the new count,
- * or -MM_ENOMEM if a split would exceed max (r is then unchanged).
+ * Removes [base, base + size) from the n normalized ranges in r (capacity
+ * max), splitting a range when the hole falls inside it. Returns the new
+ * count, or -MM_ENOMEM if a split would exceed max (r is then unchanged).
  */
 long mm_ranges_remove(struct mm_range *r, size_t n, size_t max, uint64_t base, uint64_t size);
 
@@ -276,7 +276,7 @@ void mm_backend_unmap(uintptr_t va, size_t npages);
  * A broken invariant detected by mm (a free of a pointer no allocator
  * handed out, a double free, a debug object's slack overwritten). Kernel:
  * panic with `what` and p. The caller of mm_free() is the culprit; mm has
- * ignored the request when this returns.
+ * ignored the request when this returns. May be called with the lock held.
  */
 void mm_backend_corruption(const char *what, const void *p);
 

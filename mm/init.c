@@ -1,0 +1,109 @@
+/*
+ * mm/init.c: bringing mm up, and giving memory back under pressure.
+ *
+ * Boot runs in two steps because the frame table's size depends on the
+ * memory map, and something must allocate before the table exists:
+ * mm_early_init() starts the early allocator on the usable ranges;
+ * mm_page_init() then carves the frame table (16 bytes per page between
+ * the lowest and highest usable page) from the early allocator's page end
+ * and hands everything else over. mm_early_init() also resets all state,
+ * which is what lets the host tests boot mm again and again on RAM of
+ * different sizes in one process.
+ *
+ * Reclaim is one function: when a page run cannot be found, every
+ * per-class object cache is flushed (its empty slabs return to the buddy
+ * allocator) and the hot page lists are drained, then the request is
+ * tried once more. There is nothing else to reclaim, so a second failure
+ * is a real out-of-memory and the allocation returns NULL.
+ */
+#include "internal.h"
+
+bool mm_ready;
+bool mm_alloc_slow = true;
+
+int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit)
+{
+	mm_ready = false;
+	mm_alloc_slow = true;
+	page_reset();
+	mempool_reset();
+	half_reset();
+	debug_reset();
+	early_reset();
+	return early_setup(ranges, n, limit);
+}
+
+int mm_page_init(void)
+{
+	unsigned long fl = mm_backend_lock();
+	uint64_t lo, hi, usable, nframes, bytes;
+	struct page_frame *frames;
+
+	if (mm_ready) {
+		mm_backend_unlock(fl);
+		return -MM_EINVAL;
+	}
+	early_span(&lo, &hi, &usable);
+	nframes = hi - lo;
+	bytes = align_up(nframes * sizeof(struct page_frame), MM_PAGE_SIZE);
+	frames = nframes >= FRAME_NIL ? NULL : early_take_pages(bytes >> MM_PAGE_SHIFT);
+	if (!frames) {
+		mm_backend_unlock(fl);
+		return -MM_ENOMEM;
+	}
+	__builtin_memset(frames, 0, bytes);
+	page_start(lo, (uint32_t)nframes, usable, frames);
+	early_handover();
+	page_enable_hot();
+	mempool_size_caches();
+	mm_ready = true;
+	mm_alloc_slow = mm_debug_on;
+	mm_backend_unlock(fl);
+	return 0;
+}
+
+void *mm_early_alloc_pages(size_t npages)
+{
+	unsigned long fl = mm_backend_lock();
+	uint32_t i;
+	void *p = NULL;
+
+	if (!mm_ready) {
+		p = early_take_pages(npages);
+	} else if ((i = mm_take_run(npages, 0)) != FRAME_NIL) {
+		for (uint32_t j = 0; j < npages; j++) {
+			mm_frames[i + j].kind = FRAME_USED;
+			mm_frames[i + j].order = 0;
+		}
+		p = frame_ptr(i, MM_OWNER_DIRECT);
+	}
+	mm_backend_unlock(fl);
+	return p;
+}
+
+void mm_trim_locked(void)
+{
+	for (unsigned i = 0; i < MEMPOOL_NCLASS; i++)
+		mempool_flush(&mempool_classes[i], 0);
+	page_drain_hot();
+}
+
+void mm_trim(void)
+{
+	unsigned long fl = mm_backend_lock();
+
+	if (mm_ready)
+		mm_trim_locked();
+	mm_backend_unlock(fl);
+}
+
+uint32_t mm_take_run(uint64_t npages, unsigned align_order)
+{
+	uint32_t i = page_take_run(npages, align_order);
+
+	if (i == FRAME_NIL) {
+		mm_trim_locked();
+		i = page_take_run(npages, align_order);
+	}
+	return i;
+}

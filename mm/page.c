@@ -1,0 +1,294 @@
+/*
+ * mm/page.c: the page-frame allocator.
+ *
+ * A binary buddy allocator over frame indices. Blocks of 2^k pages are
+ * aligned to 2^k in *physical* frame numbers, not in table indices, so a
+ * block's virtual address in any alias area has the same alignment: that
+ * is what makes large aligned allocations and multi-page slabs (whose
+ * head is found by masking a frame number) work without extra state.
+ *
+ * Why a buddy allocator: any order in O(log n), coalescing that needs only
+ * the block's own frame entry and its buddy's, and no per-order bitmaps
+ * to size at boot. A free block's list links live in its head's frame
+ * entry, so free memory is never touched (the host's memfd stays sparse,
+ * and in the kernel freeing never faults in a page).
+ *
+ * Runs of any length (large objects, the early allocator's leftovers) are
+ * taken as the smallest fitting block with the tail given straight back,
+ * and given back as the maximal aligned blocks they decompose into; a
+ * 5-page object therefore costs 5 pages, not 8.
+ *
+ * Hot lists: the orders 0..3 keep a few freed blocks uncoalesced, like
+ * Linux's per-CPU page lists, so page objects, slabs and small large
+ * objects do not split and re-merge a 4 GiB block on every malloc/free.
+ * Their length is sized from RAM and mm_trim() empties them, after which
+ * the buddy lists are exactly what coalescing everything gives.
+ */
+#include "internal.h"
+
+#define HOT_ORDERS 4
+
+struct free_list {
+	uint32_t head;
+	uint32_t count;
+};
+
+struct page_frame *mm_frames;
+uint64_t mm_frame_base;
+uint32_t mm_nframes;
+
+static struct free_list buddy[PAGE_MAX_ORDER + 1];
+static uint32_t buddy_nonempty;		/* bit k: buddy[k] has blocks */
+static struct free_list hot[HOT_ORDERS];
+static uint32_t hot_max[HOT_ORDERS];
+static uint64_t pages_total, pages_free;
+
+void page_reset(void)
+{
+	for (unsigned k = 0; k <= PAGE_MAX_ORDER; k++)
+		buddy[k] = (struct free_list){ FRAME_NIL, 0 };
+	for (unsigned k = 0; k < HOT_ORDERS; k++) {
+		hot[k] = (struct free_list){ FRAME_NIL, 0 };
+		hot_max[k] = 0;
+	}
+	buddy_nonempty = 0;
+	pages_total = pages_free = 0;
+	mm_frames = NULL;
+	mm_frame_base = 0;
+	mm_nframes = 0;
+}
+
+static void list_add(struct free_list *l, uint32_t i, uint8_t kind, unsigned order)
+{
+	mm_frames[i].kind = kind;
+	mm_frames[i].order = (uint8_t)order;
+	frame_list_push(&l->head, i);
+	l->count++;
+}
+
+static void list_remove(struct free_list *l, uint32_t i)
+{
+	frame_list_del(&l->head, i);
+	l->count--;
+	mm_frames[i].kind = FRAME_NONE;
+}
+
+static void buddy_add(uint32_t i, unsigned order)
+{
+	list_add(&buddy[order], i, FRAME_FREE, order);
+	buddy_nonempty |= 1u << order;
+}
+
+static void buddy_remove(uint32_t i, unsigned order)
+{
+	list_remove(&buddy[order], i);
+	if (!buddy[order].count)
+		buddy_nonempty &= ~(1u << order);
+}
+
+/* The free buddy of block i of this order, or FRAME_NIL. */
+static uint32_t buddy_of(uint32_t i, unsigned order)
+{
+	uint64_t pfn = (mm_frame_base + i) ^ (1ull << order);
+	uint64_t b = pfn - mm_frame_base;
+
+	if (pfn < mm_frame_base || b >= mm_nframes)
+		return FRAME_NIL;
+	if (mm_frames[b].kind != FRAME_FREE || mm_frames[b].order != order)
+		return FRAME_NIL;
+	return (uint32_t)b;
+}
+
+static void buddy_put(uint32_t i, unsigned order)
+{
+	while (order < PAGE_MAX_ORDER) {
+		uint32_t b = buddy_of(i, order);
+
+		if (b == FRAME_NIL)
+			break;
+		buddy_remove(b, order);
+		if (b < i)
+			i = b;
+		order++;
+	}
+	buddy_add(i, order);
+}
+
+static uint32_t buddy_get(unsigned order)
+{
+	uint32_t avail = buddy_nonempty >> order << order;
+	unsigned k;
+	uint32_t i;
+
+	if (!avail)
+		return FRAME_NIL;
+	k = (unsigned)__builtin_ctz(avail);
+	i = buddy[k].head;
+	buddy_remove(i, k);
+	while (k > order) {
+		k--;
+		buddy_add(i + (1u << k), k);
+	}
+	return i;
+}
+
+void page_drain_hot(void)
+{
+	for (unsigned k = 0; k < HOT_ORDERS; k++) {
+		while (hot[k].count) {
+			uint32_t i = hot[k].head;
+
+			list_remove(&hot[k], i);
+			buddy_put(i, k);
+		}
+	}
+}
+
+uint32_t page_take(unsigned order)
+{
+	uint32_t i;
+
+	if (order < HOT_ORDERS && hot[order].count) {
+		i = hot[order].head;
+		list_remove(&hot[order], i);
+	} else {
+		i = buddy_get(order);
+		if (i == FRAME_NIL && pages_free >= (1ull << order)) {
+			page_drain_hot();
+			i = buddy_get(order);
+		}
+		if (i == FRAME_NIL)
+			return FRAME_NIL;
+	}
+	pages_free -= 1ull << order;
+	mm_frames[i].kind = FRAME_USED;
+	mm_frames[i].order = (uint8_t)order;
+	return i;
+}
+
+void page_give(uint32_t i, unsigned order)
+{
+	pages_free += 1ull << order;
+	if (order < HOT_ORDERS && hot[order].count < hot_max[order])
+		list_add(&hot[order], i, FRAME_HOT, order);
+	else
+		buddy_put(i, order);
+}
+
+/* The largest order of an aligned block starting at frame i that fits in n pages. */
+static unsigned run_order(uint32_t i, uint64_t n)
+{
+	uint64_t pfn = mm_frame_base + i;
+	unsigned k = 63 - (unsigned)__builtin_clzll(n);
+
+	if (pfn && (unsigned)__builtin_ctzll(pfn) < k)
+		k = (unsigned)__builtin_ctzll(pfn);
+	return k < PAGE_MAX_ORDER ? k : PAGE_MAX_ORDER;
+}
+
+void page_give_run(uint32_t i, uint64_t npages)
+{
+	while (npages) {
+		unsigned k = run_order(i, npages);
+
+		page_give(i, k);
+		i += 1u << k;
+		npages -= 1ull << k;
+	}
+}
+
+uint32_t page_take_run(uint64_t npages, unsigned align_order)
+{
+	unsigned order = ilog2_ceil(npages);
+	uint32_t i;
+
+	if (!npages || npages > (1ull << PAGE_MAX_ORDER) || align_order > PAGE_MAX_ORDER)
+		return FRAME_NIL;
+	if (align_order > order)
+		order = align_order;
+	i = page_take(order);
+	if (i != FRAME_NIL && npages < (1ull << order))
+		page_give_run(i + (uint32_t)npages, (1ull << order) - npages);
+	return i;
+}
+
+/* Called by mm_page_init() with the frame table zeroed (every frame FRAME_NONE). */
+void page_start(uint64_t base_pfn, uint32_t nframes, uint64_t usable, struct page_frame *frames)
+{
+	mm_frames = frames;
+	mm_frame_base = base_pfn;
+	mm_nframes = nframes;
+	pages_total = usable;
+	pages_free = 0;
+}
+
+/*
+ * Hot lists hold at most 1/64 of RAM per order (64 blocks at most), so a
+ * 2 MiB machine keeps 8 pages back and a big one 64 + 3 * 64 blocks.
+ */
+void page_enable_hot(void)
+{
+	uint64_t n = pages_total / 64;
+
+	for (unsigned k = 0; k < HOT_ORDERS; k++) {
+		uint64_t m = n >> k;
+
+		hot_max[k] = m > 64 ? 64 : (uint32_t)m;
+	}
+}
+
+void *page_alloc(unsigned order)
+{
+	unsigned long fl = mm_backend_lock();
+	uint32_t i = FRAME_NIL;
+
+	if (mm_ready && order <= PAGE_MAX_ORDER) {
+		i = page_take(order);
+		if (i == FRAME_NIL) {
+			mm_trim_locked();
+			i = page_take(order);
+		}
+	}
+	mm_backend_unlock(fl);
+	return i == FRAME_NIL ? NULL : frame_ptr(i, MM_OWNER_DIRECT);
+}
+
+void page_free(void *va, unsigned order)
+{
+	uint64_t pa = mm_virt_to_phys(va);
+	uint32_t i = frame_of(pa);
+	unsigned long fl;
+
+	if (mm_owner_of(va) != MM_OWNER_DIRECT || i == FRAME_NIL || order > PAGE_MAX_ORDER ||
+	    (pa & ((MM_PAGE_SIZE << order) - 1))) {
+		mm_backend_corruption("page_free: not a page block", va);
+		return;
+	}
+	fl = mm_backend_lock();
+	if (mm_frames[i].kind != FRAME_USED || mm_frames[i].order != order) {
+		mm_backend_unlock(fl);
+		mm_backend_corruption("page_free: block not allocated with this order", va);
+		return;
+	}
+	page_give(i, order);
+	mm_backend_unlock(fl);
+}
+
+size_t page_total_count(void)
+{
+	return (size_t)pages_total;
+}
+
+size_t page_free_count(void)
+{
+	return (size_t)pages_free;
+}
+
+void page_free_blocks(size_t counts[PAGE_MAX_ORDER + 1])
+{
+	unsigned long fl = mm_backend_lock();
+
+	for (unsigned k = 0; k <= PAGE_MAX_ORDER; k++)
+		counts[k] = buddy[k].count;
+	mm_backend_unlock(fl);
+}

@@ -1,0 +1,151 @@
+/*
+ * tests/unit/mm/early.c: the early allocator and its hand-over.
+ *
+ * What the early allocator keeps at mm_page_init() is exactly the pages
+ * it handed out plus the pages live objects touch plus the frame table;
+ * everything else, including pages whose objects were freed before the
+ * hand-over and those freed after it, reaches the page allocator.
+ */
+#include "check.h"
+
+#define RAM (16u << 20)
+
+static size_t meta_pages(size_t ram)
+{
+	return ((ram / 4096 - 1) * 16 + 4095) / 4096;
+}
+
+static bool early_boot(size_t ram, uint64_t limit)
+{
+	struct mm_range r[2];
+	size_t n = pc_ranges(r, ram);
+
+	return !mm_host_init(ram) && !mm_early_init(r, n, limit);
+}
+
+/* Distinct pages touched by [pa - 16, pa + size) (the header included). */
+static void mark(uint8_t *seen, const void *p, size_t size)
+{
+	uint64_t pa = mm_virt_to_phys(p) - 16;
+
+	for (uint64_t pfn = pa / 4096; pfn <= (pa + 16 + size - 1) / 4096; pfn++)
+		seen[pfn] = 1;
+}
+
+static size_t count(const uint8_t *seen, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += seen[i];
+	return c;
+}
+
+static void test_handover(void)
+{
+	static uint8_t seen[RAM / 4096];
+	void *obj[64], *pages, *last, *again;
+	size_t before[PAGE_MAX_ORDER + 1], after[PAGE_MAX_ORDER + 1];
+	size_t sizes[64], usable = pc_usable_pages(RAM), kept;
+	bool owners = true, preserved = true;
+
+	early_boot(RAM, UINT64_MAX);
+	memset(seen, 0, sizeof(seen));
+	for (int i = 0; i < 64; i++) {
+		sizes[i] = 1 + (size_t)(rng() % 3000);
+		obj[i] = mm_malloc(sizes[i]);
+		owners = owners && obj[i] && mm_owner_of(obj[i]) == MM_OWNER_EARLY &&
+			 ((uintptr_t)obj[i] & 15) == 0;
+		memset(obj[i], i, sizes[i]);
+	}
+	pages = mm_early_alloc_pages(3);
+	check("early.owners", owners && pages && mm_owner_of(pages) == MM_OWNER_DIRECT &&
+	      !((uintptr_t)pages & 4095), "early objects must be in area 6, pages in area 4");
+
+	last = mm_malloc(100);
+	mm_free(last);
+	again = mm_malloc(100);
+	check("early.rollback", again == last, "freeing the newest object must roll the front back");
+	mm_free(again);
+
+	for (int i = 0; i < 64; i += 2)		/* free half before the hand-over */
+		mm_free(obj[i]);
+	for (int i = 1; i < 64; i += 2)
+		mark(seen, obj[i], sizes[i]);
+	kept = count(seen, RAM / 4096) + 3 + meta_pages(RAM);
+
+	check("early.page-init", mm_page_init() == 0, "mm_page_init failed");
+	check("early.give-back", page_total_count() == usable && page_free_count() == usable - kept,
+	      "free %zu, want %zu (total %zu, kept %zu)", page_free_count(), usable - kept,
+	      page_total_count(), kept);
+
+	for (int i = 1; i < 64; i += 2)
+		for (size_t j = 0; j < sizes[i]; j++)
+			preserved = preserved && ((unsigned char *)obj[i])[j] == (unsigned char)i;
+	check("early.contents", preserved, "early objects changed across the hand-over");
+
+	obj[1] = mm_realloc(obj[1], 5000);
+	check("early.realloc-out", obj[1] && mm_owner_of(obj[1]) == MM_OWNER_LARGE &&
+	      ((unsigned char *)obj[1])[sizes[1] - 1] == 1, "realloc must move an early object out");
+	mm_free(obj[1]);
+	for (int i = 3; i < 64; i += 2)
+		mm_free(obj[i]);
+	for (int i = 0; i < 3; i++)
+		page_free((char *)pages + i * 4096, 0);
+	check("early.all-back", page_free_count() == usable - meta_pages(RAM),
+	      "free %zu, want %zu", page_free_count(), usable - meta_pages(RAM));
+
+	mm_trim();
+	page_free_blocks(before);
+	void *big = mm_malloc(1u << 20);
+	mm_free(big);
+	mm_trim();
+	page_free_blocks(after);
+	check("early.coalesced", !memcmp(before, after, sizeof(before)),
+	      "early pages did not merge back into the buddy lists");
+	shutdown_mm();
+}
+
+static void test_limit(void)
+{
+	bool below = true;
+	void *p;
+
+	early_boot(RAM, 1u << 20);
+	for (int i = 0; i < 100; i++) {
+		p = mm_malloc(1000);
+		below = below && p && mm_virt_to_phys(p) < (1u << 20);
+	}
+	p = mm_early_alloc_pages(4);
+	below = below && p && mm_virt_to_phys(p) + 4 * 4096 <= (1u << 20);
+	check("early.limit", below, "early memory above the limit");
+	check("early.limit.page-init", mm_page_init() == 0 &&
+	      page_free_count() > page_total_count() - 64, "hand-over with a limit failed");
+	shutdown_mm();
+
+	early_boot(RAM, 64u << 10);	/* only 60 KiB usable early: no room for the table */
+	check("early.no-room", mm_page_init() == -MM_ENOMEM, "want -ENOMEM");
+	shutdown_mm();
+}
+
+static void test_exhaust(void)
+{
+	size_t n = 0;
+
+	early_boot(2u << 20, UINT64_MAX);
+	while (mm_malloc(4000))
+		n++;
+	check("early.exhaust", n >= 400 && n <= 422 && !mm_early_alloc_pages(1000),
+	      "%zu objects of 4000 bytes fit 2 MiB early", n);
+	check("early.exhaust.page-init", mm_page_init() == -MM_ENOMEM,
+	      "no room left for the frame table: want -ENOMEM");
+	shutdown_mm();
+}
+
+int main(void)
+{
+	test_handover();
+	test_limit();
+	test_exhaust();
+	return check_exit();
+}
