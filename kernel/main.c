@@ -24,6 +24,8 @@
 #include <mote/ktest.h>
 #include <mote/layout.h>
 #include <mote/log.h>
+#include <mote/mm.h>
+#include <mote/mmboot.h>
 #include <mote/platform.h>
 #include <mote/time.h>
 
@@ -138,6 +140,18 @@ static void check_modules(void)
 	}
 }
 
+/* After this the loader's memory is the allocators': boot_info holds all we keep of it. */
+static void start_memory(void)
+{
+	struct boot_error err;
+	const char *debug = cmdline_get(&cmdline, "mm.debug");
+
+	if (mm_boot(&boot_info, KERNEL_PHYS, kernel_virt_to_phys(_end), &err))
+		boot_fail(&err);
+	if (debug && strcmp(debug, "0"))
+		mm_debug_enable(true);
+}
+
 static void print_memory_map(void)
 {
 	uint64_t usable = 0;
@@ -151,7 +165,8 @@ static void print_memory_map(void)
 		if (r->type == BOOT_MEM_USABLE)
 			usable += r->size;
 	}
-	printk("memory: %lu KiB usable\n", usable >> 10);
+	printk("memory: %lu KiB usable, %lu KiB free after boot\n", usable >> 10,
+	       page_free_count() * (PAGE_SIZE / 1024));
 }
 
 static void print_devices(void)
@@ -197,6 +212,25 @@ static void print_banner(const struct cpu_list *cpus)
 	print_cpus(cpus);
 }
 
+/*
+ * A heap overflow or use-after-free, which the debug allocator (mm.debug=1)
+ * turns into an immediate fault naming the object's allocation site.
+ */
+static __attribute__((noinline)) void provoke_heap_error(const char *kind)
+{
+	volatile char *p = mm_malloc(24);
+
+	if (!p)
+		return;
+	if (!strcmp(kind, "uaf")) {
+		mm_free((void *)p);
+		p[0] = 1;
+	} else {
+		p[40] = 1;
+	}
+	printk("mote: %s went unnoticed (is mm.debug=1 set?)\n", kind);
+}
+
 /* debug.crash=<kind> makes the kernel fault on purpose, to test the fault reports. */
 static void maybe_crash(void)
 {
@@ -207,8 +241,13 @@ static void maybe_crash(void)
 	printk("mote: crashing on purpose (debug.crash=%s)\n", kind);
 	if (!strcmp(kind, "panic"))
 		panic("debug.crash=panic");
+	if (!strcmp(kind, "overflow") || !strcmp(kind, "uaf")) {
+		provoke_heap_error(kind);
+		return;
+	}
 	if (arch_provoke_fault(kind))
-		printk("mote: unknown debug.crash kind '%s' (panic, ud, pf, gp, de, bp)\n", kind);
+		printk("mote: unknown debug.crash kind '%s' (panic, ud, pf, gp, de, bp, overflow, uaf)\n",
+		       kind);
 }
 
 static int run_selftests(void)
@@ -235,6 +274,8 @@ void kernel_main(void)
 	acpi_init(&boot_info);
 	platform_cpus(&cpus);
 	bootchart_mark("firmware");
+	start_memory();
+	bootchart_mark("memory");
 
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();

@@ -6,6 +6,7 @@
 #include <lib/fmt.h>
 #include <mote/arch.h>
 #include <mote/log.h>
+#include <mote/mm.h>
 #include <mote/platform.h>
 
 static int panic_depth;
@@ -31,6 +32,26 @@ void panic_end_from(uint64_t pc, uint64_t fp)
 	printk("backtrace:\n");
 	arch_backtrace_from(pc, fp, print_frame, 0);
 	platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
+}
+
+void panic_describe_address(uint64_t addr)
+{
+	static const char *const kinds[] = {
+		[MM_DEBUG_LIVE] = "access inside", [MM_DEBUG_OVERFLOW] = "overflow past the end of",
+		[MM_DEBUG_UNDERFLOW] = "underflow before", [MM_DEBUG_USE_AFTER_FREE] = "use after free of",
+	};
+	struct mm_debug_info d;
+
+	if (!mm_debug_lookup(addr, &d))
+		return;
+	printk("  mm.debug: %s the %zu-byte object at %#lx (offset %ld)\n  allocated at ",
+	       kinds[d.kind], d.size, d.object, d.offset);
+	log_symbol(d.alloc_site);
+	if (d.kind == MM_DEBUG_USE_AFTER_FREE) {
+		printk("\n  freed at ");
+		log_symbol(d.free_site);
+	}
+	printk("\n");
 }
 
 void panic(const char *fmt, ...)

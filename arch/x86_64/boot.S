@@ -12,7 +12,8 @@
  * enters vmlinux-style ELF kernels this way.
  *
  * Both record the TSC, the protocol and the pointer the loader gave, set
- * CR0, CR4 and EFER to their final values, switch to the boot page tables (identity, direct map and kernel image, 4 GiB each
+ * CR0, CR4 and EFER to their final values, switch to the boot page tables
+ * (identity, the physical-memory aliases and the kernel image, 4 GiB each
  * with 2 MiB pages; all static, so no code builds them) and jump to
  * kernel_start64 in the upper half. Everything after that is C and never
  * learns which door it came through except from boot_protocol.
@@ -152,19 +153,29 @@ boot_loader_info: .quad 0
 boot_protocol:    .long 0
 
 /*
- * Boot page tables: PML4 slot 0 (identity), slot 384 (DIRECT_MAP_BASE) and
- * slot 511 (the kernel at -2 GiB) all lead to the same four page
- * directories, which map physical 0..4 GiB with 2 MiB pages. mm/ replaces
- * them with tables built from the real memory map.
+ * Boot page tables: PML4 slot 0 (identity, for the stubs), the slots of the
+ * physical-memory alias areas 0-4 and 6 (include/mote/layout.h) and slot
+ * 511 (the kernel at -2 GiB) all lead to the same four page directories,
+ * which map physical 0..4 GiB with 2 MiB pages. Static, so no boot code
+ * builds them; arch_paging_init() adapts them to the real machine.
  */
+#define AREA_SLOT(k) (((MM_AREA_BASE + ((k) << MM_AREA_SHIFT)) >> 39) & 511)
+#define LOW_PDPT (PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE)
+
 	.section .data.pagetables, "aw"
 	.balign 4096
 	.globl boot_pml4
 boot_pml4:
-	.quad PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE
-	.fill ((DIRECT_MAP_BASE >> 39) & 511) - 1, 8, 0
-	.quad PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE
-	.fill 511 - ((DIRECT_MAP_BASE >> 39) & 511) - 1, 8, 0
+	.quad LOW_PDPT
+	.fill AREA_SLOT(0) - 1, 8, 0
+	.irp area, 0, 1, 2, 3, 4
+	.quad LOW_PDPT
+	.fill 31, 8, 0
+	.endr
+	.fill 32, 8, 0				/* area 5, the debug allocator: mapped on demand */
+	.quad LOW_PDPT				/* area 6, the early allocator */
+	.fill 31, 8, 0
+	.fill 31, 8, 0				/* area 7 */
 	.quad PHYS(boot_pdpt_kernel) + PTE_PRESENT + PTE_WRITE
 boot_pdpt_low:
 	.quad PHYS(boot_pd) + 0x0000 + PTE_PRESENT + PTE_WRITE

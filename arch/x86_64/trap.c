@@ -43,6 +43,7 @@ static void describe_page_fault(const struct trap_frame *f)
 	       e & 1 ? "protection violation on" : "not-present page on",
 	       e & 16 ? "instruction fetch" : e & 2 ? "write" : "read",
 	       e & 4 ? "user" : "kernel", e & 8 ? " (reserved bit set)" : "");
+	panic_describe_address(read_cr2());
 }
 
 static void dump_registers(const struct trap_frame *f)

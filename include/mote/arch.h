@@ -7,6 +7,7 @@
 #define MOTE_ARCH_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Installs this CPU's descriptor tables and exception handlers. Boot CPU, once. */
@@ -32,6 +33,45 @@ __attribute__((noreturn)) void arch_triple_fault(void);
 typedef void (*arch_frame_fn)(void *ctx, uint64_t pc);
 void arch_backtrace_from(uint64_t pc, uint64_t fp, arch_frame_fn fn, void *ctx);
 void arch_backtrace_here(arch_frame_fn fn, void *ctx);
+
+/*
+ * Page tables. Protections combine ARCH_PROT_* bits; a mapping without
+ * ARCH_PROT_EXEC is never executable. Page-table pages come from the
+ * allocator given to arch_paging_init (a zeroed page, direct-map address,
+ * or NULL); the map functions return 0 or -ENOMEM and change nothing on
+ * failure of the leaf they were building. No locking: callers serialize.
+ */
+enum {
+	ARCH_PROT_READ = 1,
+	ARCH_PROT_WRITE = 2,
+	ARCH_PROT_EXEC = 4,
+	ARCH_PROT_USER = 8,
+};
+
+typedef void *(*arch_table_alloc_fn)(void);
+
+/*
+ * Takes over the boot page tables: removes the identity mapping (the lower
+ * half is the application's), makes the physical-memory aliases
+ * non-executable, maps the kernel image with per-section permissions (text
+ * read-only, everything else non-executable), and maps RAM above what the
+ * boot tables cover (ram_end: one past the highest usable byte) in every
+ * alias area.
+ */
+int arch_paging_init(arch_table_alloc_fn alloc, uint64_t ram_end);
+
+/* Maps npages 4 KiB pages at va to the frames from pa on. */
+int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot);
+
+/* Unmaps npages pages at va (absent pages are skipped) and flushes them from the TLB. */
+void arch_unmap_pages(uintptr_t va, size_t npages);
+
+/* The frame and protection behind va, if mapped (any page size). */
+bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/* Interrupt state, for locks that must keep interrupt handlers out. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
 
 /* Provokes a CPU exception on purpose (for the crash tests): "ud", "pf", "gp", "de", "bp". */
 int arch_provoke_fault(const char *kind);

@@ -21,6 +21,7 @@
 #define MM_AREA_BASE     LAYOUT_UL(0xffff800000000000)
 #define MM_AREA_SHIFT    44
 #define MM_AREA_DIRECT   LAYOUT_UL(4)
+#define MM_AREA_DEBUG    LAYOUT_UL(5)
 #define DIRECT_MAP_BASE  (MM_AREA_BASE + (MM_AREA_DIRECT << MM_AREA_SHIFT))
 
 /* The boot page tables map this much physical memory at DIRECT_MAP_BASE. */
@@ -34,6 +35,12 @@
 static inline void *phys_to_virt(uint64_t pa)
 {
 	return (void *)(DIRECT_MAP_BASE + pa);
+}
+
+/* Physical address behind a direct-map (area 4) address. */
+static inline uint64_t kernel_direct_to_phys(const void *va)
+{
+	return (uint64_t)va - DIRECT_MAP_BASE;
 }
 
 /* Physical address of something inside the kernel image. */

@@ -36,4 +36,7 @@ __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt, ...)
 void panic_begin(void);
 __attribute__((noreturn)) void panic_end_from(uint64_t pc, uint64_t fp);
 
+/* Prints what the kernel knows of a faulting address (a debug allocator object, say). */
+void panic_describe_address(uint64_t addr);
+
 #endif

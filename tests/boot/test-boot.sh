@@ -80,6 +80,16 @@ expect crash-panic 125 "--cmdline debug.crash=panic" "^mote: panic: debug.crash=
 expect crash-q35 125 "--hv q35 --cmdline debug.crash=gp" "#GP" "kernel_main\+0x"
 expect crash-firecracker 125 "--hv fc-fixture --cmdline debug.crash=pf" "#PF" "kernel_main\+0x"
 
+# Memory: the debug allocator turns heap bugs into reports naming the allocation site.
+expect heap-uaf 125 "--cmdline 'mm.debug=1 debug.crash=uaf'" "^mote: cpu exception #PF" \
+	"mm.debug: use after free of the 24-byte object" "allocated at 0x[0-9a-f]+ provoke_heap_error\+0x" \
+	"freed at 0x[0-9a-f]+ provoke_heap_error\+0x"
+expect heap-overflow 125 "--cmdline 'mm.debug=1 debug.crash=overflow'" "^mote: cpu exception #PF" \
+	"mm.debug: overflow past the end of the 24-byte object" "allocated at 0x[0-9a-f]+ provoke_heap_error\+0x"
+expect heap-no-debug 0 "--cmdline debug.crash=overflow" "overflow went unnoticed"
+expect selftest-6g 0 "--hv q35 -m 6G --cmdline --selftest" "^ktest: PASS all_ram_is_mapped$" "^ktest: [0-9]+ passed, 0 failed$"
+expect selftest-2m 0 "-m 2M --cmdline --selftest" "^ktest: [0-9]+ passed, 0 failed$"
+
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
 expect poweroff-reset 0 "--hv microvm --no-exit-device" "power off, status 0"

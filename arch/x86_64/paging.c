@@ -1,0 +1,231 @@
+/*
+ * x86-64 four-level page tables.
+ *
+ * The boot stubs start on static tables (boot.S) that map physical 0-4 GiB
+ * with 2 MiB pages at three places. arch_paging_init() turns them into the
+ * kernel's tables for good, changing as little as possible, because every
+ * instruction executed at boot is boot time: the alias areas keep sharing
+ * one PDPT (their layouts are identical: pa = va - area base), so RAM above
+ * 4 GiB is mapped once per PML4 slot and appears in all of them.
+ *
+ * Everything else (the debug allocator's pages, application memory) uses
+ * 4 KiB leaves in tables allocated on demand. Intermediate entries are
+ * permissive (present, writable, user if the address is in the lower
+ * half); the leaf decides.
+ */
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <mote/arch.h>
+#include <mote/layout.h>
+#include "x86.h"
+
+#define PTE_P     (1ULL << 0)
+#define PTE_W     (1ULL << 1)
+#define PTE_U     (1ULL << 2)
+#define PTE_PS    (1ULL << 7)
+#define PTE_NX    (1ULL << 63)
+#define PTE_ADDR  0x000ffffffffff000ULL
+#define LARGE_SIZE (1ULL << 21)
+#define USER_TOP  0x0000800000000000ULL
+
+extern uint64_t boot_pml4[512];
+extern const char _text[], _etext[], _rodata[], _erodata[], _end[];
+
+static arch_table_alloc_fn table_alloc;
+static uint64_t nx_bit;
+
+static uint64_t *table_at(uint64_t entry)
+{
+	return phys_to_virt(entry & PTE_ADDR);
+}
+
+static unsigned index_at(uintptr_t va, unsigned level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+static uint64_t leaf_flags(unsigned prot)
+{
+	uint64_t f = PTE_P;
+
+	if (prot & ARCH_PROT_WRITE)
+		f |= PTE_W;
+	if (prot & ARCH_PROT_USER)
+		f |= PTE_U;
+	if (!(prot & ARCH_PROT_EXEC))
+		f |= nx_bit;
+	return f;
+}
+
+/*
+ * The entry for va at `level` (1: PT, 2: PD), creating the tables above it
+ * when `create`. NULL if a table is missing (and not created), allocation
+ * failed, or a large page covers va above the level asked for.
+ */
+static uint64_t *walk(uintptr_t va, unsigned level, bool create)
+{
+	uint64_t *table = boot_pml4;
+
+	for (unsigned l = 4; l > level; l--) {
+		uint64_t *e = &table[index_at(va, l)];
+
+		if (!(*e & PTE_P)) {
+			void *page = create ? table_alloc() : NULL;
+
+			if (!page)
+				return NULL;
+			*e = kernel_direct_to_phys(page) | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
+		} else if (*e & PTE_PS) {
+			return NULL;
+		}
+		table = table_at(*e);
+	}
+	return &table[index_at(va, level)];
+}
+
+static void flush_page(uintptr_t va)
+{
+	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+static void flush_all(void)
+{
+	asm volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
+}
+
+int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot)
+{
+	uint64_t flags = leaf_flags(prot);
+
+	for (size_t i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
+		uint64_t *e = walk(va, 1, true);
+
+		if (!e)
+			return -ENOMEM;
+		*e = pa | flags;
+		flush_page(va);
+	}
+	return 0;
+}
+
+void arch_unmap_pages(uintptr_t va, size_t npages)
+{
+	for (size_t i = 0; i < npages; i++, va += PAGE_SIZE) {
+		uint64_t *e = walk(va, 1, false);
+
+		if (e && (*e & PTE_P)) {
+			*e = 0;
+			flush_page(va);
+		}
+	}
+}
+
+/* The effective permission is the intersection over all levels (NX: the union). */
+bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
+{
+	uint64_t *table = boot_pml4, e = 0, offset_mask = 0;
+	uint64_t all = PTE_W | PTE_U, any_nx = 0;
+
+	for (unsigned l = 4; l >= 1; l--) {
+		e = table[index_at(va, l)];
+		if (!(e & PTE_P))
+			return false;
+		all &= e;
+		any_nx |= e & nx_bit;
+		offset_mask = (1ULL << (12 + 9 * (l - 1))) - 1;
+		if (l == 1 || (e & PTE_PS))
+			break;
+		table = table_at(e);
+	}
+	*pa = (e & PTE_ADDR & ~offset_mask) | (va & offset_mask);
+	*prot = ARCH_PROT_READ | (all & PTE_W ? ARCH_PROT_WRITE : 0) |
+		(all & PTE_U ? ARCH_PROT_USER : 0) | (any_nx ? 0 : ARCH_PROT_EXEC);
+	return true;
+}
+
+/* Maps [pa, end) in 2 MiB pages at area base (covering edges: only RAM is ever used). */
+static int map_large(uintptr_t base, uint64_t pa, uint64_t end)
+{
+	for (pa &= ~(LARGE_SIZE - 1); pa < end; pa += LARGE_SIZE) {
+		uint64_t *e = walk(base + pa, 2, true);
+
+		if (!e)
+			return -ENOMEM;
+		*e = pa | PTE_P | PTE_W | PTE_PS | nx_bit;
+	}
+	return 0;
+}
+
+/* RAM beyond the boot tables' 4 GiB, in each physical-memory alias (areas 0-4 and 6). */
+static int map_high_ram(uint64_t ram_end)
+{
+	static const unsigned areas[] = { 0, 1, 2, 3, 4, 6 };
+
+	if (ram_end <= BOOT_DIRECT_MAP_SIZE)
+		return 0;
+	for (unsigned i = 0; i < sizeof(areas) / sizeof(areas[0]); i++) {
+		int ret = map_large(MM_AREA_BASE + ((uintptr_t)areas[i] << MM_AREA_SHIFT),
+				    BOOT_DIRECT_MAP_SIZE, ram_end);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static unsigned image_prot(uintptr_t va)
+{
+	if (va >= (uintptr_t)_text && va < (uintptr_t)_etext)
+		return ARCH_PROT_READ | ARCH_PROT_EXEC;
+	if (va >= (uintptr_t)_rodata && va < (uintptr_t)_erodata)
+		return ARCH_PROT_READ;
+	return ARCH_PROT_READ | ARCH_PROT_WRITE;
+}
+
+/* The image's first 2 MiB get their own page directory and 4 KiB pages. */
+static int map_kernel_image(void)
+{
+	uint64_t *pdpt = table_at(boot_pml4[511]);
+	uint64_t *pd = table_alloc(), *pt = table_alloc();
+	uintptr_t va = KERNEL_VMA + KERNEL_PHYS;
+
+	if (!pd || !pt)
+		return -ENOMEM;
+	for (; va < (uintptr_t)_end; va += PAGE_SIZE)
+		pt[index_at(va, 1)] = (va - KERNEL_VMA) | leaf_flags(image_prot(va));
+	pd[0] = kernel_direct_to_phys(pt) | PTE_P | PTE_W;
+	pdpt[index_at(KERNEL_VMA, 3)] = kernel_direct_to_phys(pd) | PTE_P | PTE_W;
+	pdpt[index_at(KERNEL_VMA, 3) + 1] = 0;
+	return 0;
+}
+
+int arch_paging_init(arch_table_alloc_fn alloc, uint64_t ram_end)
+{
+	int ret;
+
+	table_alloc = alloc;
+	nx_bit = rdmsr(MSR_EFER) & EFER_NXE ? PTE_NX : 0;
+	boot_pml4[0] = 0;
+	for (unsigned area = 0; area < 7; area++)
+		if (area != MM_AREA_DEBUG)
+			boot_pml4[index_at(MM_AREA_BASE + ((uintptr_t)area << MM_AREA_SHIFT), 4)] |= nx_bit;
+	ret = map_kernel_image();
+	if (!ret)
+		ret = map_high_ram(ram_end);
+	flush_all();
+	return ret;
+}
+
+unsigned long arch_irq_save(void)
+{
+	unsigned long flags;
+
+	asm volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+	if (flags & (1UL << 9))
+		asm volatile("sti" : : : "memory");
+}
