@@ -15,3 +15,4 @@ $(BUILD)/bench-boot: bench/boot/boot.c
 
 extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot
 -include bench/alloc/build.mk
+-include bench/memfloor/build.mk

@@ -40,7 +40,12 @@ expect() {
 }
 
 # ---------------------------------------------------------------- fixtures
-K=$T/kernel.elf;  printf 'not really a kernel\n' >"$K"
+fixture() {
+	gcc -nostdlib -static -Wl,-N,-Ttext-segment=0x100000,--build-id=none,--no-warn-rwx-segments \
+		"$@" "$SRC/fixture-pvh.S" 2>"$T/gcc.err"
+}
+# A real (tiny) ELF: mote reads the kernel's program headers before starting QEMU.
+K=$T/kernel.elf;  fixture -DSTATUS=0 -o "$K" || { echo "FAIL cli: cannot build the fixture"; exit 1; }
 I=$T/initrd.img;  printf 'module\n' >"$I"
 FIX=$T/fcfixture.elf; printf 'fixture\n' >"$FIX"
 PLAIN=$T/plain;   printf 'no x bit\n' >"$PLAIN"; chmod 644 "$PLAIN"
@@ -156,6 +161,16 @@ PATH=$T/empty-path-dir "$MOTE" run --kernel "$K" >"$T/out" 2>"$T/err"; rc=$?
 expect "error: default qemu not in PATH" 2 \
 	"qemu 'qemu-system-x86_64' (from the default) not found in PATH"
 
+# The kernel must be an x86-64 ELF whose image fits in the guest's memory.
+run run --qemu "$RECORDER" --kernel "$I"
+expect "error: kernel not an ELF" 2 "kernel $I: truncated ELF header"
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\050\000' > "$T/arm.elf"
+head -c 64 /dev/zero >> "$T/arm.elf"
+run run --qemu "$RECORDER" --kernel "$T/arm.elf"
+expect "error: kernel for another architecture" 2 "kernel $T/arm.elf: not an x86-64 ELF file"
+run run --qemu "$RECORDER" --kernel "$K" -m 1M
+expect "error: memory smaller than the kernel image" 2 "-m 1024K is too small: the kernel image alone reaches"
+
 # The default kernel is kernel.elf beside the mote binary, not in the cwd.
 mkdir -p "$T/bin"
 cp "$MOTE" "$T/bin/mote"
@@ -234,7 +249,8 @@ printf 'fixture\n' >"$T/bin/fcfixture.elf"
 line=$(cat "$T/out")
 [ $rc = 0 ] && has "defaults beside the binary" "-kernel $T/bin/fcfixture.elf" "-initrd $T/bin/kernel.elf" ||
 	fail "dry-run: defaults beside the binary" "exit $rc: $(cat "$T/err")"
-MOTE_KERNEL=$I dry "MOTE_KERNEL" && has "MOTE_KERNEL" "-kernel $I"
+cp "$K" "$T/other.elf"
+MOTE_KERNEL=$T/other.elf dry "MOTE_KERNEL" && has "MOTE_KERNEL" "-kernel $T/other.elf"
 dry "--kernel beats MOTE_KERNEL" --kernel "$K" && has "--kernel beats MOTE_KERNEL" "-kernel $K"
 MOTE_QEMU=$FAKE run run --dry-run --kernel "$K"; line=$(cat "$T/out")
 [ $rc = 0 ] && has "MOTE_QEMU" "$FAKE -nodefaults" || fail "dry-run: MOTE_QEMU" "exit $rc"
@@ -253,7 +269,7 @@ dry tcg --kernel "$K" --accel=tcg && has tcg "-accel tcg -cpu max"
 if [ -c /dev/kvm ] && { : <>/dev/kvm; } 2>/dev/null; then want_accel="-accel kvm -cpu host"; else want_accel="-accel tcg -cpu max"; fi
 dry "default accel" --kernel "$K" && has "default accel follows /dev/kvm" "$want_accel"
 
-for m in "64M 64M" "2G 2048M" "512 512M" "1536K 1536K" "1T 1048576M" "1M 1M" "1g 1024M" "2m 2M"; do
+for m in "64M 64M" "2G 2048M" "512 512M" "1536K 1536K" "1T 1048576M" "1g 1024M" "2m 2M"; do
 	set -- $m
 	dry "-m $1" --kernel "$K" -m "$1" && has "-m $1 gives -m $2" "-m $2"
 done
@@ -383,10 +399,6 @@ done
 # --------------------------------------------- the real QEMU and a fixture
 # Proves each machine's command line is one the installed QEMU accepts and
 # boots, and that the exit device and the marker work end to end.
-fixture() {
-	gcc -nostdlib -static -Wl,-N,-Ttext=0x100000,--build-id=none,--no-warn-rwx-segments \
-		"$@" "$SRC/fixture-pvh.S" 2>"$T/gcc.err"
-}
 if ! command -v qemu-system-x86_64 >/dev/null; then
 	fail "qemu: installed" "qemu-system-x86_64 not in PATH"
 elif ! fixture -DSTATUS=4 -o "$T/exit4.elf" || ! fixture -DSTATUS=0 -DMARKER -o "$T/marker.elf"; then

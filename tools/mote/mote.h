@@ -78,4 +78,7 @@ void qemu_fput_quoted(FILE *out, const char *word);
 /* console.c: runs argv[0] with argv; returns mote's exit status. */
 int console_run(char *const argv[], unsigned timeout_s);
 
+/* elf.c: the end of a kernel ELF's loaded image in physical memory; -1 with *why if unusable. */
+int elf_image_end(const char *path, unsigned long long *end, const char **why);
+
 #endif

@@ -216,7 +216,7 @@ static const struct run_option run_options[] = {
 	{ "--qemu", "PATH", false, set_qemu,
 	  "QEMU binary (default: $MOTE_QEMU, else qemu-system-x86_64 in PATH)" },
 	{ "--accel", "ACCEL", false, set_accel,
-	  "kvm or tcg (default: kvm if /dev/kvm opens, else tcg)" },
+	  "kvm or tcg (default: kvm if /dev/kvm works, else tcg)" },
 	{ "--timeout", "SECONDS", false, set_timeout,
 	  "kill QEMU after SECONDS and exit 124 (default 0: never)" },
 	{ "--gdb", NULL, false, set_gdb, "start paused with a gdb stub on :1234" },
@@ -330,6 +330,20 @@ static int resolve_file(const char *given, const char *opt, const char *what,
 	return 0;
 }
 
+/* A guest smaller than the kernel image would crash before the kernel could report it. */
+static int check_kernel_fits(const struct run_config *cfg)
+{
+	unsigned long long end;
+	const char *why;
+
+	if (elf_image_end(cfg->kernel, &end, &why))
+		return fail("kernel %s: %s", cfg->kernel, why);
+	if (cfg->mem_bytes < end)
+		return fail("-m %lluK is too small: the kernel image alone reaches %lluK",
+			    cfg->mem_bytes >> 10, (end + 1023) >> 10);
+	return 0;
+}
+
 static int resolve_qemu(const struct run_args *a, struct run_config *cfg)
 {
 	const char *name = a->qemu, *from = "--qemu";
@@ -402,6 +416,8 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 			    "(the fixture receives the kernel as its initrd)");
 	int st = resolve_file(a->kernel, "--kernel", "kernel", "MOTE_KERNEL", "kernel.elf",
 			      &cfg->kernel);
+	if (!st)
+		st = check_kernel_fits(cfg);
 	if (!st && a->initrd)
 		st = resolve_file(a->initrd, "--initrd", "initrd", NULL, NULL, &cfg->initrd);
 	if (!st && cfg->hv == MOTE_HV_FC_FIXTURE)
