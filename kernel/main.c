@@ -26,6 +26,7 @@
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/mmboot.h>
+#include <mote/percpu.h>
 #include <mote/platform.h>
 #include <mote/time.h>
 
@@ -263,6 +264,7 @@ void kernel_main(void)
 	int status = MOTE_STATUS_OK;
 
 	bootchart_start(boot_entry_tsc);
+	percpu_boot();
 	bootchart_mark("main");
 	arch_cpu_init();
 	bootchart_mark("cpu");
@@ -273,6 +275,7 @@ void kernel_main(void)
 	bootchart_mark("cmdline");
 	acpi_init(&boot_info);
 	platform_cpus(&cpus);
+	percpu_describe(&cpus);
 	bootchart_mark("firmware");
 	start_memory();
 	bootchart_mark("memory");

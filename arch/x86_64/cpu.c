@@ -145,6 +145,11 @@ void arch_cpu_init(void)
 	idt_load();
 }
 
+void arch_set_cpu_base(void *base)
+{
+	wrmsr(MSR_GS_BASE, (uint64_t)base);
+}
+
 uint64_t arch_cycles(void)
 {
 	return rdtsc();

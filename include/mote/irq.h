@@ -1,0 +1,46 @@
+/*
+ * Interrupts. Vectors 32-255 are device and inter-processor interrupts;
+ * a handler is installed per vector and runs with interrupts off on the
+ * CPU that took the interrupt, on that CPU's interrupt stack (IST).
+ * After the handler returns and the interrupt is acknowledged, if the
+ * interrupted code was preemptible and cpu_self()->need_resched is set,
+ * sched_preempt() is called (the scheduler's hook) before returning.
+ *
+ * Legacy ISA lines (the serial port, the PIT) reach the IOAPIC; irq_route_isa()
+ * steers one to a vector on a CPU. MSI-X will come with virtio-pci.
+ */
+#ifndef MOTE_IRQ_H
+#define MOTE_IRQ_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define IRQ_VECTOR_FIRST   32
+#define IRQ_VECTOR_TIMER   0xf0		/* the local APIC timer */
+#define IRQ_VECTOR_RESCHED 0xf1		/* IPI: look at your run queue */
+#define IRQ_VECTOR_CALL    0xf2		/* IPI: run a function (TLB shootdown, ...) */
+#define IRQ_VECTOR_SPURIOUS 0xff
+
+typedef void (*irq_handler_fn)(unsigned vector, void *ctx);
+
+/* Installs fn for vector (32-254); replaces any previous handler. */
+void irq_set_handler(unsigned vector, irq_handler_fn fn, void *ctx);
+
+/* A free vector for a device (32-0xef), or -ENOSPC. */
+int irq_alloc_vector(void);
+
+/* Routes ISA IRQ line `line` through the IOAPIC to vector on the CPU with apic_id; -ENODEV if no IOAPIC. */
+int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id);
+
+/* Sends an inter-processor interrupt. */
+void irq_send_ipi(uint32_t apic_id, unsigned vector);
+
+/* Enables/disables interrupts on this CPU. */
+void irq_enable(void);
+void irq_disable(void);
+bool irq_enabled(void);
+
+/* The scheduler's hook at interrupt exit (kernel/sched.c). */
+void sched_preempt(void);
+
+#endif

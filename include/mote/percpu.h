@@ -1,0 +1,60 @@
+/*
+ * Per-CPU state. Each CPU owns one struct cpu, reached through the GS
+ * segment base (one instruction, no lock, no table lookup): cpu_self() is
+ * valid from kernel_main on, in any context, on every CPU once it is
+ * online. Subsystems keep their per-CPU state here, in fields of their own,
+ * so nothing on a hot path needs to index an array by CPU number.
+ *
+ * Only the CPU itself writes its struct, except where a field says
+ * otherwise (cross-CPU fields name their lock).
+ */
+#ifndef MOTE_PERCPU_H
+#define MOTE_PERCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAX_CPUS 64
+
+struct thread;
+struct sched_cpu;
+struct timer_cpu;
+
+struct cpu {
+	struct cpu *self;		/* %gs:0, so cpu_self() is one load */
+	unsigned id;			/* 0 .. cpu_count() - 1; 0 is the boot CPU */
+	uint32_t apic_id;
+	bool online;
+	struct thread *current;		/* the running thread (sched) */
+	struct sched_cpu *sched;	/* run queue (sched) */
+	struct timer_cpu *timers;	/* pending timers (timer) */
+	unsigned irq_depth;		/* > 0 inside an interrupt handler */
+	bool need_resched;		/* set by the scheduler, acted on at interrupt exit */
+};
+
+static inline struct cpu *cpu_self(void)
+{
+	struct cpu *c;
+
+	asm volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+/* The CPUs the platform describes, online or not. */
+unsigned cpu_count(void);
+struct cpu *cpu_get(unsigned id);
+
+/* Makes c this CPU's struct (sets the GS base). Boot and AP start-up only. */
+void percpu_install(struct cpu *c);
+
+/* Boot CPU: installs cpu 0 (first thing in kernel_main). */
+void percpu_boot(void);
+
+/*
+ * Records the CPUs the firmware lists (entry 0 must be the boot CPU;
+ * platform_cpus() gives them in firmware order, which starts with it).
+ */
+struct cpu_list;
+void percpu_describe(const struct cpu_list *list);
+
+#endif
