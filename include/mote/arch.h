@@ -13,6 +13,9 @@
 /* Installs this CPU's descriptor tables and exception handlers. Boot CPU, once. */
 void arch_cpu_init(void);
 
+/* Sets this CPU's per-CPU base (GS on x86), read back by cpu_self(). */
+void arch_set_cpu_base(void *base);
+
 /* A free-running cycle counter (the TSC on x86), and the CPU's claimed rate (0: unknown). */
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_khz_from_cpu(void);
