@@ -216,3 +216,36 @@ void arch_triple_fault(void)
 	asm volatile("lidt %0; int3" : : "m"(empty));
 	arch_halt_forever();
 }
+
+/*
+ * A new thread's stack, as arch_context_switch() expects to find it: six
+ * saved registers (r15 first, rbp last), then the address the switch
+ * "returns" to, then a zero word that keeps the trampoline's stack 16-byte
+ * aligned at its call, as the ABI wants, and ends the frame chain.
+ */
+extern const char arch_thread_trampoline[];
+
+void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg)
+{
+	uint64_t *sp = (uint64_t *)((uintptr_t)stack_top & ~15UL);
+
+	*--sp = 0;
+	*--sp = (uint64_t)arch_thread_trampoline;
+	*--sp = 0;			/* rbp */
+	*--sp = 0;			/* rbx */
+	*--sp = (uint64_t)entry;	/* r12 */
+	*--sp = (uint64_t)arg;		/* r13 */
+	*--sp = 0;			/* r14 */
+	*--sp = 0;			/* r15 */
+	return sp;
+}
+
+void arch_idle(void)
+{
+	asm volatile("sti; hlt" : : : "memory");
+}
+
+void arch_cpu_relax(void)
+{
+	asm volatile("pause" : : : "memory");
+}

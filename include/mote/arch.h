@@ -76,6 +76,35 @@ bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
 
+/*
+ * Kernel threads. A switched-out thread is its stack pointer:
+ * arch_context_switch() saves the registers the calling convention
+ * preserves on the current stack, stores the stack pointer in *save_sp,
+ * and resumes the thread whose stack pointer is next_sp (it returns there
+ * from its own earlier call, or starts it). No FPU/SIMD state is saved:
+ * the kernel does not use it; a scheduler running user threads saves
+ * theirs around the call. Interrupts must be off; each side keeps its own
+ * saved interrupt state.
+ */
+void arch_context_switch(void **save_sp, void *next_sp);
+
+/*
+ * Prepares the stack below stack_top so that switching to the returned
+ * stack pointer calls entry(arg), on that stack with an empty frame chain.
+ * entry must never return.
+ */
+void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg);
+
+/*
+ * Enables interrupts and waits for one, atomically, so a wake-up that
+ * arrives between the caller's last check and the wait is not lost (x86:
+ * sti; hlt). Returns with interrupts on, after the interrupt's handler.
+ */
+void arch_idle(void);
+
+/* A hint for the body of a spin loop (x86: pause). */
+void arch_cpu_relax(void);
+
 /* Provokes a CPU exception on purpose (for the crash tests): "ud", "pf", "gp", "de", "bp". */
 int arch_provoke_fault(const char *kind);
 

@@ -29,6 +29,16 @@
 
 #define PAGE_SIZE        4096
 
+/*
+ * Area 7, well below the image: kernel thread stacks, one slot of
+ * THREAD_STACK_SLOT bytes per thread. A stack occupies the top of its slot;
+ * everything below it in the slot stays unmapped (the guard), so an
+ * overflow faults instead of corrupting a neighbour.
+ */
+#define THREAD_STACK_BASE LAYOUT_UL(0xfffff00000000000)
+#define THREAD_STACK_SLOT (LAYOUT_UL(1) << 20)
+#define THREAD_STACK_AREA (LAYOUT_UL(64) << 30)
+
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
