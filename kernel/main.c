@@ -8,17 +8,21 @@
  * input is checked as it is read; a bad one ends the boot with a message
  * and MOTE_STATUS_KERNEL_FAILURE, never a panic or a hang.
  *
- * Until the Linux layer exists, the "application" is the banner: version,
- * command line, memory map, modules and CPUs, then power-off.
+ * Then the scheduler starts: the boot context becomes the boot CPU's idle
+ * thread and the application runs in a thread of its own ("main"). Until
+ * the Linux layer exists, the application is the banner: version, command
+ * line, memory map, modules and CPUs (or the self-tests), then power-off.
  */
 #include <abi/boot_info.h>
 #include <lib/cmdline.h>
+#include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/fmt.h>
 #include <lib/parse.h>
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/bootchart.h>
+#include <mote/clock.h>
 #include <mote/console.h>
 #include <mote/ksyms.h>
 #include <mote/ktest.h>
@@ -28,7 +32,12 @@
 #include <mote/mmboot.h>
 #include <mote/percpu.h>
 #include <mote/platform.h>
+#include <mote/sched.h>
+#include <mote/spinlock.h>
+#include <mote/sync.h>
+#include <mote/thread.h>
 #include <mote/time.h>
+#include <mote/timer.h>
 
 void kernel_main(void);
 
@@ -232,6 +241,17 @@ static __attribute__((noinline)) void provoke_heap_error(const char *kind)
 	printk("mote: %s went unnoticed (is mm.debug=1 set?)\n", kind);
 }
 
+/* Recurses until the thread's stack runs into its guard (the bound is never reached). */
+static __attribute__((noinline)) unsigned overflow_stack(volatile char *prev, unsigned depth)
+{
+	volatile char frame[512];
+
+	frame[0] = (char)(prev ? prev[0] + 1 : 0);
+	if (depth > 1000000)
+		return frame[0];
+	return overflow_stack(frame, depth + 1) + frame[1];
+}
+
 /* debug.crash=<kind> makes the kernel fault on purpose, to test the fault reports. */
 static void maybe_crash(void)
 {
@@ -246,9 +266,13 @@ static void maybe_crash(void)
 		provoke_heap_error(kind);
 		return;
 	}
+	if (!strcmp(kind, "stack")) {
+		overflow_stack(0, 0);
+		return;
+	}
 	if (arch_provoke_fault(kind))
-		printk("mote: unknown debug.crash kind '%s' (panic, ud, pf, gp, de, bp, overflow, uaf)\n",
-		       kind);
+		printk("mote: unknown debug.crash kind '%s' "
+		       "(panic, ud, pf, gp, de, bp, overflow, uaf, stack)\n", kind);
 }
 
 static int run_selftests(void)
@@ -258,10 +282,42 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
+/* The application's thread. */
+static void *app_main(void *arg)
+{
+	const struct cpu_list *cpus = arg;
+	int status = MOTE_STATUS_OK;
+
+	bootchart_mark("app");
+	if (cmdline_has(&cmdline, "--bootchart"))
+		bootchart_report();
+	print_banner(cpus);
+	maybe_crash();
+	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
+		status = run_selftests();
+	platform_power_off(status);
+}
+
+static void start_threads(struct cpu_list *cpus)
+{
+	static const struct thread_attr app_attr = { .name = "main" };
+	const char *locks = cmdline_get(&cmdline, "debug.locks");
+	struct thread *app;
+
+	if (locks && strcmp(locks, "0"))
+		spin_debug_enable(true);
+	clock_init();
+	timer_cpu_init();
+	futex_init();
+	thread_init();
+	app = thread_create(app_main, cpus, &app_attr);
+	if (IS_ERR(app))
+		panic("cannot start the application thread: error %ld", PTR_ERR(app));
+}
+
 void kernel_main(void)
 {
-	struct cpu_list cpus;
-	int status = MOTE_STATUS_OK;
+	static struct cpu_list cpus;
 
 	bootchart_start(boot_entry_tsc);
 	percpu_boot();
@@ -279,12 +335,7 @@ void kernel_main(void)
 	bootchart_mark("firmware");
 	start_memory();
 	bootchart_mark("memory");
-
-	if (cmdline_has(&cmdline, "--bootchart"))
-		bootchart_report();
-	print_banner(&cpus);
-	maybe_crash();
-	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
-		status = run_selftests();
-	platform_power_off(status);
+	start_threads(&cpus);
+	bootchart_mark("sched");
+	sched_idle();
 }

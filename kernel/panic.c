@@ -8,6 +8,7 @@
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/platform.h>
+#include <mote/thread.h>
 
 static int panic_depth;
 
@@ -27,8 +28,18 @@ static void print_frame(void *ctx, uint64_t pc)
 	printk("\n");
 }
 
+/* Which thread was running, once there are threads. */
+static void print_thread(void)
+{
+	struct thread *t = thread_self();
+
+	if (t)
+		printk("  in thread %lu '%s' on cpu %u\n", t->tid, t->name, cpu_self()->id);
+}
+
 void panic_end_from(uint64_t pc, uint64_t fp)
 {
+	print_thread();
 	printk("backtrace:\n");
 	arch_backtrace_from(pc, fp, print_frame, 0);
 	platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
@@ -42,7 +53,7 @@ void panic_describe_address(uint64_t addr)
 	};
 	struct mm_debug_info d;
 
-	if (!mm_debug_lookup(addr, &d))
+	if (thread_describe_address(addr) || !mm_debug_lookup(addr, &d))
 		return;
 	printk("  mm.debug: %s the %zu-byte object at %#lx (offset %ld)\n  allocated at ",
 	       kinds[d.kind], d.size, d.object, d.offset);
@@ -63,7 +74,9 @@ void panic(const char *fmt, ...)
 	va_start(ap, fmt);
 	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printk("mote: panic: %s\nbacktrace:\n", msg);
+	printk("mote: panic: %s\n", msg);
+	print_thread();
+	printk("backtrace:\n");
 	arch_backtrace_here(print_frame, 0);
 	platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
 }

@@ -2,20 +2,27 @@
  * Stack walking by frame pointers (the kernel is built with
  * -fno-omit-frame-pointer): each frame holds the caller's frame pointer
  * and the return address. The walk trusts nothing: a frame pointer must be
- * aligned, inside the kernel image (where all kernel stacks live for now),
- * and strictly moving up the stack, or the walk stops.
+ * aligned, on a kernel stack (inside the kernel image, where the boot and
+ * interrupt stacks live, or in the thread stack area) and strictly moving
+ * up the stack, or the walk stops.
  */
 #include <mote/arch.h>
+#include <mote/layout.h>
 #include <stdint.h>
 
 #define MAX_FRAMES 32
 
 extern const char _text[], _end[];
 
+static int on_kernel_stack(uint64_t fp)
+{
+	return (fp >= (uint64_t)_text && fp + 16 <= (uint64_t)_end) ||
+	       (fp >= THREAD_STACK_BASE && fp + 16 <= THREAD_STACK_BASE + THREAD_STACK_AREA);
+}
+
 static int frame_plausible(uint64_t fp, uint64_t prev)
 {
-	return fp && !(fp & 7) && fp > prev && fp >= (uint64_t)_text &&
-	       fp + 16 <= (uint64_t)_end;
+	return fp && !(fp & 7) && fp > prev && on_kernel_stack(fp);
 }
 
 void arch_backtrace_from(uint64_t pc, uint64_t fp, arch_frame_fn fn, void *ctx)

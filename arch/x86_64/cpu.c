@@ -240,11 +240,6 @@ void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg)
 	return sp;
 }
 
-void arch_idle(void)
-{
-	asm volatile("sti; hlt" : : : "memory");
-}
-
 void arch_cpu_relax(void)
 {
 	asm volatile("pause" : : : "memory");

@@ -95,11 +95,7 @@ void arch_context_switch(void **save_sp, void *next_sp);
  */
 void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg);
 
-/*
- * Enables interrupts and waits for one, atomically, so a wake-up that
- * arrives between the caller's last check and the wait is not lost (x86:
- * sti; hlt). Returns with interrupts on, after the interrupt's handler.
- */
+/* Halts until the next interrupt, enabling interrupts atomically with the halt. */
 void arch_idle(void);
 
 /* A hint for the body of a spin loop (x86: pause). */

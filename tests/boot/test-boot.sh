@@ -69,16 +69,22 @@ expect selftest-filter 0 "--cmdline selftest=symbol" "^ktest: PASS symbol_lookup
 expect bootchart 0 "--cmdline --bootchart" "^bootchart: main [0-9]+\.[0-9]{3}$" \
 	"^bootchart: firmware [0-9]+\.[0-9]{3}$" "^bootchart: total [0-9]+\.[0-9]{3}$"
 
-# Faults and panics: a report with the cause, registers and a symbolized backtrace, status 125.
+# Faults and panics: a report with the cause, registers, the thread and a symbolized
+# backtrace, status 125. The crashes happen in the application's thread ("main").
 for kind in ud:UD pf:PF gp:GP de:DE bp:BP; do
 	expect "crash-${kind%:*}" 125 "--cmdline debug.crash=${kind%:*}" \
-		"^mote: cpu exception #${kind#*:} " "^  rip 0x" "^backtrace:" \
-		"arch_provoke_fault\+0x" "kernel_main\+0x" "^mote: power off, status 125$"
+		"^mote: cpu exception #${kind#*:} " "^  rip 0x" "^backtrace:" "^  in thread 1 'main' on cpu 0$" \
+		"arch_provoke_fault\+0x" "app_main\+0x" "^mote: power off, status 125$"
 done
 expect crash-pf-address 125 "--cmdline debug.crash=pf" "fault address 0x00000dead0000000: not-present page on read in kernel mode"
-expect crash-panic 125 "--cmdline debug.crash=panic" "^mote: panic: debug.crash=panic$" "^  0x[0-9a-f]+ panic\+0x" "kernel_main\+0x"
-expect crash-q35 125 "--hv q35 --cmdline debug.crash=gp" "#GP" "kernel_main\+0x"
-expect crash-firecracker 125 "--hv fc-fixture --cmdline debug.crash=pf" "#PF" "kernel_main\+0x"
+expect crash-panic 125 "--cmdline debug.crash=panic" "^mote: panic: debug.crash=panic$" "^  0x[0-9a-f]+ panic\+0x" "app_main\+0x"
+expect crash-q35 125 "--hv q35 --cmdline debug.crash=gp" "#GP" "app_main\+0x"
+expect crash-firecracker 125 "--hv fc-fixture --cmdline debug.crash=pf" "#PF" "app_main\+0x"
+# A thread overflowing its stack hits the unmapped guard below it: a report naming the thread.
+expect crash-stack 125 "--cmdline debug.crash=stack" "^mote: cpu exception #PF " \
+	"not-present page on write in kernel mode" \
+	"^  thread stack guard: stack overflow of thread 1 'main' \(stack 0x[0-9a-f]+-0x[0-9a-f]+, [0-9]+ bytes below it\)$" \
+	"overflow_stack[.a-z0-9]*\+0x" "!double fault" "^mote: power off, status 125$"
 
 # Memory: the debug allocator turns heap bugs into reports naming the allocation site.
 expect heap-uaf 125 "--cmdline 'mm.debug=1 debug.crash=uaf'" "^mote: cpu exception #PF" \
