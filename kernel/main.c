@@ -19,6 +19,7 @@
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/bootchart.h>
+#include <mote/clock.h>
 #include <mote/console.h>
 #include <mote/ksyms.h>
 #include <mote/ktest.h>
@@ -29,6 +30,7 @@
 #include <mote/percpu.h>
 #include <mote/platform.h>
 #include <mote/time.h>
+#include <mote/timer.h>
 
 void kernel_main(void);
 
@@ -279,6 +281,11 @@ void kernel_main(void)
 	bootchart_mark("firmware");
 	start_memory();
 	bootchart_mark("memory");
+	arch_irq_cpu_init();
+	arch_irq_system_init();
+	clock_init();
+	timer_cpu_init();
+	bootchart_mark("interrupts");
 
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();

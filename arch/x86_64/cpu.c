@@ -9,7 +9,9 @@
  * only through SYSCALL (which switches stacks in software). An exception
  * must never push onto a stack it cannot trust: the app's (red zone) or a
  * kernel stack that just overflowed. Double fault, NMI and machine check
- * get separate stacks so they survive a fault inside the ordinary handler.
+ * get separate stacks so they survive a fault inside the ordinary handler;
+ * device interrupts have their own, which vectors.S leaves before any
+ * thread switch.
  */
 #include <mote/arch.h>
 #include <mote/layout.h>
@@ -26,7 +28,10 @@ enum {
 	GDT_ENTRIES = 8,
 };
 
-enum { IST_TRAP = 1, IST_DOUBLE_FAULT = 2, IST_NMI = 3, IST_MACHINE_CHECK = 4, IST_COUNT = 4 };
+enum {
+	IST_TRAP = 1, IST_DOUBLE_FAULT = 2, IST_NMI = 3, IST_MACHINE_CHECK = 4, IST_IRQ = 5,
+	IST_COUNT = 5
+};
 
 #define IST_STACK_SIZE 8192
 
@@ -62,7 +67,7 @@ extern const char trap_stubs[];
 
 static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
 static struct tss tss __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE]
 	__attribute__((aligned(16), section(".bss.stacks")));
 
@@ -107,13 +112,13 @@ static unsigned ist_for_vector(unsigned vec)
 	case 2: return IST_NMI;
 	case 8: return IST_DOUBLE_FAULT;
 	case 18: return IST_MACHINE_CHECK;
-	default: return IST_TRAP;
+	default: return vec < 32 ? IST_TRAP : IST_IRQ;
 	}
 }
 
 static void idt_fill(void)
 {
-	for (unsigned vec = 0; vec < 32; vec++) {
+	for (unsigned vec = 0; vec < 256; vec++) {
 		uint64_t addr = (uint64_t)trap_stubs + 16 * vec;
 
 		idt[vec] = (struct idt_gate){

@@ -13,6 +13,9 @@
 /* Installs this CPU's descriptor tables and exception handlers. Boot CPU, once. */
 void arch_cpu_init(void);
 
+/* Sets this CPU's per-CPU base (GS on x86), read back by cpu_self(). */
+void arch_set_cpu_base(void *base);
+
 /* A free-running cycle counter (the TSC on x86), and the CPU's claimed rate (0: unknown). */
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_khz_from_cpu(void);
@@ -46,6 +49,7 @@ enum {
 	ARCH_PROT_WRITE = 2,
 	ARCH_PROT_EXEC = 4,
 	ARCH_PROT_USER = 8,
+	ARCH_PROT_DEVICE = 16,	/* uncached: device registers */
 };
 
 typedef void *(*arch_table_alloc_fn)(void);
@@ -63,11 +67,32 @@ int arch_paging_init(arch_table_alloc_fn alloc, uint64_t ram_end);
 /* Maps npages 4 KiB pages at va to the frames from pa on. */
 int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot);
 
+/*
+ * Maps size bytes of device registers at physical pa, uncached, read-write,
+ * in the kernel's device window; returns the address or NULL. Boot-time
+ * use: the window is never reused.
+ */
+void *arch_map_device(uint64_t pa, size_t size);
+
 /* Unmaps npages pages at va (absent pages are skipped) and flushes them from the TLB. */
 void arch_unmap_pages(uintptr_t va, size_t npages);
 
 /* The frame and protection behind va, if mapped (any page size). */
 bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/*
+ * Interrupt controllers: this CPU's local controller (each CPU), and the
+ * system's (boot CPU, once). Needs page tables (device mappings).
+ */
+void arch_irq_cpu_init(void);
+void arch_irq_system_init(void);
+
+/* This CPU's one-shot timer: interrupt IRQ_VECTOR_TIMER at cycle count `deadline`. */
+void arch_timer_arm(uint64_t deadline);
+void arch_timer_stop(void);
+
+/* Halts until the next interrupt, enabling interrupts atomically with the halt. */
+void arch_idle(void);
 
 /* Interrupt state, for locks that must keep interrupt handlers out. */
 unsigned long arch_irq_save(void);

@@ -24,6 +24,10 @@
 #define MM_AREA_DEBUG    LAYOUT_UL(5)
 #define DIRECT_MAP_BASE  (MM_AREA_BASE + (MM_AREA_DIRECT << MM_AREA_SHIFT))
 
+/* Area 7 below the kernel image: uncached device register mappings. */
+#define DEVICE_WINDOW_BASE LAYOUT_UL(0xffffff0000000000)
+#define DEVICE_WINDOW_SIZE (LAYOUT_UL(1) << 30)
+
 /* The boot page tables map this much physical memory at DIRECT_MAP_BASE. */
 #define BOOT_DIRECT_MAP_SIZE (LAYOUT_UL(4) << 30)
 
