@@ -29,6 +29,7 @@
 #include <mote/mmboot.h>
 #include <mote/percpu.h>
 #include <mote/platform.h>
+#include <mote/smp.h>
 #include <mote/time.h>
 #include <mote/timer.h>
 
@@ -185,7 +186,7 @@ static void print_devices(void)
 		       dev[i].size, dev[i].irq);
 }
 
-static void print_cpus(const struct cpu_list *cpus)
+static void print_cpus(const struct cpu_list *cpus, unsigned online)
 {
 	static const char *const source[] = {
 		[CPUS_DEFAULT] = "boot CPU only: no ACPI MADT or MP table",
@@ -193,13 +194,13 @@ static void print_cpus(const struct cpu_list *cpus)
 		[CPUS_FROM_MPTABLE] = "MP table",
 	};
 
-	printk("cpus: %u (%s), APIC ids", cpus->count, source[cpus->source]);
+	printk("cpus: %u (%s), %u online, APIC ids", cpus->count, source[cpus->source], online);
 	for (unsigned i = 0; i < cpus->count; i++)
 		printk(" %u", cpus->apic_id[i]);
 	printk("\n");
 }
 
-static void print_banner(const struct cpu_list *cpus)
+static void print_banner(const struct cpu_list *cpus, unsigned online)
 {
 	printk("mote %s (git %s), booted via %s\n", MOTE_VERSION, MOTE_GIT_REV,
 	       boot_info.protocol == BOOT_PROTO_PVH ? "PVH" : "the Linux 64-bit boot protocol");
@@ -212,7 +213,7 @@ static void print_banner(const struct cpu_list *cpus)
 	}
 	print_memory_map();
 	print_devices();
-	print_cpus(cpus);
+	print_cpus(cpus, online);
 }
 
 /*
@@ -263,6 +264,7 @@ static int run_selftests(void)
 void kernel_main(void)
 {
 	struct cpu_list cpus;
+	unsigned online_cpus;
 	int status = MOTE_STATUS_OK;
 
 	bootchart_start(boot_entry_tsc);
@@ -286,10 +288,12 @@ void kernel_main(void)
 	clock_init();
 	timer_cpu_init();
 	bootchart_mark("interrupts");
+	online_cpus = smp_start_cpus();
+	bootchart_mark("smp");
 
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();
-	print_banner(&cpus);
+	print_banner(&cpus, online_cpus);
 	maybe_crash();
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();

@@ -4,8 +4,8 @@
  * corruption reports). The host harness has its own backend in mm/host/.
  *
  * What is free at boot: every usable region of the memory map, low memory
- * included (OSv #1012), minus physical page 0 (real-mode leftovers some
- * firmware still reads), the kernel image and the boot modules. Loader
+ * included (OSv #1012), minus the reserved low pages (LOW_RESERVED_END:
+ * page 0 and the AP trampoline), the kernel image and the boot modules. Loader
  * structures in usable RAM (Firecracker's boot_params, command line and
  * page tables) are free too: by the time mm starts, boot_info holds copies
  * of all of it and the kernel runs on its own page tables.
@@ -75,7 +75,7 @@ int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_e
 	memcpy(ram, r, sizeof(r[0]) * (size_t)n);
 	nr_ram = (size_t)n;
 
-	n = remove_range(r, n, 0, PAGE_SIZE);
+	n = remove_range(r, n, 0, LOW_RESERVED_END);
 	n = remove_range(r, n, kernel_start, kernel_end - kernel_start);
 	for (uint32_t i = 0; i < bi->nr_modules; i++)
 		n = remove_range(r, n, bi->modules[i].base, bi->modules[i].size);

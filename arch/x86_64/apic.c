@@ -56,7 +56,6 @@ static struct {
 	volatile uint32_t *regs;
 	uint32_t gsi_base, inputs;
 } ioapics[PLATFORM_MAX_IOAPICS];
-static unsigned nr_ioapics;
 static struct irq_topology topology;
 
 static uint32_t lapic_read(unsigned reg)
@@ -194,21 +193,27 @@ static void pic_mask_all(void)
 	outb(0xa1, 0xff);
 }
 
+/*
+ * IOAPIC inputs come out of reset masked, so nothing is touched here: the
+ * registers are mapped when a line is first routed. Boot pays only for
+ * reading the topology.
+ */
 void ioapic_init(void)
 {
 	pic_mask_all();
 	platform_irq_topology(&topology);
-	for (unsigned i = 0; i < topology.nr_ioapics; i++) {
-		volatile uint32_t *regs = arch_map_device(topology.ioapic[i].base, 0x20);
+}
 
-		if (!regs)
-			continue;
-		ioapics[nr_ioapics] = (typeof(ioapics[0])){ regs, topology.ioapic[i].gsi_base, 0 };
-		ioapics[nr_ioapics].inputs = (ioapic_read(nr_ioapics, IOAPIC_VERSION) >> 16 & 0xff) + 1;
-		for (unsigned n = 0; n < ioapics[nr_ioapics].inputs; n++)
-			ioapic_write(nr_ioapics, IOAPIC_REDIR(n), REDIR_MASKED);
-		nr_ioapics++;
-	}
+static bool ioapic_map(unsigned i)
+{
+	if (ioapics[i].regs)
+		return true;
+	ioapics[i].regs = arch_map_device(topology.ioapic[i].base, 0x20);
+	if (!ioapics[i].regs)
+		return false;
+	ioapics[i].gsi_base = topology.ioapic[i].gsi_base;
+	ioapics[i].inputs = (ioapic_read(i, IOAPIC_VERSION) >> 16 & 0xff) + 1;
+	return true;
 }
 
 int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id)
@@ -218,8 +223,8 @@ int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id)
 	if (line >= 16)
 		return -EINVAL;
 	gsi = topology.isa_gsi[line];
-	for (unsigned i = 0; i < nr_ioapics; i++) {
-		if (gsi < ioapics[i].gsi_base || gsi >= ioapics[i].gsi_base + ioapics[i].inputs)
+	for (unsigned i = 0; i < topology.nr_ioapics; i++) {
+		if (!ioapic_map(i) || gsi < ioapics[i].gsi_base || gsi >= ioapics[i].gsi_base + ioapics[i].inputs)
 			continue;
 		/* ISA defaults: edge, active high, unless the override says otherwise. */
 		low = vector;

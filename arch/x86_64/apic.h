@@ -24,7 +24,7 @@ void lapic_send_startup(uint32_t apic_id, unsigned page);
 void lapic_timer_arm(uint64_t deadline_tsc, unsigned vector);
 void lapic_timer_stop(void);
 
-/* IOAPIC: boot CPU, once; all inputs masked until routed. */
+/* IOAPIC: boot CPU, once (reads the topology; inputs stay masked until routed). */
 void ioapic_init(void);
 
 #endif

@@ -13,6 +13,23 @@
 /* Installs this CPU's descriptor tables and exception handlers. Boot CPU, once. */
 void arch_cpu_init(void);
 
+/*
+ * The same for an application processor, whose tables and interrupt stacks
+ * live in arch_cpu_tables_size() bytes at mem (16-byte aligned, kept for
+ * the CPU's lifetime).
+ */
+size_t arch_cpu_tables_size(void);
+void arch_cpu_init_ap(void *mem);
+
+/*
+ * Starts the application processor with the given APIC id and has it call
+ * entry(arg) on stack_top, in long mode on the kernel's page tables with
+ * interrupts off. Returns 0 once the CPU is running kernel code, or
+ * -ETIMEDOUT if it never showed up (the caller leaves it out). Boot CPU only,
+ * one CPU at a time.
+ */
+int arch_start_cpu(uint32_t apic_id, void (*entry)(void *), void *arg, void *stack_top);
+
 /* Sets this CPU's per-CPU base (GS on x86), read back by cpu_self(). */
 void arch_set_cpu_base(void *base);
 
