@@ -9,6 +9,7 @@ GIT_REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 CC      ?= gcc
 HOSTCC  ?= gcc
 NM      ?= nm
+OBJCOPY ?= objcopy
 
 WARN    := -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes -Wshadow
 DEFS    := -DMOTE_VERSION='"$(VERSION)"' -DMOTE_GIT_REV='"$(GIT_REV)"'
@@ -69,13 +70,18 @@ $(BUILD)/k/ksyms-empty.o: tools/ksyms.sh
 $(BUILD)/k/ksyms.o: $(BUILD)/kernel.pass1.elf tools/ksyms.sh
 	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $(BUILD)/k/ksyms.S
 	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms.S -o $@
+# kernel.elf is what boots; its debug info goes to kernel.debug beside it
+# (gdb finds it through the debug link), keeping the image small.
 $(BUILD)/kernel.elf: $(kernel-objs) $(BUILD)/k/ksyms.o arch/x86_64/kernel.ld
 	@echo "  LD      $@"
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(kernel-objs) $(BUILD)/k/ksyms.o
+	$(Q)$(LD) $(KLDFLAGS) -o $(BUILD)/kernel.full.elf $(kernel-objs) $(BUILD)/k/ksyms.o
 	@$(NM) -n --defined-only $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/k/text1.txt
-	@$(NM) -n --defined-only $@ | grep ' [tT] ' > $(BUILD)/k/text2.txt
+	@$(NM) -n --defined-only $(BUILD)/kernel.full.elf | grep ' [tT] ' > $(BUILD)/k/text2.txt
 	@cmp -s $(BUILD)/k/text1.txt $(BUILD)/k/text2.txt || \
-		{ echo "kernel.elf: text moved between links; ksyms would lie" >&2; rm -f $@; exit 1; }
+		{ echo "kernel.elf: text moved between links; ksyms would lie" >&2; exit 1; }
+	$(Q)$(OBJCOPY) --only-keep-debug $(BUILD)/kernel.full.elf $(BUILD)/kernel.debug
+	$(Q)$(OBJCOPY) --strip-debug --add-gnu-debuglink=$(BUILD)/kernel.debug \
+		$(BUILD)/kernel.full.elf $@
 
 deps:
 	tools/install-deps.sh

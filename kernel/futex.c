@@ -18,15 +18,22 @@
 #define FUTEX_HASH_BITS 8
 #define FUTEX_BUCKETS   (1u << FUTEX_HASH_BITS)
 
-static struct waitq buckets[FUTEX_BUCKETS];
+/*
+ * Initialized statically, so boot runs no loop over them; a bucket's list
+ * head is made on first use (an all-zero head means "never used").
+ */
+static struct waitq buckets[FUTEX_BUCKETS] = {
+	[0 ... FUTEX_BUCKETS - 1] = {
+		SPINLOCK_INIT("futex bucket", SPIN_RANK_FUTEX | SPIN_RANK_NEST_BY_ADDRESS),
+		{ 0, 0 },
+	},
+};
 
-void futex_init(void)
+/* Bucket lock held: makes the list head of a bucket never used before. */
+static void bucket_ready(struct waitq *b)
 {
-	for (unsigned i = 0; i < FUTEX_BUCKETS; i++) {
-		spin_init(&buckets[i].lock, "futex bucket",
-			  SPIN_RANK_FUTEX | SPIN_RANK_NEST_BY_ADDRESS);
-		list_init(&buckets[i].waiters);
-	}
+	if (!b->waiters.next)
+		list_init(&b->waiters);
 }
 
 static struct waitq *bucket_of(const uint32_t *uaddr)
@@ -51,6 +58,7 @@ int futex_wait(uint32_t *uaddr, uint32_t expected, uint64_t timeout_ns, uint32_t
 		return -EINVAL;
 	deadline = wait_deadline(timeout_ns);
 	flags = spin_lock_irqsave(&b->lock);
+	bucket_ready(b);
 	if (read_word(uaddr) != expected) {
 		spin_unlock_irqrestore(&b->lock, flags);
 		return -EAGAIN;
@@ -93,6 +101,7 @@ int futex_wake(uint32_t *uaddr, unsigned n, uint32_t bitset)
 	if (!bitset)
 		return -EINVAL;
 	flags = spin_lock_irqsave(&b->lock);
+	bucket_ready(b);
 	woken = wake_key(b, (uintptr_t)uaddr, n, bitset);
 	spin_unlock_irqrestore(&b->lock, flags);
 	sched_maybe_preempt();
@@ -110,6 +119,8 @@ static void lock_buckets(struct waitq *a, struct waitq *b)
 	spin_lock(&a->lock);
 	if (a != b)
 		spin_lock(&b->lock);
+	bucket_ready(a);
+	bucket_ready(b);
 }
 
 static void unlock_buckets(struct waitq *a, struct waitq *b)

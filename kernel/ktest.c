@@ -1,5 +1,6 @@
 /* The self-test runner (see mote/ktest.h). */
 #include <lib/string.h>
+#include <mote/irq.h>
 #include <mote/ktest.h>
 #include <mote/log.h>
 
@@ -28,9 +29,14 @@ unsigned ktest_run(const char *prefix)
 	for (const struct ktest *t = __ktests_start; t < __ktests_end; t++) {
 		struct ktest_ctx kt = { .test = t };
 
+		bool irqs_on = irq_enabled();
+
 		if (strncmp(t->name, prefix, strlen(prefix)))
 			continue;
 		t->fn(&kt);
+		/* Tests that wait in arch_idle() come back with interrupts off. */
+		if (irqs_on && !irq_enabled())
+			irq_enable();
 		if (kt.failed) {
 			failed++;
 		} else {

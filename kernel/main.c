@@ -33,6 +33,7 @@
 #include <mote/percpu.h>
 #include <mote/platform.h>
 #include <mote/sched.h>
+#include <mote/smp.h>
 #include <mote/spinlock.h>
 #include <mote/sync.h>
 #include <mote/thread.h>
@@ -192,7 +193,7 @@ static void print_devices(void)
 		       dev[i].size, dev[i].irq);
 }
 
-static void print_cpus(const struct cpu_list *cpus)
+static void print_cpus(const struct cpu_list *cpus, unsigned online)
 {
 	static const char *const source[] = {
 		[CPUS_DEFAULT] = "boot CPU only: no ACPI MADT or MP table",
@@ -200,13 +201,13 @@ static void print_cpus(const struct cpu_list *cpus)
 		[CPUS_FROM_MPTABLE] = "MP table",
 	};
 
-	printk("cpus: %u (%s), APIC ids", cpus->count, source[cpus->source]);
+	printk("cpus: %u (%s), %u online, APIC ids", cpus->count, source[cpus->source], online);
 	for (unsigned i = 0; i < cpus->count; i++)
 		printk(" %u", cpus->apic_id[i]);
 	printk("\n");
 }
 
-static void print_banner(const struct cpu_list *cpus)
+static void print_banner(const struct cpu_list *cpus, unsigned online)
 {
 	printk("mote %s (git %s), booted via %s\n", MOTE_VERSION, MOTE_GIT_REV,
 	       boot_info.protocol == BOOT_PROTO_PVH ? "PVH" : "the Linux 64-bit boot protocol");
@@ -219,7 +220,7 @@ static void print_banner(const struct cpu_list *cpus)
 	}
 	print_memory_map();
 	print_devices();
-	print_cpus(cpus);
+	print_cpus(cpus, online);
 }
 
 /*
@@ -252,6 +253,29 @@ static __attribute__((noinline)) unsigned overflow_stack(volatile char *prev, un
 	return overflow_stack(frame, depth + 1) + frame[1];
 }
 
+/*
+ * Locking bugs the kernel must catch: a mutex locked twice by its owner,
+ * and (with debug.locks=1) two spinlocks taken against their ranks.
+ */
+static void provoke_lock_bug(const char *kind)
+{
+	static struct mutex m = MUTEX_INIT(m);
+	static struct spinlock outer = SPINLOCK_INIT("crash-test outer", SPIN_RANK_LEAF);
+	static struct spinlock inner = SPINLOCK_INIT("crash-test inner", SPIN_RANK_SYNC);
+	unsigned long flags;
+
+	if (!strcmp(kind, "mutex")) {
+		mutex_lock(&m);
+		mutex_lock(&m);
+		return;
+	}
+	flags = spin_lock_irqsave(&outer);
+	spin_lock(&inner);
+	spin_unlock(&inner);
+	spin_unlock_irqrestore(&outer, flags);
+	printk("mote: lock order violation went unnoticed (is debug.locks=1 set?)\n");
+}
+
 /* debug.crash=<kind> makes the kernel fault on purpose, to test the fault reports. */
 static void maybe_crash(void)
 {
@@ -270,9 +294,13 @@ static void maybe_crash(void)
 		overflow_stack(0, 0);
 		return;
 	}
+	if (!strcmp(kind, "mutex") || !strcmp(kind, "lockorder")) {
+		provoke_lock_bug(kind);
+		return;
+	}
 	if (arch_provoke_fault(kind))
 		printk("mote: unknown debug.crash kind '%s' "
-		       "(panic, ud, pf, gp, de, bp, overflow, uaf, stack)\n", kind);
+		       "(panic, ud, pf, gp, de, bp, overflow, uaf, stack, mutex, lockorder)\n", kind);
 }
 
 static int run_selftests(void)
@@ -291,26 +319,28 @@ static void *app_main(void *arg)
 	bootchart_mark("app");
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();
-	print_banner(cpus);
+	print_banner(cpus, smp_online_count());
 	maybe_crash();
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();
 	platform_power_off(status);
 }
 
-static void start_threads(struct cpu_list *cpus)
+/* The boot context becomes the boot CPU's idle thread; APs join as they start. */
+static void start_scheduler(void)
 {
-	static const struct thread_attr app_attr = { .name = "main" };
 	const char *locks = cmdline_get(&cmdline, "debug.locks");
-	struct thread *app;
 
 	if (locks && strcmp(locks, "0"))
 		spin_debug_enable(true);
-	clock_init();
-	timer_cpu_init();
-	futex_init();
 	thread_init();
-	app = thread_create(app_main, cpus, &app_attr);
+}
+
+static void start_app(struct cpu_list *cpus)
+{
+	static const struct thread_attr app_attr = { .name = "main" };
+	struct thread *app = thread_create(app_main, cpus, &app_attr);
+
 	if (IS_ERR(app))
 		panic("cannot start the application thread: error %ld", PTR_ERR(app));
 }
@@ -335,7 +365,15 @@ void kernel_main(void)
 	bootchart_mark("firmware");
 	start_memory();
 	bootchart_mark("memory");
-	start_threads(&cpus);
+	arch_irq_cpu_init();
+	arch_irq_system_init();
+	clock_init();
+	timer_cpu_init();
+	bootchart_mark("interrupts");
+	start_scheduler();
 	bootchart_mark("sched");
+	smp_start_cpus();
+	bootchart_mark("smp");
+	start_app(&cpus);
 	sched_idle();
 }

@@ -31,6 +31,7 @@
 #include <mote/mm.h>
 #include <mote/percpu.h>
 #include <mote/sched.h>
+#include <mote/smp.h>
 #include <mote/spinlock.h>
 #include <mote/thread.h>
 #include <mote/timer.h>
@@ -48,7 +49,9 @@ struct sched_cpu {
 	struct thread *idle;
 	struct thread *prev;		/* the thread just switched away from */
 	bool prev_rehome;		/* prev left because its affinity excludes this CPU */
-	bool slice_armed;
+	bool slice_armed;		/* the slice tick is pending */
+	uint64_t slice_start;		/* when the running thread's slice began */
+	uint64_t tlb_epoch;		/* thread_stack_epoch() at this CPU's last full TLB flush */
 	struct timer slice_timer;
 	struct cpu *cpu;
 	struct sched_stats stats;
@@ -188,27 +191,40 @@ static void resched(struct sched_cpu *rq)
 		irq_send_ipi(c->apic_id, IRQ_VECTOR_RESCHED);
 }
 
+/*
+ * The slice tick runs while threads wait in this CPU's queue: it is armed
+ * when one is queued behind a running thread, fires when the running
+ * thread's slice ends, and re-arms itself while threads wait. A thread
+ * running alone has no tick (nothing to share the CPU with). Context
+ * switches leave a pending tick alone, because programming the timer
+ * hardware is what arming costs, so the tick may find another thread
+ * running than the one it was armed for; it judges whoever runs by that
+ * thread's own slice. Only rq's own CPU arms it.
+ */
+static void ensure_tick(struct sched_cpu *rq)
+{
+	struct thread *curr = rq->cpu->current;
+
+	if (rq->slice_armed || !rq->nr_queued || curr->is_idle)
+		return;
+	timer_arm(&rq->slice_timer, rq->slice_start + slice_of(rq, curr));
+	rq->slice_armed = true;
+}
+
 /* Whether t, just queued on rq, should replace the running thread now. */
 static void check_preempt(struct sched_cpu *rq, struct thread *t)
 {
 	struct thread *curr = rq->cpu->current;
 
-	if (curr->is_idle || vruntime_before(t->vruntime + SCHED_WAKEUP_GRAN_NS, curr->vruntime))
+	if (curr->is_idle || vruntime_before(t->vruntime + SCHED_WAKEUP_GRAN_NS, curr->vruntime)) {
+		rq->stats.wakeup_preemptions++;
 		resched(rq);
-	else if (!rq->slice_armed)
-		resched(rq);	/* the running thread was alone and has no slice: give it one */
-}
-
-static void arm_slice(struct sched_cpu *rq, struct thread *next, uint64_t now)
-{
-	if (next->is_idle || !rq->nr_queued) {
-		if (rq->slice_armed)
-			timer_cancel(&rq->slice_timer);
-		rq->slice_armed = false;
+	} else if (rq->slice_armed)
 		return;
-	}
-	timer_arm(&rq->slice_timer, now + slice_of(rq, next));
-	rq->slice_armed = true;
+	else if (rq->cpu == cpu_self())
+		ensure_tick(rq);
+	else
+		resched(rq);	/* it ran alone, without a tick: have it start one */
 }
 
 /* Wakes an idle CPU, if any, to pull work from rq (whose lock is held). */
@@ -224,18 +240,26 @@ static void kick_idle_cpu(struct sched_cpu *rq)
 	}
 }
 
-/* The slice timer, in interrupt context on rq's CPU. */
+/* The slice tick, in interrupt context on rq's CPU. */
 static void slice_expired(struct timer *tm)
 {
 	struct sched_cpu *rq = tm->data;
+	struct thread *curr = rq->cpu->current;
+	uint64_t now = clock_monotonic_ns(), end;
 
 	spin_lock(&rq->lock);
 	rq->slice_armed = false;
-	update_curr(rq, clock_monotonic_ns());
-	if (rq->nr_queued) {
-		rq->cpu->need_resched = true;
-		if (cpu_count() > 1)
-			kick_idle_cpu(rq);
+	update_curr(rq, now);
+	if (!curr->is_idle && rq->nr_queued) {
+		end = rq->slice_start + slice_of(rq, curr);
+		if ((int64_t)(now - end) >= 0) {
+			rq->cpu->need_resched = true;	/* the switch re-arms the tick */
+			if (cpu_count() > 1)
+				kick_idle_cpu(rq);
+		} else {
+			timer_arm(&rq->slice_timer, end);
+			rq->slice_armed = true;
+		}
 	}
 	spin_unlock(&rq->lock);
 }
@@ -288,15 +312,21 @@ static void switch_away(bool yield)
 		queue_add(rq, prev);
 		rq->nr_queued--;
 	}
-	arm_slice(rq, next, now);
+	rq->slice_start = now;
 	if (next == prev) {
+		ensure_tick(rq);
 		spin_unlock(&rq->lock);
 		return;
 	}
 	next->run_start = now;
 	c->current = next;
+	ensure_tick(rq);
 	rq->prev = prev;
 	rq->stats.switches++;
+	if (next->stack_epoch > rq->tlb_epoch) {
+		rq->tlb_epoch = thread_stack_epoch();	/* read before the flush: conservative */
+		arch_flush_tlb_local();
+	}
 	/* User threads will save and restore their FPU state here. */
 	arch_context_switch(&prev->sp, next->sp);
 	sched_finish_switch();
@@ -337,12 +367,17 @@ void sched_preempt(void)
 	switch_away(false);
 }
 
+/*
+ * A thread holding a mutex is not preempted here: the thread it woke would
+ * most likely block on that mutex at once. mutex_unlock() calls this again.
+ */
 void sched_maybe_preempt(void)
 {
 	struct cpu *c = cpu_self();
 	unsigned long flags;
 
-	if (!c->need_resched || !c->sched || c->irq_depth || !irq_enabled())
+	if (!c->need_resched || !c->sched || c->irq_depth || c->current->mutexes_held ||
+	    !irq_enabled())
 		return;
 	flags = arch_irq_save();
 	switch_away(false);
@@ -627,6 +662,13 @@ void sched_idle(void)
 }
 
 /* ---- Set-up and statistics ----------------------------------------------- */
+
+/* An application processor, once online (kernel/smp.c): joins the scheduler. */
+void smp_ap_idle(void)
+{
+	sched_cpu_init();
+	sched_idle();
+}
 
 void sched_cpu_init(void)
 {

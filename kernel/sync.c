@@ -37,12 +37,13 @@ void mutex_lock(struct mutex *m)
 {
 	struct thread *self = thread_self();
 	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
+	bool handed_over = m->owner != NULL;
 	struct waiter w;
 
 	if (m->owner == self)
 		panic("mutex %p: locked again by its owner, thread %lu '%s'", (void *)m, self->tid,
 		      self->name);
-	if (m->owner) {
+	if (handed_over) {
 		waitq_add(&m->wq, &w);
 		waitq_sleep(&w, 0, 0);	/* returns only when unlock handed m over */
 	} else {
@@ -50,6 +51,8 @@ void mutex_lock(struct mutex *m)
 	}
 	if (m->owner != self)
 		panic("mutex %p: woken without being handed over", (void *)m);
+	if (!handed_over)
+		self->mutexes_held++;
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 }
 
@@ -58,8 +61,10 @@ bool mutex_trylock(struct mutex *m)
 	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
 	bool got = !m->owner;
 
-	if (got)
+	if (got) {
 		m->owner = thread_self();
+		m->owner->mutexes_held++;
+	}
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 	return got;
 }
@@ -73,6 +78,9 @@ void mutex_unlock(struct mutex *m)
 		panic("mutex %p: unlocked by thread %lu '%s', which does not hold it", (void *)m,
 		      self->tid, self->name);
 	m->owner = wake_first(&m->wq);	/* the waiter cannot look before we drop the lock */
+	if (m->owner)
+		m->owner->mutexes_held++;	/* on the new owner's behalf: it is not running */
+	self->mutexes_held--;
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 	sched_maybe_preempt();
 }

@@ -12,6 +12,13 @@
  * threads stay mapped in a small cache, so a create/join cycle usually
  * costs no page-table work.
  *
+ * Unmapping a stack flushes only this CPU's TLB; another CPU may still
+ * cache the old translations of the slot. So each unmap advances an epoch,
+ * a stack mapped later records the epoch, and a CPU about to run a thread
+ * whose stack_epoch is newer than its own last full flush flushes first
+ * (sched.c). Unmaps are rare (cached stacks are not unmapped), and nothing
+ * but the thread on a stack touches it, so this is the only reuse hazard.
+ *
  * Exit. A thread cannot free the stack it runs on. thread_exit() marks it
  * dead and switches away for good; the next thread to run on that CPU
  * calls thread_switched_out_dead(), which frees a detached thread or
@@ -26,7 +33,6 @@
  */
 #include <lib/err.h>
 #include <lib/errno.h>
-#include <lib/fmt.h>
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/irq.h>
@@ -44,6 +50,7 @@ static uint64_t slot_used[NR_SLOTS / 64];
 static unsigned slot_hint;		/* no free slot below it */
 static uintptr_t stack_cache;		/* tops of cached stacks, linked through their last word */
 static unsigned stack_cache_count;
+static uint64_t unmap_epoch;
 
 static struct spinlock list_lock = SPINLOCK_INIT("thread list", SPIN_RANK_LEAF);
 static struct list_node all_threads = LIST_INIT(all_threads);
@@ -90,6 +97,12 @@ static void unmap_stack(uintptr_t bottom, size_t size)
 		}
 	}
 	slot_give((unsigned)((bottom - THREAD_STACK_BASE) / THREAD_STACK_SLOT));
+	__atomic_store_n(&unmap_epoch, unmap_epoch + 1, __ATOMIC_RELEASE);
+}
+
+uint64_t thread_stack_epoch(void)
+{
+	return __atomic_load_n(&unmap_epoch, __ATOMIC_ACQUIRE);
 }
 
 /* Maps a fresh stack of `size` bytes (whole pages) and sets *top; 0 or a negative errno. */
@@ -223,6 +236,7 @@ struct thread *thread_create(void *(*fn)(void *arg), void *arg, const struct thr
 		mm_free(t);
 		return ERR_PTR(ret);
 	}
+	t->stack_epoch = thread_stack_epoch();	/* after the mapping: any earlier unmap counts */
 	spin_init(&t->lock, "thread", SPIN_RANK_THREAD);
 	set_name(t, attr->name ? attr->name : "thread");
 	t->fn = fn;
@@ -245,8 +259,13 @@ struct thread *thread_create(void *(*fn)(void *arg), void *arg, const struct thr
 
 void thread_setup_idle(struct thread *t, unsigned cpu)
 {
+	static const char digits[] = "0123456789";
+
 	spin_init(&t->lock, "thread", SPIN_RANK_THREAD);
-	fmt_snprintf(t->name, sizeof(t->name), "idle/%u", cpu);
+	/* "idle/N" by hand: formatting code not yet run costs boot time under emulation. */
+	memcpy(t->name, "idle/", 5);
+	t->name[5] = cpu >= 10 ? digits[cpu / 10 % 10] : digits[cpu];
+	t->name[6] = cpu >= 10 ? digits[cpu % 10] : 0;
 	t->is_idle = true;
 	t->state = THREAD_RUNNABLE;
 	t->cpu = cpu;

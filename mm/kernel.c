@@ -4,8 +4,8 @@
  * corruption reports). The host harness has its own backend in mm/host/.
  *
  * What is free at boot: every usable region of the memory map, low memory
- * included (OSv #1012), minus physical page 0 (real-mode leftovers some
- * firmware still reads), the kernel image and the boot modules. Loader
+ * included (OSv #1012), minus the reserved low pages (LOW_RESERVED_END:
+ * page 0 and the AP trampoline), the kernel image and the boot modules. Loader
  * structures in usable RAM (Firecracker's boot_params, command line and
  * page tables) are free too: by the time mm starts, boot_info holds copies
  * of all of it and the kernel runs on its own page tables.
@@ -17,6 +17,7 @@
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/mmboot.h>
+#include <mote/spinlock.h>
 
 static struct mm_range ram[MM_MAX_RANGES];
 static size_t nr_ram;
@@ -75,7 +76,7 @@ int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_e
 	memcpy(ram, r, sizeof(r[0]) * (size_t)n);
 	nr_ram = (size_t)n;
 
-	n = remove_range(r, n, 0, PAGE_SIZE);
+	n = remove_range(r, n, 0, LOW_RESERVED_END);
 	n = remove_range(r, n, kernel_start, kernel_end - kernel_start);
 	for (uint32_t i = 0; i < bi->nr_modules; i++)
 		n = remove_range(r, n, bi->modules[i].base, bi->modules[i].size);
@@ -90,14 +91,17 @@ int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_e
 	return 0;
 }
 
+/* Taken under any other lock (thread stacks allocate pages with theirs held). */
+static struct spinlock mm_lock = SPINLOCK_INIT("mm", SPIN_RANK_MM);
+
 unsigned long mm_backend_lock(void)
 {
-	return arch_irq_save();
+	return spin_lock_irqsave(&mm_lock);
 }
 
 void mm_backend_unlock(unsigned long flags)
 {
-	arch_irq_restore(flags);
+	spin_unlock_irqrestore(&mm_lock, flags);
 }
 
 int mm_backend_map(uintptr_t va, uint64_t pa, size_t npages)

@@ -215,6 +215,32 @@ bool acpi_cpus(struct cpu_list *cpus)
 	return cpus->count > 0;
 }
 
+/* MADT entries 1 (IOAPIC) and 2 (interrupt source override, bus 0 = ISA). */
+bool acpi_irq_topology(struct irq_topology *t)
+{
+	const struct acpi_header *madt = acpi_find("APIC");
+	const uint8_t *p, *end;
+
+	if (!madt)
+		return false;
+	p = (const uint8_t *)madt + sizeof(*madt) + 8;
+	end = (const uint8_t *)madt + madt->length;
+	for (; p + 2 <= end && p[1] >= 2 && p + p[1] <= end; p += p[1]) {
+		if (p[0] == 1 && p[1] >= 12 && t->nr_ioapics < PLATFORM_MAX_IOAPICS) {
+			uint32_t base, gsi;
+
+			memcpy(&base, p + 4, 4);
+			memcpy(&gsi, p + 8, 4);
+			t->ioapic[t->nr_ioapics].base = base;
+			t->ioapic[t->nr_ioapics++].gsi_base = gsi;
+		} else if (p[0] == 2 && p[1] >= 10 && p[2] == 0 && p[3] < 16) {
+			memcpy(&t->isa_gsi[p[3]], p + 4, 4);
+			memcpy(&t->isa_flags[p[3]], p + 8, 2);
+		}
+	}
+	return t->nr_ioapics > 0;
+}
+
 /* Reads an AML integer constant at p (ZeroOp, OneOp, OnesOp, BytePrefix n). */
 static bool aml_small_int(const uint8_t *p, const uint8_t *end, uint8_t *out)
 {

@@ -92,6 +92,37 @@ static const struct mp_config *config_at(uint32_t pa)
 	return c;
 }
 
+#define MP_IOAPIC 2
+#define MP_IOAPIC_ENABLED 1
+
+/* IOAPIC entries only: QEMU's and Firecracker's tables route ISA lines 1:1. */
+bool mptable_irq_topology(struct irq_topology *t)
+{
+	const struct mp_floating *f = floating_find();
+	const struct mp_config *c = f ? config_at(f->config) : NULL;
+	const uint8_t *p, *end;
+
+	if (!c)
+		return false;
+	p = (const uint8_t *)(c + 1);
+	end = (const uint8_t *)c + c->length;
+	while (p < end) {
+		unsigned len = p[0] == MP_PROCESSOR ? MP_PROCESSOR_LEN : MP_OTHER_LEN;
+		uint32_t base;
+
+		if (p + len > end)
+			break;
+		if (p[0] == MP_IOAPIC && (p[3] & MP_IOAPIC_ENABLED) &&
+		    t->nr_ioapics < PLATFORM_MAX_IOAPICS) {
+			memcpy(&base, p + 4, 4);
+			t->ioapic[t->nr_ioapics].base = base;
+			t->ioapic[t->nr_ioapics++].gsi_base = 0;
+		}
+		p += len;
+	}
+	return t->nr_ioapics > 0;
+}
+
 bool mptable_cpus(struct cpu_list *cpus)
 {
 	const struct mp_floating *f = floating_find();

@@ -39,12 +39,3 @@ void platform_power_off(int status)
 	printk("mote: i8042 reset did not take; forcing a triple fault\n");
 	arch_triple_fault();
 }
-
-void platform_cpus(struct cpu_list *cpus)
-{
-	if (acpi_cpus(cpus) || mptable_cpus(cpus))
-		return;
-	cpus->source = CPUS_DEFAULT;
-	cpus->count = 1;
-	cpus->apic_id[0] = 0;
-}

@@ -3,7 +3,8 @@
  * -fno-omit-frame-pointer): each frame holds the caller's frame pointer
  * and the return address. The walk trusts nothing: a frame pointer must be
  * aligned, on a kernel stack (inside the kernel image, where the boot and
- * interrupt stacks live, or in the thread stack area) and strictly moving
+ * interrupt stacks live, in the thread stack area, or in the direct map,
+ * where the application processors' boot stacks are) and strictly moving
  * up the stack, or the walk stops.
  */
 #include <mote/arch.h>
@@ -17,7 +18,8 @@ extern const char _text[], _end[];
 static int on_kernel_stack(uint64_t fp)
 {
 	return (fp >= (uint64_t)_text && fp + 16 <= (uint64_t)_end) ||
-	       (fp >= THREAD_STACK_BASE && fp + 16 <= THREAD_STACK_BASE + THREAD_STACK_AREA);
+	       (fp >= THREAD_STACK_BASE && fp + 16 <= THREAD_STACK_BASE + THREAD_STACK_AREA) ||
+	       (fp >= DIRECT_MAP_BASE && fp + 16 <= DIRECT_MAP_BASE + (1UL << MM_AREA_SHIFT));
 }
 
 static int frame_plausible(uint64_t fp, uint64_t prev)

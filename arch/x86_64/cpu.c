@@ -9,7 +9,9 @@
  * only through SYSCALL (which switches stacks in software). An exception
  * must never push onto a stack it cannot trust: the app's (red zone) or a
  * kernel stack that just overflowed. Double fault, NMI and machine check
- * get separate stacks so they survive a fault inside the ordinary handler.
+ * get separate stacks so they survive a fault inside the ordinary handler;
+ * device interrupts have their own, which vectors.S leaves before any
+ * thread switch.
  */
 #include <mote/arch.h>
 #include <mote/layout.h>
@@ -26,7 +28,10 @@ enum {
 	GDT_ENTRIES = 8,
 };
 
-enum { IST_TRAP = 1, IST_DOUBLE_FAULT = 2, IST_NMI = 3, IST_MACHINE_CHECK = 4, IST_COUNT = 4 };
+enum {
+	IST_TRAP = 1, IST_DOUBLE_FAULT = 2, IST_NMI = 3, IST_MACHINE_CHECK = 4, IST_IRQ = 5,
+	IST_COUNT = 5
+};
 
 #define IST_STACK_SIZE 8192
 
@@ -60,15 +65,20 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
 extern const char trap_stubs[];
 
-static uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));
-static struct tss tss __attribute__((aligned(16)));
-static struct idt_gate idt[32] __attribute__((aligned(16)));
-static uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE]
+/* Each CPU's own GDT and TSS (the TSS names its IST stacks); the IDT is shared. */
+struct cpu_tables {
+	uint64_t gdt[GDT_ENTRIES];
+	struct tss tss;
+} __attribute__((aligned(16)));
+
+static struct cpu_tables boot_tables;
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+static uint8_t boot_ist_stacks[IST_COUNT][IST_STACK_SIZE]
 	__attribute__((aligned(16), section(".bss.stacks")));
 
-static void gdt_fill(void)
+static void gdt_fill(uint64_t *gdt, const struct tss *tss)
 {
-	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
+	uint64_t base = (uint64_t)tss, limit = sizeof(*tss) - 1;
 
 	gdt[GDT_KERNEL_CODE] = 0x00af9a000000ffff;
 	gdt[GDT_KERNEL_DATA] = 0x00cf92000000ffff;
@@ -81,9 +91,9 @@ static void gdt_fill(void)
 	gdt[GDT_TSS + 1] = base >> 32;
 }
 
-static void gdt_load(void)
+static void gdt_load(const uint64_t *gdt)
 {
-	struct table_ptr p = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct table_ptr p = { GDT_ENTRIES * 8 - 1, (uint64_t)gdt };
 
 	asm volatile("lgdt %0\n\t"
 		     "pushq %1\n\t"
@@ -107,13 +117,13 @@ static unsigned ist_for_vector(unsigned vec)
 	case 2: return IST_NMI;
 	case 8: return IST_DOUBLE_FAULT;
 	case 18: return IST_MACHINE_CHECK;
-	default: return IST_TRAP;
+	default: return vec < 32 ? IST_TRAP : IST_IRQ;
 	}
 }
 
 static void idt_fill(void)
 {
-	for (unsigned vec = 0; vec < 32; vec++) {
+	for (unsigned vec = 0; vec < 256; vec++) {
 		uint64_t addr = (uint64_t)trap_stubs + 16 * vec;
 
 		idt[vec] = (struct idt_gate){
@@ -134,14 +144,35 @@ static void idt_load(void)
 	asm volatile("lidt %0" : : "m"(p));
 }
 
-void arch_cpu_init(void)
+/* Fills t for a CPU whose IST stacks are the IST_COUNT stacks of `size` bytes at `stacks`. */
+static void tables_fill(struct cpu_tables *t, uint8_t *stacks, size_t size)
 {
 	for (unsigned i = 0; i < IST_COUNT; i++)
-		tss.ist[i] = (uint64_t)ist_stacks[i] + IST_STACK_SIZE;
-	tss.iomap_base = sizeof(tss);
-	gdt_fill();
-	gdt_load();
+		t->tss.ist[i] = (uint64_t)(stacks + (i + 1) * size);
+	t->tss.iomap_base = sizeof(t->tss);
+	gdt_fill(t->gdt, &t->tss);
+}
+
+void arch_cpu_init(void)
+{
+	tables_fill(&boot_tables, &boot_ist_stacks[0][0], IST_STACK_SIZE);
+	gdt_load(boot_tables.gdt);
 	idt_fill();
+	idt_load();
+}
+
+size_t arch_cpu_tables_size(void)
+{
+	return sizeof(struct cpu_tables) + IST_COUNT * IST_STACK_SIZE;
+}
+
+void arch_cpu_init_ap(void *mem)
+{
+	struct cpu_tables *t = mem;
+
+	*t = (struct cpu_tables){ 0 };
+	tables_fill(t, (uint8_t *)mem + sizeof(*t), IST_STACK_SIZE);
+	gdt_load(t->gdt);
 	idt_load();
 }
 

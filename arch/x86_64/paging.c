@@ -22,6 +22,8 @@
 #define PTE_P     (1ULL << 0)
 #define PTE_W     (1ULL << 1)
 #define PTE_U     (1ULL << 2)
+#define PTE_PWT   (1ULL << 3)
+#define PTE_PCD   (1ULL << 4)
 #define PTE_PS    (1ULL << 7)
 #define PTE_NX    (1ULL << 63)
 #define PTE_ADDR  0x000ffffffffff000ULL
@@ -54,6 +56,8 @@ static uint64_t leaf_flags(unsigned prot)
 		f |= PTE_U;
 	if (!(prot & ARCH_PROT_EXEC))
 		f |= nx_bit;
+	if (prot & ARCH_PROT_DEVICE)
+		f |= PTE_PCD | PTE_PWT;
 	return f;
 }
 
@@ -93,6 +97,11 @@ static void flush_all(void)
 	asm volatile("mov %%cr3, %%rax; mov %%rax, %%cr3" : : : "rax", "memory");
 }
 
+void arch_flush_tlb_local(void)
+{
+	flush_all();
+}
+
 int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot)
 {
 	uint64_t flags = leaf_flags(prot);
@@ -106,6 +115,21 @@ int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot)
 		flush_page(va);
 	}
 	return 0;
+}
+
+void *arch_map_device(uint64_t pa, size_t size)
+{
+	static uintptr_t next = DEVICE_WINDOW_BASE;
+	uint64_t offset = pa & (PAGE_SIZE - 1);
+	size_t npages = (offset + size + PAGE_SIZE - 1) / PAGE_SIZE;
+	uintptr_t va = next;
+
+	if (va + npages * PAGE_SIZE > DEVICE_WINDOW_BASE + DEVICE_WINDOW_SIZE ||
+	    arch_map_pages(va, pa - offset, npages,
+			   ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_DEVICE))
+		return NULL;
+	next += npages * PAGE_SIZE;
+	return (void *)(va + offset);
 }
 
 void arch_unmap_pages(uintptr_t va, size_t npages)

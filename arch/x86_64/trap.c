@@ -8,16 +8,9 @@
 #include <mote/arch.h>
 #include <mote/log.h>
 #include <lib/string.h>
+#include "frame.h"
 #include "x86.h"
 
-struct trap_frame {
-	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
-	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
-	uint64_t vector, error;
-	uint64_t rip, cs, rflags, rsp, ss;	/* pushed by the CPU */
-};
-
-void trap_handle(struct trap_frame *f);
 
 static const char *const exception_names[32] = {
 	[0] = "divide error", [1] = "debug", [2] = "NMI", [3] = "breakpoint",

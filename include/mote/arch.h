@@ -13,6 +13,23 @@
 /* Installs this CPU's descriptor tables and exception handlers. Boot CPU, once. */
 void arch_cpu_init(void);
 
+/*
+ * The same for an application processor, whose tables and interrupt stacks
+ * live in arch_cpu_tables_size() bytes at mem (16-byte aligned, kept for
+ * the CPU's lifetime).
+ */
+size_t arch_cpu_tables_size(void);
+void arch_cpu_init_ap(void *mem);
+
+/*
+ * Starts the application processor with the given APIC id and has it call
+ * entry(arg) on stack_top, in long mode on the kernel's page tables with
+ * interrupts off. Returns 0 once the CPU is running kernel code, or
+ * -ETIMEDOUT if it never showed up (the caller leaves it out). Boot CPU only,
+ * one CPU at a time.
+ */
+int arch_start_cpu(uint32_t apic_id, void (*entry)(void *), void *arg, void *stack_top);
+
 /* Sets this CPU's per-CPU base (GS on x86), read back by cpu_self(). */
 void arch_set_cpu_base(void *base);
 
@@ -49,6 +66,7 @@ enum {
 	ARCH_PROT_WRITE = 2,
 	ARCH_PROT_EXEC = 4,
 	ARCH_PROT_USER = 8,
+	ARCH_PROT_DEVICE = 16,	/* uncached: device registers */
 };
 
 typedef void *(*arch_table_alloc_fn)(void);
@@ -66,11 +84,35 @@ int arch_paging_init(arch_table_alloc_fn alloc, uint64_t ram_end);
 /* Maps npages 4 KiB pages at va to the frames from pa on. */
 int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot);
 
+/*
+ * Maps size bytes of device registers at physical pa, uncached, read-write,
+ * in the kernel's device window; returns the address or NULL. Boot-time
+ * use: the window is never reused.
+ */
+void *arch_map_device(uint64_t pa, size_t size);
+
 /* Unmaps npages pages at va (absent pages are skipped) and flushes them from the TLB. */
 void arch_unmap_pages(uintptr_t va, size_t npages);
 
+/* Flushes every translation this CPU caches (others' TLBs are their own business). */
+void arch_flush_tlb_local(void);
+
 /* The frame and protection behind va, if mapped (any page size). */
 bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
+
+/*
+ * Interrupt controllers: this CPU's local controller (each CPU), and the
+ * system's (boot CPU, once). Needs page tables (device mappings).
+ */
+void arch_irq_cpu_init(void);
+void arch_irq_system_init(void);
+
+/* This CPU's one-shot timer: interrupt IRQ_VECTOR_TIMER at cycle count `deadline`. */
+void arch_timer_arm(uint64_t deadline);
+void arch_timer_stop(void);
+
+/* Halts until the next interrupt, enabling interrupts atomically with the halt. */
+void arch_idle(void);
 
 /* Interrupt state, for locks that must keep interrupt handlers out. */
 unsigned long arch_irq_save(void);
@@ -94,9 +136,6 @@ void arch_context_switch(void **save_sp, void *next_sp);
  * entry must never return.
  */
 void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg);
-
-/* Halts until the next interrupt, enabling interrupts atomically with the halt. */
-void arch_idle(void);
 
 /* A hint for the body of a spin loop (x86: pause). */
 void arch_cpu_relax(void);

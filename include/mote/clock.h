@@ -20,4 +20,7 @@ void clock_init(void);
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);
 
+/* The cycle-counter value at which clock_monotonic_ns() reaches ns (for timer hardware). */
+uint64_t clock_ns_to_cycles(uint64_t ns);
+
 #endif

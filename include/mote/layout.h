@@ -24,6 +24,18 @@
 #define MM_AREA_DEBUG    LAYOUT_UL(5)
 #define DIRECT_MAP_BASE  (MM_AREA_BASE + (MM_AREA_DIRECT << MM_AREA_SHIFT))
 
+/*
+ * Low pages kept out of the allocators: page 0 (real-mode leftovers some
+ * firmware reads) and the application-processor trampoline with its
+ * page tables (a STARTUP IPI can only name a page below 1 MiB).
+ */
+#define AP_TRAMPOLINE_PHYS LAYOUT_UL(0x1000)
+#define LOW_RESERVED_END   LAYOUT_UL(0x5000)
+
+/* Area 7 below the kernel image: uncached device register mappings. */
+#define DEVICE_WINDOW_BASE LAYOUT_UL(0xffffff0000000000)
+#define DEVICE_WINDOW_SIZE (LAYOUT_UL(1) << 30)
+
 /* The boot page tables map this much physical memory at DIRECT_MAP_BASE. */
 #define BOOT_DIRECT_MAP_SIZE (LAYOUT_UL(4) << 30)
 

@@ -9,7 +9,7 @@
 #include <mote/platform.h>
 
 /*
- * Hands every usable page except page 0, the kernel image
+ * Hands every usable page except the reserved low pages, the kernel image
  * [kernel_start, kernel_end) and the boot modules to mm, installs the
  * kernel's page tables (arch_paging_init) and starts the page allocator.
  * 0, or a negative errno with a sentence in err.

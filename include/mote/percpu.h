@@ -30,6 +30,7 @@ struct cpu {
 	struct timer_cpu *timers;	/* pending timers (timer) */
 	unsigned irq_depth;		/* > 0 inside an interrupt handler */
 	bool need_resched;		/* set by the scheduler, acted on at interrupt exit */
+	void *arch_tables;		/* descriptor tables and interrupt stacks (APs) */
 };
 
 static inline struct cpu *cpu_self(void)

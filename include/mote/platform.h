@@ -80,6 +80,25 @@ bool mptable_cpus(struct cpu_list *cpus);
 /* CPUs from ACPI, else the MP table, else the boot CPU alone. */
 void platform_cpus(struct cpu_list *cpus);
 
+/* Interrupt controllers: the IOAPICs and how ISA lines map onto their inputs. */
+#define PLATFORM_MAX_IOAPICS 4
+
+struct irq_topology {
+	unsigned nr_ioapics;
+	struct {
+		uint64_t base;		/* physical address of its registers */
+		uint32_t gsi_base;	/* first global system interrupt it serves */
+	} ioapic[PLATFORM_MAX_IOAPICS];
+	uint32_t isa_gsi[16];		/* ISA line -> GSI (identity unless overridden) */
+	uint16_t isa_flags[16];		/* MPS INTI flags: polarity bits 0-1, trigger 2-3 */
+};
+
+bool acpi_irq_topology(struct irq_topology *t);
+bool mptable_irq_topology(struct irq_topology *t);
+
+/* From ACPI, else the MP table, else the PC default (one IOAPIC at 0xfec00000). */
+void platform_irq_topology(struct irq_topology *t);
+
 /*
  * Ends the VM with status: prints "mote: power off, status N" (the line
  * mote run reads), then tries isa-debug-exit (carries the status under

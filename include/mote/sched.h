@@ -116,6 +116,7 @@ void sched_set_affinity(struct thread *t, const struct cpu_set *set);
 struct sched_stats {
 	uint64_t switches;	/* context switches on this CPU */
 	uint64_t preemptions;	/* of which forced at interrupt exit */
+	uint64_t wakeup_preemptions;	/* wake-ups that asked to preempt the running thread */
 	uint64_t migrations;	/* threads pulled to this CPU */
 	unsigned nr_running;	/* runnable threads, the running one included (not idle) */
 };

@@ -39,6 +39,7 @@ enum spin_rank {
 	SPIN_RANK_RUNQUEUE = 40,	/* run queues (nest by address) */
 	SPIN_RANK_TIMER = 50,		/* per-CPU timer heaps */
 	SPIN_RANK_LEAF = 60,		/* thread list, stack slots */
+	SPIN_RANK_MM = 70,		/* the allocators: taken under any of the above */
 };
 
 #define SPIN_RANK_NEST_BY_ADDRESS 0x80	/* or'ed into a rank */

@@ -190,7 +190,4 @@ int futex_requeue(uint32_t *uaddr, unsigned n_wake, uint32_t *uaddr2, unsigned n
 
 #define FUTEX_BITSET_ANY 0xffffffffu
 
-/* Boot: the futex hash table. */
-void futex_init(void);
-
 #endif

@@ -91,6 +91,7 @@ struct thread {
 	bool on_rq;			/* queued or running on cpu's run queue */
 	bool is_idle;			/* a CPU's idle thread: never queued */
 	unsigned pinned;		/* > 0: must not migrate (a CPU-local timer is armed) */
+	unsigned mutexes_held;		/* by the thread, or handed to it by mutex_unlock */
 	struct cpu_set affinity;
 
 	/* Lifecycle (lock). */
@@ -109,6 +110,7 @@ struct thread {
 	void *arg;
 	uintptr_t stack_bottom;		/* lowest mapped byte; 0 for a CPU's boot stack */
 	size_t stack_size;
+	uint64_t stack_epoch;		/* a CPU must have flushed its TLB since this unmap epoch */
 	struct list_node all;		/* in the list of every thread */
 };
 
@@ -160,6 +162,12 @@ int thread_set_affinity(struct thread *t, const struct cpu_set *set);
 void thread_interrupt(struct thread *t);
 bool thread_interrupted(void);
 void thread_clear_interrupt(void);
+
+/*
+ * Stack unmaps so far (see thread.c): a CPU that last flushed its TLB
+ * before a thread's stack_epoch must flush before running it.
+ */
+uint64_t thread_stack_epoch(void);
 
 /* Threads that exist (created and not yet freed), idle threads excluded. */
 unsigned thread_count(void);

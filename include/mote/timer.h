@@ -7,11 +7,13 @@
  * interrupt context (interrupts off, must not sleep or block), at or after
  * its deadline (never before). Arming an armed timer moves it. The caller
  * owns the struct timer's memory and must cancel it before freeing it.
- * Arm/cancel are O(log n) and callable with interrupts on or off.
+ * Arm/cancel are O(log n), allocate nothing, and are callable with
+ * interrupts on or off.
  */
 #ifndef MOTE_TIMER_H
 #define MOTE_TIMER_H
 
+#include <lib/rbtree.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -22,7 +24,8 @@ struct timer {
 	uint64_t deadline;	/* clock_monotonic_ns() value */
 	timer_fn fn;
 	void *data;		/* for fn's use */
-	int heap_index;		/* -1 when not armed */
+	struct rb_node node;	/* in its CPU's tree, ordered by deadline */
+	bool armed;
 	unsigned cpu;
 };
 

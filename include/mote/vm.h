@@ -67,7 +67,8 @@
  * frame is shared with a file's cache under a private mapping, so the
  * translation must never be writable; a write faults and vm_fault gives
  * the page a private copy. The backend strips VM_PROT_WRITE from the
- * hardware protection of such a translation in map() and in protect().
+ * hardware protection of such a translation in map() and in protect()
+ * (a write-only one stays readable: on x86-64 present means readable).
  */
 #define VM_PTE_COW        0x100
 

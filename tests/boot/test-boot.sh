@@ -52,10 +52,16 @@ expect devices-after-app-args 0 "--cmdline 'virtio_mmio.device=4K@0xd0000000:5:3
 	"^virtio-mmio 3: 0xd0000000, 0x1000 bytes, irq 5$" "^virtio-mmio 1: 0xfeb00e00, 0x200 bytes, irq 12$" \
 	"^application arguments: app$"
 
-# CPUs from each firmware table.
-expect microvm-smp4 0 "--hv microvm --smp 4" "^cpus: 4 \(MP table\), APIC ids 0 1 2 3$"
-expect q35-smp4 0 "--hv q35 --smp 4" "^cpus: 4 \(ACPI MADT\), APIC ids 0 1 2 3$"
-expect firecracker-smp2 0 "--hv fc-fixture --smp 2 --cmdline fixture.cpus=2" "^cpus: 2 \(MP table\)"
+# CPUs from each firmware table, all started.
+expect microvm-smp4 0 "--hv microvm --smp 4" "^cpus: 4 \(MP table\), 4 online, APIC ids 0 1 2 3$"
+expect microvm-smp16 0 "--hv microvm --smp 16" "^cpus: 16 \(MP table\), 16 online, "
+expect q35-smp4 0 "--hv q35 --smp 4" "^cpus: 4 \(ACPI MADT\), 4 online, APIC ids 0 1 2 3$"
+expect q35-smp16 0 "--hv q35 --smp 16" "^cpus: 16 \(ACPI MADT\), 16 online, "
+expect firecracker-smp2 0 "--hv fc-fixture --smp 2 --cmdline fixture.cpus=2" "^cpus: 2 \(MP table\), 2 online"
+# A CPU the firmware lists but that never starts is reported and left out, not waited on.
+expect missing-cpus 0 "--hv fc-fixture --smp 2 --cmdline fixture.cpus=4" \
+	"^mote: cpu 2 \(APIC id 2\) did not start; continuing without it$" \
+	"^mote: cpu 3 \(APIC id 3\) did not start; continuing without it$" "^cpus: 4 \(MP table\), 2 online"
 
 # Memory: the floor, and a large guest (above the 4 GiB hole on q35).
 expect microvm-2m 0 "--hv microvm -m 2M" "^memory: [0-9]+ KiB usable" "power off, status 0"
@@ -64,9 +70,18 @@ expect q35-6g 0 "--hv q35 -m 6G" "0x0000000100000000-0x00000001[0-9a-f]+ usable"
 # Self-tests, bootchart.
 expect selftest-microvm 0 "--hv microvm --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$" "!ktest: FAIL"
 expect selftest-q35 0 "--hv q35 --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
+expect selftest-smp2 0 "--smp 2 --cmdline --selftest" "^ktest: PASS smp_every_cpu_answers_an_ipi$" \
+	"^ktest: PASS sched_spreads_work$" "^ktest: PASS sched_affinity_self$" "^ktest: [1-9][0-9]* passed, 0 failed$"
+expect selftest-smp4 0 "--smp 4 --cmdline --selftest" "^ktest: PASS smp_every_cpu_answers_an_ipi$" \
+	"^ktest: PASS sched_spreads_work$" "^ktest: PASS mutex_contention$" "^ktest: [1-9][0-9]* passed, 0 failed$"
+# The threads and locking self-tests with the lock-order checker on, on one CPU and on four.
+expect selftest-locks 0 "--cmdline 'selftest=thread debug.locks=1'" "^ktest: PASS thread_churn_no_leak$" "^ktest: [1-9][0-9]* passed, 0 failed$"
+expect selftest-locks-smp4 0 "--smp 4 --cmdline '--selftest debug.locks=1'" "^ktest: [1-9][0-9]* passed, 0 failed$" "!lock order"
+expect selftest-q35-smp4 0 "--hv q35 --smp 4 --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-firecracker 0 "--hv fc-fixture --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-filter 0 "--cmdline selftest=symbol" "^ktest: PASS symbol_lookup$" "^ktest: 1 passed, 0 failed$"
 expect bootchart 0 "--cmdline --bootchart" "^bootchart: main [0-9]+\.[0-9]{3}$" \
+	"^bootchart: sched [0-9]+\.[0-9]{3}$" "^bootchart: app [0-9]+\.[0-9]{3}$" \
 	"^bootchart: firmware [0-9]+\.[0-9]{3}$" "^bootchart: total [0-9]+\.[0-9]{3}$"
 
 # Faults and panics: a report with the cause, registers, the thread and a symbolized
@@ -85,6 +100,12 @@ expect crash-stack 125 "--cmdline debug.crash=stack" "^mote: cpu exception #PF "
 	"not-present page on write in kernel mode" \
 	"^  thread stack guard: stack overflow of thread 1 'main' \(stack 0x[0-9a-f]+-0x[0-9a-f]+, [0-9]+ bytes below it\)$" \
 	"overflow_stack[.a-z0-9]*\+0x" "!double fault" "^mote: power off, status 125$"
+expect crash-stack-smp2 125 "--smp 2 --cmdline debug.crash=stack" "thread stack guard: stack overflow of thread 1 'main'"
+# Locking bugs: a mutex locked twice by its owner; spinlocks against their ranks (debug.locks=1).
+expect crash-mutex 125 "--cmdline debug.crash=mutex" "^mote: panic: mutex 0x[0-9a-f]+: locked again by its owner, thread 1 'main'$"
+expect crash-lockorder 125 "--cmdline 'debug.crash=lockorder debug.locks=1'" \
+	"^mote: panic: lock order: crash-test inner \(rank 30\) taken while holding crash-test outer \(rank 60\)$"
+expect lockorder-unchecked 0 "--cmdline debug.crash=lockorder" "lock order violation went unnoticed"
 
 # Memory: the debug allocator turns heap bugs into reports naming the allocation site.
 expect heap-uaf 125 "--cmdline 'mm.debug=1 debug.crash=uaf'" "^mote: cpu exception #PF" \

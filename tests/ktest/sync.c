@@ -83,7 +83,7 @@ KTEST(mutex_trylock)
 
 /* ---- Condition variables ---------------------------------------------------------- */
 
-#define PINGPONG_ROUNDS 500
+#define PINGPONG_ROUNDS 2000
 
 struct pingpong {
 	struct mutex m;

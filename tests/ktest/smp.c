@@ -1,0 +1,43 @@
+/*
+ * Self-tests of multiprocessing: every CPU the firmware listed and that
+ * started is online with its own per-CPU state, and takes interrupts:
+ * an IPI to each one is answered on that CPU.
+ */
+#include <mote/arch.h>
+#include <mote/clock.h>
+#include <mote/irq.h>
+#include <mote/ktest.h>
+#include <mote/percpu.h>
+#include <mote/smp.h>
+
+static unsigned answered_by[MAX_CPUS];
+
+static void answer(unsigned vector, void *ctx)
+{
+	(void)vector;
+	(void)ctx;
+	__atomic_add_fetch(&answered_by[cpu_self()->id], 1, __ATOMIC_RELAXED);
+}
+
+KTEST(smp_every_cpu_answers_an_ipi)
+{
+	unsigned online = smp_online_count();
+
+	KT_ASSERT(online >= 1 && online <= cpu_count());
+	KT_EXPECT(cpu_self() == cpu_get(0) && cpu_self()->self == cpu_self());
+	irq_set_handler(IRQ_VECTOR_CALL, answer, 0);
+	for (unsigned i = 1; i < cpu_count(); i++) {
+		struct cpu *c = cpu_get(i);
+		uint64_t end = clock_monotonic_ns() + 2000 * NSEC_PER_MSEC;
+
+		if (!c->online)
+			continue;
+		KT_EXPECT(c->timers != 0 && c->arch_tables != 0);
+		irq_send_ipi(c->apic_id, IRQ_VECTOR_CALL);
+		while (!__atomic_load_n(&answered_by[i], __ATOMIC_RELAXED) &&
+		       clock_monotonic_ns() < end)
+			;
+		KT_EXPECT(answered_by[i] == 1);
+	}
+	KT_EXPECT(answered_by[0] == 0);
+}
