@@ -1,2 +1,2 @@
 # tests/ktest: in-kernel self-tests (run with --selftest), linked into every kernel.
-kernel-srcs += tests/ktest/core.c tests/ktest/mm.c tests/ktest/timer.c tests/ktest/smp.c tests/ktest/irq.c
+kernel-srcs += tests/ktest/core.c tests/ktest/mm.c tests/ktest/timer.c tests/ktest/smp.c tests/ktest/irq.c tests/ktest/vm.c
