@@ -16,3 +16,5 @@ $(BUILD)/bench-boot: bench/boot/boot.c
 extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot
 -include bench/alloc/build.mk
 -include bench/memfloor/build.mk
+-include bench/linux/build.mk
+-include bench/sched/build.mk

@@ -39,6 +39,7 @@
 #include <mote/thread.h>
 #include <mote/time.h>
 #include <mote/timer.h>
+#include <mote/vmkernel.h>
 
 void kernel_main(void);
 
@@ -161,6 +162,7 @@ static void start_memory(void)
 		boot_fail(&err);
 	if (debug && strcmp(debug, "0"))
 		mm_debug_enable(true);
+	arch_set_page_fault_handler(vm_kernel_fault);
 }
 
 static void print_memory_map(void)

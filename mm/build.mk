@@ -9,3 +9,6 @@ mm-host-srcs := $(mm-srcs) mm/host/backend.c
 
 # The kernel adds its backend and boot glue (mm/kernel.c) and the standard names.
 kernel-srcs += $(mm-srcs) mm/kernel.c mm/libc.c
+# Address spaces (docs/vm.md): portable, plus the kernel's page-table backend.
+vm-srcs := mm/vma.c mm/vma_map.c mm/vma_remap.c mm/vma_fault.c mm/vma_maps.c
+kernel-srcs += $(vm-srcs) mm/vm_kernel.c

@@ -163,8 +163,10 @@ int vm_populate(struct vm_space *s, uintptr_t start, uintptr_t end)
 	return 0;
 }
 
-/* MADV_POPULATE_READ/WRITE: a hole is ENOMEM, a forbidden access EINVAL,
- * a page that cannot be had EFAULT (it would SIGBUS). */
+/* MADV_POPULATE_READ/WRITE: a hole is ENOMEM, an area without PROT_READ
+ * (resp. PROT_WRITE) EINVAL, as Linux's get_user_pages sees it, even where
+ * the hardware would allow the access; a page that cannot be had EFAULT
+ * (it would SIGBUS). */
 static int madvise_populate(struct vm_space *s, uintptr_t start, uintptr_t end,
 			    unsigned access)
 {
@@ -175,7 +177,7 @@ static int madvise_populate(struct vm_space *s, uintptr_t start, uintptr_t end,
 
 		if (!v || v->start > at)
 			return -ENOMEM;
-		if (!vm_access_allowed(v->prot, access))
+		if (!(v->prot & access))
 			return -EINVAL;
 		r = populate_area(s, v, start, end, access);
 		if (r)

@@ -13,9 +13,6 @@
 #include <lib/errno.h>
 #include <mote/vm.h>
 
-#ifndef EOPNOTSUPP
-#define EOPNOTSUPP 95	/* Linux's value; not yet in <lib/errno.h> */
-#endif
 
 #define VM_PAGE_MASK (VM_PAGE_SIZE - 1)
 

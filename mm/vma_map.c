@@ -253,6 +253,29 @@ static bool joins_above(const struct vm_space *s, const struct vma *t)
 	return vma_mergeable(t, &hi);
 }
 
+/* Puts the area t into the cleared range: by extending a neighbour, or as a new area. */
+static void mmap_insert(struct vm_space *s, const struct vma *t, const struct vm_file *file,
+			bool below, bool above, struct vm_spare *sp)
+{
+	struct vma *v;
+
+	if (below) {
+		v = vm_find(s, t->start - 1);
+		v->end = t->end;
+		vma_merge_around(s, v);
+	} else if (above) {
+		v = vm_find(s, t->end);
+		v->start = t->start;
+		v->offset = t->offset;
+	} else {
+		v = vm_spare_take(sp);
+		*v = *t;
+		vma_set_backing(v, file, t->offset);
+		vma_link(s, v);
+		vma_merge_around(s, v);
+	}
+}
+
 /*
  * Clears the range (MAP_FIXED) and puts the new area in. A new area that
  * extends a neighbour costs no struct vma, so growing the heap or a run
@@ -262,9 +285,9 @@ static int mmap_commit(struct vm_space *s, const struct mmap_req *rq)
 {
 	uintptr_t cuts[2] = { rq->addr, rq->addr + rq->len };
 	struct vm_spare sp;
-	struct vma t, *v;
 	bool below, above;
 	unsigned need;
+	struct vma t;
 
 	mmap_template(rq, &t);
 	below = joins_below(s, &t);
@@ -273,21 +296,7 @@ static int mmap_commit(struct vm_space *s, const struct mmap_req *rq)
 	if (!vm_may_add(s, need) || vm_spare_fill(s, &sp, need))
 		return -ENOMEM;
 	vma_unmap_range(s, t.start, t.end, &sp);
-	if (below) {
-		v = vm_find(s, t.start - 1);
-		v->end = t.end;
-		vma_merge_around(s, v);
-	} else if (above) {
-		v = vm_find(s, t.end);
-		v->start = t.start;
-		v->offset = t.offset;
-	} else {
-		v = vm_spare_take(&sp);
-		*v = t;
-		vma_set_backing(v, rq->file, rq->offset);
-		vma_link(s, v);
-		vma_merge_around(s, v);
-	}
+	mmap_insert(s, &t, rq->file, below, above, &sp);
 	vm_spare_drain(s, &sp);
 	return 0;
 }

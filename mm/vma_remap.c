@@ -27,7 +27,7 @@ struct remap_req {
 	uintptr_t old;
 	size_t old_len, new_len;
 	unsigned flags;
-	uintptr_t new_addr;	/* FIXED: the destination; DONTUNMAP: a hint */
+	uintptr_t new_addr;	/* FIXED: the destination; DONTUNMAP alone: a hint */
 };
 
 /* The argument checks that need no lookup, in Linux's order. */
@@ -46,13 +46,17 @@ static int remap_check_args(const struct vm_space *s, struct remap_req *rq)
 		return -EINVAL;
 	if (rq->old_len > end || rq->old > end - rq->old_len)
 		return -EINVAL;
-	if (!(rq->flags & VM_MREMAP_FIXED))
+	/* new_addr means something with FIXED, and is a hint with DONTUNMAP:
+	 * either way Linux checks it (otherwise it is ignored). */
+	if (!(rq->flags & (VM_MREMAP_FIXED | VM_MREMAP_DONTUNMAP)))
 		return 0;
 	if (!vm_aligned(rq->new_addr) || rq->new_len > end || rq->new_addr > end - rq->new_len)
 		return -EINVAL;
 	if (rq->old + rq->old_len > rq->new_addr && rq->new_addr + rq->new_len > rq->old)
 		return -EINVAL;		/* the ranges overlap */
-	return rq->new_addr < s->limits.min_addr ? -EPERM : 0;
+	if ((rq->flags & VM_MREMAP_FIXED) && rq->new_addr < s->limits.min_addr)
+		return -EPERM;
+	return 0;
 }
 
 /* Room for the area to grow by delta right where it is. */

@@ -2,6 +2,7 @@
 unit-tests :=
 include tests/unit/build.mk
 -include tests/unit/mm/build.mk
+-include tests/unit/vm/build.mk
 include tests/boot/fcfixture/build.mk
 
 .PHONY: unit-tests

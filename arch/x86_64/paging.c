@@ -25,6 +25,8 @@
 #define PTE_PWT   (1ULL << 3)
 #define PTE_PCD   (1ULL << 4)
 #define PTE_PS    (1ULL << 7)
+#define PTE_COW   (1ULL << 9)	/* software: copy-on-write, kept read-only */
+#define PTE_NONE  (1ULL << 10)	/* software: a kept frame that may not be accessed */
 #define PTE_NX    (1ULL << 63)
 #define PTE_ADDR  0x000ffffffffff000ULL
 #define LARGE_SIZE (1ULL << 21)
@@ -238,6 +240,98 @@ int arch_paging_init(arch_table_alloc_fn alloc, uint64_t ram_end)
 		ret = map_high_ram(ram_end);
 	flush_all();
 	return ret;
+}
+
+/* Application pages: PROT_NONE pages are not present but keep their frame (PTE_NONE). */
+static uint64_t user_pte(uint64_t pa, unsigned prot)
+{
+	uint64_t pte = pa | PTE_U | (prot & ARCH_PROT_COW ? PTE_COW : 0);
+
+	if (!(prot & (ARCH_PROT_READ | ARCH_PROT_WRITE | ARCH_PROT_EXEC)))
+		return pte | PTE_NONE;
+	if (prot & ARCH_PROT_COW)
+		prot &= ~ARCH_PROT_WRITE;
+	return pte | leaf_flags(prot | ARCH_PROT_USER);
+}
+
+int arch_user_map(uintptr_t va, uint64_t pa, unsigned prot)
+{
+	uint64_t *e = walk(va, 1, true);
+
+	if (!e)
+		return -ENOMEM;
+	*e = user_pte(pa, prot);
+	flush_page(va);
+	return 0;
+}
+
+bool arch_user_query(uintptr_t va, uint64_t *pa, unsigned *prot)
+{
+	uint64_t *e = walk(va, 1, false), pte;
+
+	if (!e || !(*e & (PTE_P | PTE_NONE)))
+		return false;
+	pte = *e;
+	*pa = pte & PTE_ADDR;
+	*prot = pte & PTE_COW ? ARCH_PROT_COW : 0;
+	if (pte & PTE_P)
+		*prot |= ARCH_PROT_READ | (pte & PTE_W ? ARCH_PROT_WRITE : 0) |
+			 (pte & nx_bit ? 0 : ARCH_PROT_EXEC);
+	return true;
+}
+
+/* The span a missing entry at `level` leaves empty, from va to the next boundary. */
+static uintptr_t skip_to_next(uintptr_t va, unsigned level)
+{
+	uintptr_t span = 1ULL << (12 + 9 * level);
+
+	return (va | (span - 1)) + 1;
+}
+
+/* The lowest level at which va's tables stop (1 when its PT exists). */
+static unsigned missing_level(uintptr_t va)
+{
+	uint64_t *table = boot_pml4;
+
+	for (unsigned l = 4; l > 1; l--) {
+		uint64_t e = table[index_at(va, l)];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return l;
+		table = table_at(e);
+	}
+	return 0;
+}
+
+void arch_user_unmap(uintptr_t start, uintptr_t end, void (*drop)(uint64_t pa))
+{
+	uintptr_t va = start;
+
+	while (va < end) {
+		unsigned missing = missing_level(va);
+		uint64_t *e;
+
+		if (missing) {
+			va = skip_to_next(va, missing - 1);
+			continue;
+		}
+		e = walk(va, 1, false);
+		if (*e & (PTE_P | PTE_NONE)) {
+			if (drop)
+				drop(*e & PTE_ADDR);
+			*e = 0;
+			flush_page(va);
+		}
+		va += PAGE_SIZE;
+	}
+}
+
+int arch_user_reserve(uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start & ~(LARGE_SIZE - 1); va < end; va += LARGE_SIZE)
+		if (!walk(va, 1, true))
+			return -ENOMEM;
+	return 0;
 }
 
 unsigned long arch_irq_save(void)

@@ -53,11 +53,30 @@ static void dump_registers(const struct trap_frame *f)
 	printk("  cr0 0x%016lx cr3 0x%016lx cr4 0x%016lx\n", read_cr0(), read_cr3(), read_cr4());
 }
 
+static arch_fault_fn page_fault_handler;
+
+void arch_set_page_fault_handler(arch_fault_fn fn)
+{
+	page_fault_handler = fn;
+}
+
+static bool page_fault_resolved(const struct trap_frame *f)
+{
+	unsigned access = f->error & 16 ? ARCH_PROT_EXEC : f->error & 2 ? ARCH_PROT_WRITE :
+		ARCH_PROT_READ;
+
+	return page_fault_handler && !(f->error & 8) &&
+	       page_fault_handler(read_cr2(), access, f->cs & 3) == 0;
+}
+
 void trap_handle(struct trap_frame *f)
 {
 	unsigned vec = f->vector & 31;
-	const char *name = exception_names[vec] ? exception_names[vec] : "reserved exception";
+	const char *name;
 
+	if (vec == 14 && page_fault_resolved(f))
+		return;
+	name = exception_names[vec] ? exception_names[vec] : "reserved exception";
 	panic_begin();
 	printk("mote: cpu exception #%s (%s), error code %#lx, at ", exception_mnemonics[vec],
 	       name, f->error);

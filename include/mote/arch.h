@@ -67,7 +67,22 @@ enum {
 	ARCH_PROT_EXEC = 4,
 	ARCH_PROT_USER = 8,
 	ARCH_PROT_DEVICE = 16,	/* uncached: device registers */
+	ARCH_PROT_COW = 32,	/* software mark: never writable, copy on write */
 };
+
+/*
+ * Application mappings (the lower half), for the VM layer's backend. These
+ * also keep pages that may not be accessed at all (protection without
+ * READ/WRITE/EXEC: not present to the hardware, but the frame is kept).
+ */
+/* Sets one page's translation, replacing any; 0 or -ENOMEM (page tables). */
+int arch_user_map(uintptr_t va, uint64_t pa, unsigned prot);
+/* The translation of one page, including inaccessible ones. */
+bool arch_user_query(uintptr_t va, uint64_t *pa, unsigned *prot);
+/* Removes every translation in [start, end), calling drop(pa) for each; skips empty tables. */
+void arch_user_unmap(uintptr_t start, uintptr_t end, void (*drop)(uint64_t pa));
+/* Pre-allocates the page tables for [start, end); 0 or -ENOMEM. */
+int arch_user_reserve(uintptr_t start, uintptr_t end);
 
 typedef void *(*arch_table_alloc_fn)(void);
 
@@ -117,6 +132,15 @@ void arch_idle(void);
 /* Interrupt state, for locks that must keep interrupt handlers out. */
 unsigned long arch_irq_save(void);
 void arch_irq_restore(unsigned long flags);
+
+/*
+ * Page faults the kernel may resolve (demand paging): fn gets the address,
+ * the access (ARCH_PROT_READ, _WRITE or _EXEC) and whether the CPU was in
+ * user mode, and returns 0 when the access can be retried. Anything else
+ * takes the fatal report.
+ */
+typedef int (*arch_fault_fn)(uintptr_t addr, unsigned access, bool user);
+void arch_set_page_fault_handler(arch_fault_fn fn);
 
 /*
  * Kernel threads. A switched-out thread is its stack pointer:

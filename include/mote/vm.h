@@ -309,8 +309,9 @@ struct vma *vm_prev(const struct vma *v);
  * access (SIGSEGV, SEGV_ACCERR), -ENOMEM when out of memory, -EIO when a
  * file has no data there (SIGBUS). A fault below a growsdown area extends
  * it (down to a page boundary) if it stays within stack_max and guard_gap
- * above the previous accessible area. Reads are allowed by any of R, W, X
- * (x86-64 page tables cannot express write-only or execute-only).
+ * above the previous accessible area; that growth stays even if the page
+ * then cannot be had (-ENOMEM), as in Linux. Reads are allowed by any of
+ * R, W, X (x86-64 page tables cannot express write-only or execute-only).
  */
 int vm_fault(struct vm_space *s, uintptr_t addr, unsigned access);
 

@@ -1,8 +1,9 @@
 /*
  * tests/unit/vm/cases.c: targeted cases for mote/vm.
  *
- * Every errno the man pages (and Linux 6.x, probed on a real kernel) give
- * for mmap, munmap, mprotect, mremap and madvise; merging and splitting;
+ * Every errno the man pages give for mmap, munmap, mprotect, mremap and
+ * madvise that this layer decides (checked against Linux 6.18 by probing
+ * it, order of checks included); merging and splitting;
  * brk; the fault decisions including stack growth; the /proc/self/maps
  * text; and failure injection: every operation is run again and again
  * with its 1st, 2nd, ... allocation failing until it succeeds, and each

@@ -182,24 +182,23 @@ static int b_reserve(void *ctx, uintptr_t start, uintptr_t end)
 static void b_move(void *ctx, uintptr_t from, uintptr_t to, size_t len)
 {
 	struct fake *fk = ctx;
-	struct fake_pte *p, *moving = NULL;
+	struct fake_pte *p, **moving = calloc(len / P + 1, sizeof(*moving));
+	size_t n = 0;
 
 	if (to < fk->res_lo || to + len > fk->res_hi)
 		violation(fk, "move into a range that was not reserved");
 	if ((p = pte_from(fk, to)) && p->va < to + len)
 		violation(fk, "move into a range that has translations");
 	fk->res_lo = fk->res_hi = 0;
-	/* Detach first (the ranges do not overlap), then re-insert at the new place. */
+	/* Detach them all first (the ranges do not overlap), then re-insert. */
 	while ((p = pte_from(fk, from)) && p->va < from + len) {
 		rb_erase(&fk->ptes, &p->node);
 		p->va = p->va - from + to;
-		p->node.parent = (struct rb_node *)moving;
-		moving = p;
+		moving[n++] = p;
 	}
-	while ((p = moving)) {
-		moving = (struct fake_pte *)p->node.parent;
-		rb_insert(&fk->ptes, &p->node, &p->va, cmp_va);
-	}
+	while (n--)
+		rb_insert(&fk->ptes, &moving[n]->node, &moving[n]->va, cmp_va);
+	free(moving);
 }
 
 static bool b_query(void *ctx, uintptr_t va, unsigned *prot)

@@ -374,13 +374,13 @@ static int m_mremap_args(uintptr_t old, size_t *ol, size_t *nl, unsigned flags, 
 		return -EINVAL;
 	if (*ol > WEND || old > WEND - *ol)
 		return -EINVAL;
-	if (!(flags & VM_MREMAP_FIXED))
+	if (!(flags & (VM_MREMAP_FIXED | VM_MREMAP_DONTUNMAP)))
 		return 0;
 	if (na % P || *nl > WEND || na > WEND - *nl)
 		return -EINVAL;
 	if (old + *ol > na && na + *nl > old)
 		return -EINVAL;
-	return na < W0 ? -EPERM : 0;
+	return (flags & VM_MREMAP_FIXED) && na < W0 ? -EPERM : 0;
 }
 
 static long m_mremap(uintptr_t old, size_t ol, size_t nl, unsigned flags, uintptr_t na)

@@ -1,0 +1,58 @@
+#!/bin/sh
+# bench/linux/fetch-kernel.sh: make Debian's cloud kernel available to the
+# Linux-guest benchmarks without installing it (the host's /boot, initramfs
+# hooks and boot loader are never touched).
+#
+# linux-image-cloud-amd64 is a metapackage; `apt-cache depends` names the
+# versioned package it pulls in (linux-image-6.1.0-N-cloud-amd64). That .deb
+# is fetched with `apt-get download` (apt checks its hash against the signed
+# index), checked to be a Debian package of that name with dpkg-deb, and
+# only unpacked (dpkg-deb -x) into $BUILD/linux/pkg; vmlinuz is copied to
+# $BUILD/linux/vmlinuz and its version to $BUILD/linux/version.
+#
+# Idempotent: once $BUILD/linux/vmlinuz exists nothing is fetched again
+# (--refresh re-resolves the package, e.g. after a kernel update).
+# Prints the kernel version on stdout. Exit 0 on success, 1 on failure.
+set -eu
+cd "$(dirname "$0")/../.."
+dir=${BUILD:-build}/linux
+meta=linux-image-cloud-amd64
+mkdir -p "$dir"
+
+if [ "${1:-}" != --refresh ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/version" ]; then
+	cat "$dir/version"
+	exit 0
+fi
+
+fail() { echo "fetch-kernel: $*" >&2; exit 1; }
+
+resolve() {	# the versioned package the metapackage depends on
+	apt-cache depends "$meta" 2>/dev/null |
+		sed -n 's/^ *Depends: \(linux-image-[0-9].*-cloud-amd64\)$/\1/p' | head -n 1
+}
+pkg=$(resolve)
+if [ -z "$pkg" ]; then	# an empty package list (fresh machine): update once
+	apt-get update -qq >/dev/null 2>&1 || true
+	pkg=$(resolve)
+fi
+[ -n "$pkg" ] || fail "apt-cache depends $meta names no linux-image-*-cloud-amd64 package"
+
+rm -f "$dir"/"$pkg"_*.deb
+# apt's "download is performed unsandboxed as root" warning is noise here: keep
+# apt's messages in a log shown only on failure.
+(cd "$dir" && apt-get download -q "$pkg" >download.log 2>&1) ||
+	{ cat "$dir/download.log" >&2; fail "apt-get download $pkg failed"; }
+deb=""
+for f in "$dir"/"$pkg"_*_amd64.deb; do [ -f "$f" ] && deb=$f; done
+[ -n "$deb" ] || fail "apt-get download left no $pkg .deb in $dir"
+[ "$(dpkg-deb -f "$deb" Package 2>/dev/null)" = "$pkg" ] || fail "$deb is not a .deb of $pkg"
+
+rm -rf "$dir/pkg"
+dpkg-deb -x "$deb" "$dir/pkg" || fail "dpkg-deb -x $deb failed"
+version=${pkg#linux-image-}
+[ -s "$dir/pkg/boot/vmlinuz-$version" ] || fail "$deb holds no boot/vmlinuz-$version"
+cp "$dir/pkg/boot/vmlinuz-$version" "$dir/vmlinuz.tmp"
+mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
+echo "$version ($(dpkg-deb -f "$deb" Version))" > "$dir/version"
+rm -rf "$dir/pkg" "$deb" "$dir/download.log"	# modules are not needed: the guest's initramfs holds one static program
+cat "$dir/version"

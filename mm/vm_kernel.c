@@ -1,0 +1,165 @@
+/*
+ * The kernel's backend for the VM layer (include/mote/vm.h): application
+ * memory lives in the lower half of the one address space, on the kernel's
+ * own page tables (arch_user_*). Frames are page-allocator pages; each
+ * translation owns its frame, and without fork or a page cache yet that
+ * ownership is exclusive, so dropping a translation frees its frame.
+ * (Reference counts arrive with shared file pages.)
+ */
+#include <lib/string.h>
+#include <mote/arch.h>
+#include <mote/mm.h>
+#include <mote/vm.h>
+#include <mote/vmkernel.h>
+
+static unsigned arch_prot(unsigned prot)
+{
+	return (prot & VM_PROT_READ ? ARCH_PROT_READ : 0) |
+	       (prot & VM_PROT_WRITE ? ARCH_PROT_WRITE : 0) |
+	       (prot & VM_PROT_EXEC ? ARCH_PROT_EXEC : 0) |
+	       (prot & VM_PTE_COW ? ARCH_PROT_COW : 0);
+}
+
+static unsigned vm_prot(unsigned prot)
+{
+	return (prot & ARCH_PROT_READ ? VM_PROT_READ : 0) |
+	       (prot & ARCH_PROT_WRITE ? VM_PROT_WRITE : 0) |
+	       (prot & ARCH_PROT_EXEC ? VM_PROT_EXEC : 0) |
+	       (prot & ARCH_PROT_COW ? VM_PTE_COW : 0);
+}
+
+static void drop_frame(uint64_t pa)
+{
+	page_free(mm_phys_to_virt(pa), 0);
+}
+
+static int k_map(void *ctx, uintptr_t va, vm_frame_t frame, unsigned prot)
+{
+	uint64_t old;
+	unsigned old_prot;
+	bool had = arch_user_query(va, &old, &old_prot);
+	int ret = arch_user_map(va, frame, arch_prot(prot));
+
+	(void)ctx;
+	if (!ret && had && old != frame)
+		drop_frame(old);
+	return ret;
+}
+
+static void k_unmap(void *ctx, uintptr_t start, uintptr_t end)
+{
+	(void)ctx;
+	arch_user_unmap(start, end, drop_frame);
+}
+
+static void k_protect(void *ctx, uintptr_t start, uintptr_t end, unsigned prot)
+{
+	(void)ctx;
+	for (uintptr_t va = start; va < end; va += VM_PAGE_SIZE) {
+		uint64_t pa;
+		unsigned old;
+
+		/* Page tables exist for a present page, so re-mapping cannot fail. */
+		if (arch_user_query(va, &pa, &old))
+			arch_user_map(va, pa, arch_prot(prot) | (old & ARCH_PROT_COW));
+	}
+}
+
+static int k_reserve(void *ctx, uintptr_t start, uintptr_t end)
+{
+	(void)ctx;
+	return arch_user_reserve(start, end);
+}
+
+static void k_move(void *ctx, uintptr_t from, uintptr_t to, size_t len)
+{
+	(void)ctx;
+	for (size_t off = 0; off < len; off += VM_PAGE_SIZE) {
+		uint64_t pa;
+		unsigned prot;
+
+		if (!arch_user_query(from + off, &pa, &prot))
+			continue;
+		arch_user_map(to + off, pa, prot);	/* reserved: cannot fail */
+		arch_user_unmap(from + off, from + off + VM_PAGE_SIZE, 0);
+	}
+}
+
+static bool k_query(void *ctx, uintptr_t va, unsigned *prot)
+{
+	uint64_t pa;
+	unsigned p;
+
+	(void)ctx;
+	if (!arch_user_query(va, &pa, &p))
+		return false;
+	*prot = vm_prot(p);
+	return true;
+}
+
+static int k_frame_alloc(void *ctx, vm_frame_t *frame)
+{
+	void *page = page_alloc(0);
+
+	(void)ctx;
+	if (!page)
+		return -MM_ENOMEM;
+	memset(page, 0, VM_PAGE_SIZE);
+	*frame = mm_virt_to_phys(page);
+	return 0;
+}
+
+static void k_frame_free(void *ctx, vm_frame_t frame)
+{
+	(void)ctx;
+	drop_frame(frame);
+}
+
+static void *k_alloc(void *ctx, size_t size)
+{
+	(void)ctx;
+	return mm_malloc(size);
+}
+
+static void k_free(void *ctx, void *p)
+{
+	(void)ctx;
+	mm_free(p);
+}
+
+const struct vm_backend vm_kernel_backend = {
+	.map = k_map,
+	.unmap = k_unmap,
+	.protect = k_protect,
+	.reserve = k_reserve,
+	.move = k_move,
+	.query = k_query,
+	.frame_alloc = k_frame_alloc,
+	.frame_free = k_frame_free,
+	.alloc = k_alloc,
+	.free = k_free,
+};
+
+static struct vm_space *current_space;
+
+void vm_kernel_set_current(struct vm_space *s)
+{
+	current_space = s;
+}
+
+struct vm_space *vm_kernel_current(void)
+{
+	return current_space;
+}
+
+/* The page-fault hook: lower-half faults in the current space (arch_set_page_fault_handler). */
+int vm_kernel_fault(uintptr_t addr, unsigned access, bool user)
+{
+	unsigned vm_access = access & ARCH_PROT_EXEC ? VM_PROT_EXEC :
+			     access & ARCH_PROT_WRITE ? VM_PROT_WRITE : VM_PROT_READ;
+
+	(void)user;
+	if (!current_space || addr >= current_space->limits.end)
+		return -1;
+	return vm_fault(current_space, addr, vm_access);
+}
