@@ -24,6 +24,7 @@
 #include <mote/bootchart.h>
 #include <mote/clock.h>
 #include <mote/console.h>
+#include <mote/kbench.h>
 #include <mote/ksyms.h>
 #include <mote/ktest.h>
 #include <mote/layout.h>
@@ -318,7 +319,11 @@ static void *app_main(void *arg)
 	const struct cpu_list *cpus = arg;
 	int status = MOTE_STATUS_OK;
 
+	const char *bench = cmdline_get(&cmdline, "bench");
+
 	bootchart_mark("app");
+	if (bench)
+		platform_power_off(kbench_run(bench) ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK);
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();
 	print_banner(cpus, smp_online_count());

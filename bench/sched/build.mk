@@ -14,3 +14,6 @@ $(BUILD)/bench-sched: bench/sched/sched.c
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $< -o $@
 
 extra-targets += $(BUILD)/linux/sched-linux $(BUILD)/bench-sched
+
+# The mote side: an in-kernel benchmark (`bench=sched` on the kernel command line).
+kernel-srcs += bench/sched/kernel.c

@@ -84,6 +84,11 @@ expect bootchart 0 "--cmdline --bootchart" "^bootchart: main [0-9]+\.[0-9]{3}$" 
 	"^bootchart: sched [0-9]+\.[0-9]{3}$" "^bootchart: app [0-9]+\.[0-9]{3}$" \
 	"^bootchart: firmware [0-9]+\.[0-9]{3}$" "^bootchart: total [0-9]+\.[0-9]{3}$"
 
+# In-kernel benchmarks (bench=NAME): the lines bench/sched parses; an unknown name is an error.
+expect bench-sched 0 "--cmdline bench=sched" "^sched: clock_step_ns [0-9]+$" "^sched: create_join_ns [0-9]+$" \
+	"^sched: pingpong_ns [0-9]+$" "^sched: wake_late_us [0-9]+\.[0-9] [0-9]+\.[0-9]$"
+expect bench-unknown 1 "--cmdline bench=nope" "^kbench: no benchmark called 'nope'$"
+
 # Faults and panics: a report with the cause, registers, the thread and a symbolized
 # backtrace, status 125. The crashes happen in the application's thread ("main").
 for kind in ud:UD pf:PF gp:GP de:DE bp:BP; do
