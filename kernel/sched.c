@@ -414,12 +414,16 @@ void sched_pin(void)
 	thread_self()->pinned++;
 }
 
+/*
+ * Callers may hold a spinlock (waitq_sleep does), so a thread whose
+ * affinity changed while it was pinned moves at the next preemption point.
+ */
 void sched_unpin(void)
 {
 	struct thread *self = thread_self();
 
 	if (!--self->pinned && !cpu_set_has(&self->affinity, self->cpu))
-		sched_yield();	/* its affinity changed while pinned: move now */
+		cpu_self()->need_resched = true;
 }
 
 /* ---- Waking and placement ---------------------------------------------- */

@@ -172,6 +172,7 @@ void thread_sleep_until(uint64_t deadline)
 	arch_irq_restore(flags);
 	timer_cancel(&tm);
 	sched_unpin();
+	sched_maybe_preempt();
 }
 
 void thread_sleep_ns(uint64_t ns)

@@ -100,7 +100,11 @@ void sched_maybe_preempt(void);
 /* Ends the calling thread (thread_exit's last step): never returns. */
 __attribute__((noreturn)) void sched_exit(void);
 
-/* Pins the calling thread to its CPU (nesting) while a CPU-local timer of its is armed. */
+/*
+ * Pins the calling thread to its CPU (nesting) while a CPU-local timer of
+ * its is armed. Callable with spinlocks held; an affinity change made
+ * meanwhile takes effect at the next preemption point after the last unpin.
+ */
 void sched_pin(void);
 void sched_unpin(void);
 

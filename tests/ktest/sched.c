@@ -249,6 +249,36 @@ KTEST(sched_affinity_self)
 	KT_EXPECT(thread_set_affinity(thread_self(), &saved) == 0);
 }
 
+static void *sleep_then_report_cpu(void *arg)
+{
+	thread_sleep_ns(20 * NSEC_PER_MSEC);
+	*(unsigned *)arg = cpu_self()->id;
+	return 0;
+}
+
+/* Moving a thread while it sleeps pinned by its timer: it moves when it wakes. */
+KTEST(sched_affinity_while_sleeping)
+{
+	unsigned here = cpu_self()->id, there = here, landed = ~0u;
+	struct cpu_set from, to;
+	struct thread_attr attr = { .affinity = &from };
+	struct thread *t;
+
+	for (unsigned i = 0; i < cpu_count(); i++)
+		if (i != here && sched_cpu_active(i))
+			there = i;
+	cpu_set_clear(&from);
+	cpu_set_add(&from, here);
+	cpu_set_clear(&to);
+	cpu_set_add(&to, there);
+	t = thread_create(sleep_then_report_cpu, &landed, &attr);
+	KT_ASSERT(!IS_ERR(t));
+	thread_sleep_ns(5 * NSEC_PER_MSEC);
+	KT_EXPECT(thread_set_affinity(t, &to) == 0);
+	KT_EXPECT(thread_join(t, 0) == 0);
+	KT_EXPECT(landed == there);
+}
+
 struct yielder {
 	volatile unsigned *turn;
 	unsigned me, rounds;
