@@ -16,8 +16,10 @@
  * cache the old translations of the slot. So each unmap advances an epoch,
  * a stack mapped later records the epoch, and a CPU about to run a thread
  * whose stack_epoch is newer than its own last full flush flushes first
- * (sched.c). Unmaps are rare (cached stacks are not unmapped), and nothing
- * but the thread on a stack touches it, so this is the only reuse hazard.
+ * (sched.c). Other threads do read a stack (wait-queue nodes live on their
+ * waiters' stacks), so an unmapped slot is also not reused until the slot
+ * cursor has come round (slot_take). A cross-CPU TLB shootdown replaces
+ * both rules when munmap needs one for multi-threaded applications.
  *
  * Exit. A thread cannot free the stack it runs on. thread_exit() marks it
  * dead and switches away for good; the next thread to run on that CPU
@@ -47,7 +49,7 @@
 
 static struct spinlock stack_lock = SPINLOCK_INIT("thread stacks", SPIN_RANK_LEAF);
 static uint64_t slot_used[NR_SLOTS / 64];
-static unsigned slot_hint;		/* no free slot below it */
+static unsigned slot_hint;		/* where the round-robin search starts */
 static uintptr_t stack_cache;		/* tops of cached stacks, linked through their last word */
 static unsigned stack_cache_count;
 static uint64_t unmap_epoch;
@@ -59,16 +61,24 @@ static uint64_t next_tid = 1;
 
 /* ---- Stack slots and pages (stack_lock held) ----------------------------- */
 
+/*
+ * Slots are handed out round-robin from a cursor, not lowest-first: a slot
+ * whose stack was unmapped is reused only after the cursor has gone round
+ * all NR_SLOTS, so another CPU's stale TLB entries for it (only this CPU's
+ * were flushed) have long been flushed by the epoch rule before its address
+ * means other memory. Threads read each other's stacks (wait-queue nodes
+ * live there), so quick reuse was a real hazard, not a theoretical one.
+ */
 static int slot_take(void)
 {
-	for (unsigned w = slot_hint / 64; w < NR_SLOTS / 64; w++) {
-		if (slot_used[w] == ~0ULL)
-			continue;
-		unsigned bit = (unsigned)__builtin_ctzll(~slot_used[w]);
+	for (unsigned n = 0; n < NR_SLOTS; n++) {
+		unsigned slot = (slot_hint + n) % NR_SLOTS;
 
-		slot_used[w] |= 1ULL << bit;
-		slot_hint = w * 64 + bit + 1;
-		return (int)(w * 64 + bit);
+		if (slot_used[slot / 64] & (1ULL << (slot % 64)))
+			continue;
+		slot_used[slot / 64] |= 1ULL << (slot % 64);
+		slot_hint = (slot + 1) % NR_SLOTS;
+		return (int)slot;
 	}
 	return -EAGAIN;
 }
@@ -76,8 +86,6 @@ static int slot_take(void)
 static void slot_give(unsigned slot)
 {
 	slot_used[slot / 64] &= ~(1ULL << (slot % 64));
-	if (slot < slot_hint)
-		slot_hint = slot;
 }
 
 static uintptr_t slot_top(unsigned slot)

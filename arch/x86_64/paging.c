@@ -36,6 +36,7 @@ extern uint64_t boot_pml4[512];
 extern const char _text[], _etext[], _rodata[], _erodata[], _end[];
 
 static arch_table_alloc_fn table_alloc;
+static size_t table_pages;
 static uint64_t nx_bit;
 
 static uint64_t *table_at(uint64_t entry)
@@ -80,6 +81,7 @@ static uint64_t *walk(uintptr_t va, unsigned level, bool create)
 
 			if (!page)
 				return NULL;
+			__atomic_add_fetch(&table_pages, 1, __ATOMIC_RELAXED);
 			*e = kernel_direct_to_phys(page) | PTE_P | PTE_W | (va < USER_TOP ? PTE_U : 0);
 		} else if (*e & PTE_PS) {
 			return NULL;
@@ -102,6 +104,11 @@ static void flush_all(void)
 void arch_flush_tlb_local(void)
 {
 	flush_all();
+}
+
+size_t arch_page_table_pages(void)
+{
+	return __atomic_load_n(&table_pages, __ATOMIC_RELAXED);
 }
 
 int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot)

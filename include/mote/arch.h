@@ -112,6 +112,9 @@ void arch_unmap_pages(uintptr_t va, size_t npages);
 /* Flushes every translation this CPU caches (others' TLBs are their own business). */
 void arch_flush_tlb_local(void);
 
+/* Page-table pages allocated so far (they are kept when mappings go: for leak accounting). */
+size_t arch_page_table_pages(void);
+
 /* The frame and protection behind va, if mapped (any page size). */
 bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot);
 

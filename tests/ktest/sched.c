@@ -7,6 +7,7 @@
 #include <lib/err.h>
 #include <lib/errno.h>
 #include <mote/clock.h>
+#include <mote/arch.h>
 #include <mote/ktest.h>
 #include <mote/log.h>
 #include <mote/mm.h>
@@ -166,21 +167,25 @@ static bool warm_up_slots(void)
 KTEST(thread_churn_no_leak)
 {
 	unsigned threads = thread_count();
-	size_t pages;
+	size_t pages, tables;
 
 	KT_ASSERT(warm_up_slots());	/* page tables for the slots, allocator caches */
 	KT_ASSERT(wait_thread_count(threads));
 	thread_trim();
 	mm_trim();
 	pages = page_free_count();
+	tables = arch_page_table_pages();
 	KT_EXPECT(churn(40, 16));
 	KT_EXPECT(wait_thread_count(threads));
 	thread_trim();
 	mm_trim();
 	KT_EXPECT(thread_count() == threads);
-	KT_EXPECT(page_free_count() == pages);
-	if (page_free_count() != pages)
-		printk("ktest:   pages free %zu before churn, %zu after\n", pages, page_free_count());
+	/* Stack slots are used round-robin, so new slots may need new page tables, which stay. */
+	tables = arch_page_table_pages() - tables;
+	KT_EXPECT(page_free_count() + tables == pages);
+	if (page_free_count() + tables != pages)
+		printk("ktest:   pages free %zu before churn, %zu after (+%zu page tables)\n", pages,
+		       page_free_count(), tables);
 }
 
 struct affinity_probe {
