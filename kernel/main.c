@@ -24,6 +24,7 @@
 #include <mote/bootchart.h>
 #include <mote/clock.h>
 #include <mote/console.h>
+#include <mote/crash.h>
 #include <mote/kbench.h>
 #include <mote/ksyms.h>
 #include <mote/ktest.h>
@@ -226,86 +227,6 @@ static void print_banner(const struct cpu_list *cpus, unsigned online)
 	print_cpus(cpus, online);
 }
 
-/*
- * A heap overflow or use-after-free, which the debug allocator (mm.debug=1)
- * turns into an immediate fault naming the object's allocation site.
- */
-static __attribute__((noinline)) void provoke_heap_error(const char *kind)
-{
-	volatile char *p = mm_malloc(24);
-
-	if (!p)
-		return;
-	if (!strcmp(kind, "uaf")) {
-		mm_free((void *)p);
-		p[0] = 1;
-	} else {
-		p[40] = 1;
-	}
-	printk("mote: %s went unnoticed (is mm.debug=1 set?)\n", kind);
-}
-
-/* Recurses until the thread's stack runs into its guard (the bound is never reached). */
-static __attribute__((noinline)) unsigned overflow_stack(volatile char *prev, unsigned depth)
-{
-	volatile char frame[512];
-
-	frame[0] = (char)(prev ? prev[0] + 1 : 0);
-	if (depth > 1000000)
-		return frame[0];
-	return overflow_stack(frame, depth + 1) + frame[1];
-}
-
-/*
- * Locking bugs the kernel must catch: a mutex locked twice by its owner,
- * and (with debug.locks=1) two spinlocks taken against their ranks.
- */
-static void provoke_lock_bug(const char *kind)
-{
-	static struct mutex m = MUTEX_INIT(m);
-	static struct spinlock outer = SPINLOCK_INIT("crash-test outer", SPIN_RANK_LEAF);
-	static struct spinlock inner = SPINLOCK_INIT("crash-test inner", SPIN_RANK_SYNC);
-	unsigned long flags;
-
-	if (!strcmp(kind, "mutex")) {
-		mutex_lock(&m);
-		mutex_lock(&m);
-		return;
-	}
-	flags = spin_lock_irqsave(&outer);
-	spin_lock(&inner);
-	spin_unlock(&inner);
-	spin_unlock_irqrestore(&outer, flags);
-	printk("mote: lock order violation went unnoticed (is debug.locks=1 set?)\n");
-}
-
-/* debug.crash=<kind> makes the kernel fault on purpose, to test the fault reports. */
-static void maybe_crash(void)
-{
-	const char *kind = cmdline_get(&cmdline, "debug.crash");
-
-	if (!kind)
-		return;
-	printk("mote: crashing on purpose (debug.crash=%s)\n", kind);
-	if (!strcmp(kind, "panic"))
-		panic("debug.crash=panic");
-	if (!strcmp(kind, "overflow") || !strcmp(kind, "uaf")) {
-		provoke_heap_error(kind);
-		return;
-	}
-	if (!strcmp(kind, "stack")) {
-		overflow_stack(0, 0);
-		return;
-	}
-	if (!strcmp(kind, "mutex") || !strcmp(kind, "lockorder")) {
-		provoke_lock_bug(kind);
-		return;
-	}
-	if (arch_provoke_fault(kind))
-		printk("mote: unknown debug.crash kind '%s' "
-		       "(panic, ud, pf, gp, de, bp, overflow, uaf, stack, mutex, lockorder)\n", kind);
-}
-
 static int run_selftests(void)
 {
 	const char *prefix = cmdline_get(&cmdline, "selftest");
@@ -327,7 +248,7 @@ static void *app_main(void *arg)
 	if (cmdline_has(&cmdline, "--bootchart"))
 		bootchart_report();
 	print_banner(cpus, smp_online_count());
-	maybe_crash();
+	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();
 	platform_power_off(status);
