@@ -80,7 +80,7 @@ static void *pcp_work(void *arg)
 
 KTEST(mm_percpu_caches_smp)
 {
-	static struct pcp_worker w[MAX_CPUS];
+	struct pcp_worker *w = mm_calloc(MAX_CPUS, sizeof(*w));	/* not in .bss: 27 KiB */
 	struct thread *t[MAX_CPUS];
 	struct cpu_set sets[MAX_CPUS];
 	struct semaphore go, done, leave;
@@ -89,6 +89,7 @@ KTEST(mm_percpu_caches_smp)
 	unsigned long ops = 0;
 	bool bad = false;
 
+	KT_ASSERT(w);
 	sem_init(&go, 0);
 	sem_init(&done, 0);
 	sem_init(&leave, 0);
@@ -130,4 +131,5 @@ KTEST(mm_percpu_caches_smp)
 	if (after != before || bad)
 		printk("ktest:   %u CPUs, %lu allocations, pages free %zu before, %zu after\n", n, ops,
 		       before, after);
+	mm_free(w);
 }
