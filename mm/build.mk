@@ -4,7 +4,7 @@
 # adds the host backend (memfd-backed areas) for tests/unit/mm and
 # bench/alloc. mm/libc.c gives the kernel the standard malloc names.
 mm-srcs := mm/ranges.c mm/early.c mm/page.c mm/mempool.c mm/objects.c mm/debug.c \
-	mm/init.c mm/malloc.c
+	mm/init.c mm/malloc.c mm/pcp.c
 mm-host-srcs := $(mm-srcs) mm/host/backend.c
 
 # The kernel adds its backend and boot glue (mm/kernel.c) and the standard names.

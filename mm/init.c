@@ -10,8 +10,8 @@
  * which is what lets the host tests boot mm again and again on RAM of
  * different sizes in one process.
  *
- * Reclaim is one function: when a page run cannot be found, every
- * per-class object cache is flushed (its empty slabs return to the buddy
+ * Reclaim is one function: when a page run cannot be found, every CPU's
+ * per-class object caches and page cache are flushed (its empty slabs return to the buddy
  * allocator) and the hot page lists are drained, then the request is
  * tried once more. There is nothing else to reclaim, so a second failure
  * is a real out-of-memory and the allocation returns NULL.
@@ -26,6 +26,7 @@ int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit)
 	mm_ready = false;
 	mm_alloc_slow = true;
 	page_reset();
+	pcp_reset();
 	mempool_reset();
 	half_reset();
 	debug_reset();
@@ -83,8 +84,7 @@ void *mm_early_alloc_pages(size_t npages)
 
 void mm_trim_locked(void)
 {
-	for (unsigned i = 0; i < MEMPOOL_NCLASS; i++)
-		mempool_flush(&mempool_classes[i], 0);
+	pcp_drain_all();
 	page_drain_hot();
 }
 

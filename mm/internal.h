@@ -35,6 +35,7 @@ enum frame_kind {
 	FRAME_LARGE,	/* head of a large object (data = its pages) */
 	FRAME_EARLY,	/* page holding early objects (count = live objects touching it) */
 	FRAME_DEBUG,	/* head of a debug object's pages (data = its pages) */
+	FRAME_PCP,	/* free page on a CPU's cache (pcp.c; list link: next only) */
 };
 
 struct page_frame {
@@ -116,6 +117,8 @@ static inline bool is_pow2(uint64_t x)
 	return x && !(x & (x - 1));
 }
 
+struct mm_pcp;
+
 /* page.c: the buddy allocator, by frame index. */
 void page_reset(void);
 uint32_t page_take(unsigned order);		/* head marked FRAME_USED */
@@ -125,6 +128,7 @@ void page_give_run(uint32_t i, uint64_t npages);
 void page_drain_hot(void);
 void page_start(uint64_t base_pfn, uint32_t nframes, uint64_t usable, struct page_frame *frames);
 void page_enable_hot(void);
+void page_drain_pcp(struct mm_pcp *pc, uint32_t keep);	/* both locks held */
 
 /* init.c: a page run, trimming every cache and retrying once if none is free. */
 uint32_t mm_take_run(uint64_t npages, unsigned align_order);
@@ -146,9 +150,7 @@ void early_handover(void);
 #define ROUTE_PAGE 0xff		/* mempool_route[] value: page area */
 
 struct mempool_class {
-	void *cache;		/* free objects, linked through their first word */
-	uint32_t ncache;
-	uint32_t cache_max;
+	uint32_t cache_max;	/* objects each CPU's cache of this class may hold */
 	uint32_t size;		/* object size and stride */
 	uint32_t recip;		/* ceil(2^32 / size): index = offset * recip >> 32 */
 	uint16_t per_slab;	/* objects in one slab */
@@ -162,37 +164,97 @@ extern uint8_t mempool_route[MM_PAGE_SIZE / 8 + 1];	/* by (size + 7) >> 3 */
 
 void mempool_reset(void);
 void mempool_size_caches(void);
-void *mempool_refill(struct mempool_class *c);
-void mempool_flush(struct mempool_class *c, uint32_t keep);
+void mempool_flush(unsigned ci, void **head, uint16_t *n, uint32_t keep);
 unsigned mempool_class_aligned(unsigned ci, size_t align);
 
-/* The fast paths: a LIFO of free objects per class. */
+/*
+ * pcp.c: the per-CPU caches. Lock order: the backend lock, then a CPU's
+ * cache lock. A CPU's own fast path takes only its cache lock (with
+ * interrupts off, so nothing else on that CPU can want it); the only
+ * other taker is mm_trim_locked() draining every CPU under the backend
+ * lock, so the lock is uncontended except while a trim runs. The owner
+ * never waits for the backend lock while holding its cache lock: slow
+ * paths drop it, take the backend lock, then take it again.
+ */
+struct mm_pcp {
+	uint32_t lock;		/* 0 or 1 */
+	uint32_t npages;	/* order-0 pages on `pages` (read unlocked by page_free_count) */
+	uint32_t pages;		/* first frame, linked through page_frame.next */
+	uint16_t nobj[MEMPOOL_NCLASS];
+	void *obj[MEMPOOL_NCLASS];	/* free objects, linked through their first word */
+} __attribute__((aligned(64)));
+
+extern struct mm_pcp mm_pcp[MM_MAX_CPUS];
+
+static inline void pcp_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+static inline void pcp_lock(struct mm_pcp *pc)
+{
+	while (__atomic_exchange_n(&pc->lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&pc->lock, __ATOMIC_RELAXED))
+			pcp_relax();
+}
+
+static inline void pcp_unlock(struct mm_pcp *pc)
+{
+	__atomic_store_n(&pc->lock, 0, __ATOMIC_RELEASE);
+}
+
+/* This CPU's cache, locked. Interrupts must be off (mm_backend_irq_save). */
+static inline struct mm_pcp *pcp_self(void)
+{
+	struct mm_pcp *pc = &mm_pcp[mm_backend_cpu()];
+
+	pcp_lock(pc);
+	return pc;
+}
+
+void pcp_reset(void);
+void pcp_drain_all(void);		/* backend lock held, no cache lock */
+size_t pcp_page_count(void);		/* pages on all CPUs' caches; no lock */
+
+/* mempool.c slow paths: interrupts off, no lock held. */
+void *mempool_refill(unsigned ci);
+void mempool_drain(unsigned ci);
+
+/* The fast paths: a LIFO of free objects per class and CPU. */
 static inline void *mempool_alloc(unsigned ci)
 {
-	struct mempool_class *c = &mempool_classes[ci];
-	unsigned long fl = mm_backend_lock();
-	void **p = c->cache;
+	unsigned long fl = mm_backend_irq_save();
+	struct mm_pcp *pc = pcp_self();
+	void **p = pc->obj[ci];
 
 	if (likely(p)) {
-		c->cache = *p;
-		c->ncache--;
+		pc->obj[ci] = *p;
+		pc->nobj[ci]--;
+		pcp_unlock(pc);
 	} else {
-		p = mempool_refill(c);
+		pcp_unlock(pc);
+		p = mempool_refill(ci);
 	}
-	mm_backend_unlock(fl);
+	mm_backend_irq_restore(fl);
 	return p;
 }
 
 static inline void mempool_free(void *p, uint32_t i)
 {
-	struct mempool_class *c = &mempool_classes[mm_frames[i].order];
-	unsigned long fl = mm_backend_lock();
+	unsigned ci = mm_frames[i].order;
+	unsigned long fl = mm_backend_irq_save();
+	struct mm_pcp *pc = pcp_self();
+	bool over;
 
-	*(void **)p = c->cache;
-	c->cache = p;
-	if (unlikely(++c->ncache > c->cache_max))
-		mempool_flush(c, c->cache_max / 2);
-	mm_backend_unlock(fl);
+	*(void **)p = pc->obj[ci];
+	pc->obj[ci] = p;
+	over = ++pc->nobj[ci] > mempool_classes[ci].cache_max;
+	pcp_unlock(pc);
+	if (unlikely(over))
+		mempool_drain(ci);
+	mm_backend_irq_restore(fl);
 }
 
 /* objects.c: the page, half-page and large areas (lock taken inside). */

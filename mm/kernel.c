@@ -17,6 +17,7 @@
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/mmboot.h>
+#include <mote/percpu.h>
 #include <mote/spinlock.h>
 
 static struct mm_range ram[MM_MAX_RANGES];
@@ -102,6 +103,23 @@ unsigned long mm_backend_lock(void)
 void mm_backend_unlock(unsigned long flags)
 {
 	spin_unlock_irqrestore(&mm_lock, flags);
+}
+
+_Static_assert(MAX_CPUS <= MM_MAX_CPUS, "mm has a cache slot per CPU");
+
+unsigned long mm_backend_irq_save(void)
+{
+	return arch_irq_save();
+}
+
+void mm_backend_irq_restore(unsigned long flags)
+{
+	arch_irq_restore(flags);
+}
+
+unsigned mm_backend_cpu(void)
+{
+	return cpu_self()->id;
 }
 
 int mm_backend_map(uintptr_t va, uint64_t pa, size_t npages)

@@ -19,14 +19,16 @@
  * need no list), and links in the class's list of partially free slabs.
  * Nothing is stored in the slab's own pages, so the objects fill them.
  *
- * Caches. In front of the slabs each class keeps a LIFO of free objects
- * linked through their first word: malloc pops, free pushes, and neither
- * touches the slab. This is the fast path (no division, one table lookup,
- * a few loads and stores) and the place per-CPU magazines will go. The
- * cache refills and flushes half of its capacity at a time, returning
- * objects to their slabs, and a slab that becomes empty goes straight back
- * to the page allocator. Capacity is about 16 KiB of objects per class, and
- * less on machines under 4 MiB. Freeing finds the object's index in its
+ * Caches. In front of the slabs each CPU keeps, per class, a LIFO of free
+ * objects linked through their first word (struct mm_pcp, mm/pcp.c):
+ * malloc pops, free pushes, and neither touches the slab nor takes the
+ * backend lock (interrupts off and the CPU's own, uncontended cache lock).
+ * This is the fast path (no division, one table lookup, a few loads and
+ * stores). A cache refills and flushes half of its capacity at a time
+ * under the backend lock, returning objects to their slabs, and a slab
+ * that becomes empty goes straight back to the page allocator. Capacity
+ * is about 16 KiB of objects per class and CPU, and less on machines
+ * under 4 MiB; mm_trim() empties every CPU's caches. Freeing finds the object's index in its
  * slab by multiplying with a reciprocal and checks the result, so a
  * pointer into the middle of an object is caught when it leaves a cache.
  */
@@ -71,8 +73,6 @@ static void init_class(struct mempool_class *c, uint32_t size)
 	c->per_slab = (uint16_t)((MM_PAGE_SIZE << c->order) / size);
 	c->recip = (uint32_t)((((uint64_t)1 << 32) + size - 1) / size);
 	c->align_shift = (uint8_t)(shift > MM_PAGE_SHIFT ? MM_PAGE_SHIFT : shift);
-	c->cache = NULL;
-	c->ncache = 0;
 	c->cache_max = 1;
 	c->partial = FRAME_NIL;
 }
@@ -118,11 +118,18 @@ unsigned mempool_class_aligned(unsigned ci, size_t align)
 	return ci;
 }
 
-static void cache_push(struct mempool_class *c, void *obj)
+/* A list of free objects being moved between a slab and a CPU's cache. */
+struct objlist {
+	void *head, *tail;
+	uint32_t n;
+};
+
+static void list_push(struct objlist *l, void *obj)
 {
-	*(void **)obj = c->cache;
-	c->cache = obj;
-	c->ncache++;
+	*(void **)obj = l->head;
+	l->head = obj;
+	if (!l->n++)
+		l->tail = obj;
 }
 
 static uint32_t slab_new(struct mempool_class *c)
@@ -149,8 +156,8 @@ static void slab_release(struct mempool_class *c, uint32_t s)
 	page_give(s, c->order);
 }
 
-/* Moves up to want objects of slab s into the cache. */
-static void slab_take(struct mempool_class *c, uint32_t s, uint32_t want)
+/* Moves up to want objects of slab s onto l. */
+static void slab_take(struct mempool_class *c, uint32_t s, uint32_t want, struct objlist *l)
 {
 	struct page_frame *h = &mm_frames[s];
 	char *base = frame_ptr(s, MM_OWNER_MEMPOOL);
@@ -165,7 +172,7 @@ static void slab_take(struct mempool_class *c, uint32_t s, uint32_t want)
 		} else {
 			obj = base + bump++ * c->size;
 		}
-		cache_push(c, obj);
+		list_push(l, obj);
 	}
 	h->data = head | bump << 16;
 	if (h->count == c->per_slab)
@@ -194,40 +201,67 @@ static void slab_put(struct mempool_class *c, void *obj)
 		slab_release(c, s);
 }
 
-void mempool_flush(struct mempool_class *c, uint32_t keep)
+/* Returns objects of class ci from a CPU's cache to their slabs until keep remain. */
+void mempool_flush(unsigned ci, void **head, uint16_t *n, uint32_t keep)
 {
-	while (c->ncache > keep) {
-		void **obj = c->cache;
+	struct mempool_class *c = &mempool_classes[ci];
 
-		c->cache = *obj;
-		c->ncache--;
+	while (*n > keep) {
+		void **obj = *head;
+
+		*head = *obj;
+		(*n)--;
 		slab_put(c, obj);
 	}
 }
 
-static void fill(struct mempool_class *c)
+static void fill(struct mempool_class *c, struct objlist *l)
 {
 	uint32_t want = c->cache_max / 2 + 1;
 
-	while (c->ncache < want) {
+	while (l->n < want) {
 		uint32_t s = c->partial;
 
 		if (s == FRAME_NIL && (s = slab_new(c)) == FRAME_NIL)
 			return;
-		slab_take(c, s, want - c->ncache);
+		slab_take(c, s, want - l->n, l);
 	}
 }
 
-/* Slow path of mempool_alloc(): the cache is empty. Lock held. */
-void *mempool_refill(struct mempool_class *c)
+/*
+ * Slow path of mempool_alloc(): this CPU's cache of class ci was empty.
+ * Takes a batch from the slabs under the backend lock (a failing slab_new
+ * may trim, i.e. drain every CPU's cache, ours included, which is why the
+ * batch is built off-cache) and hands all but one to the cache.
+ */
+void *mempool_refill(unsigned ci)
 {
+	struct mempool_class *c = &mempool_classes[ci];
+	unsigned long fl = mm_backend_lock();
+	struct objlist l = { NULL, NULL, 0 };
 	void **p;
 
-	fill(c);
-	p = c->cache;
-	if (!p)
-		return NULL;
-	c->cache = *p;
-	c->ncache--;
+	fill(c, &l);
+	p = l.head;
+	if (p && --l.n) {
+		struct mm_pcp *pc = pcp_self();
+
+		*(void **)l.tail = pc->obj[ci];
+		pc->obj[ci] = *p;
+		pc->nobj[ci] = (uint16_t)(pc->nobj[ci] + l.n);
+		pcp_unlock(pc);
+	}
+	mm_backend_unlock(fl);
 	return p;
+}
+
+/* Slow path of mempool_free(): this CPU's cache of class ci is over its bound. */
+void mempool_drain(unsigned ci)
+{
+	unsigned long fl = mm_backend_lock();
+	struct mm_pcp *pc = pcp_self();
+
+	mempool_flush(ci, &pc->obj[ci], &pc->nobj[ci], mempool_classes[ci].cache_max / 2);
+	pcp_unlock(pc);
+	mm_backend_unlock(fl);
 }

@@ -23,6 +23,12 @@
  * objects do not split and re-merge a 4 GiB block on every malloc/free.
  * Their length is sized from RAM and mm_trim() empties them, after which
  * the buddy lists are exactly what coalescing everything gives.
+ *
+ * In front of all that, each CPU caches single pages (struct mm_pcp,
+ * mm/pcp.c): page_alloc(0) and page_free(p, 0) pop and push there with
+ * interrupts off and no backend lock, and move half the cache's bound at
+ * a time to or from the global lists under it. Cached pages count as
+ * free in page_free_count().
  */
 #include "internal.h"
 
@@ -41,7 +47,8 @@ static struct free_list buddy[PAGE_MAX_ORDER + 1];
 static uint32_t buddy_nonempty;		/* bit k: buddy[k] has blocks */
 static struct free_list hot[HOT_ORDERS];
 static uint32_t hot_max[HOT_ORDERS];
-static uint64_t pages_total, pages_free;
+static uint64_t pages_total, pages_free;	/* pages_free: not counting CPU caches */
+static uint32_t pcp_max;	/* bound of each CPU's page cache; 0: no page caching */
 
 void page_reset(void)
 {
@@ -52,6 +59,7 @@ void page_reset(void)
 		hot_max[k] = 0;
 	}
 	buddy_nonempty = 0;
+	pcp_max = 0;
 	pages_total = pages_free = 0;
 	mm_frames = NULL;
 	mm_frame_base = 0;
@@ -235,13 +243,121 @@ void page_enable_hot(void)
 
 		hot_max[k] = m > 64 ? 64 : (uint32_t)m;
 	}
+	/* Each CPU caches 1/1024 of RAM in single pages, 64 at most, none under 8 MiB. */
+	pcp_max = pages_total / 1024 > 64 ? 64 : (uint32_t)(pages_total / 1024);
+	if (pcp_max < 2)
+		pcp_max = 0;
+}
+
+/* Gives pages of a CPU's cache back until keep remain. Both locks held. */
+void page_drain_pcp(struct mm_pcp *pc, uint32_t keep)
+{
+	while (pc->npages > keep) {
+		uint32_t i = pc->pages;
+
+		pc->pages = mm_frames[i].next;
+		__atomic_store_n(&pc->npages, pc->npages - 1, __ATOMIC_RELAXED);
+		mm_frames[i].kind = FRAME_USED;
+		page_give(i, 0);
+	}
+}
+
+/* page_alloc(0) found this CPU's cache empty: interrupts off, no lock held. */
+static uint32_t pcp_refill(void)
+{
+	unsigned long fl = mm_backend_lock();
+	uint32_t first = page_take(0), head = FRAME_NIL, n = 0;
+
+	if (first == FRAME_NIL) {
+		mm_trim_locked();	/* other CPUs' caches may hold the last pages */
+		first = page_take(0);
+	}
+	if (first != FRAME_NIL) {
+		uint32_t tail = FRAME_NIL;
+
+		for (uint32_t i; n < pcp_max / 2 && (i = page_take(0)) != FRAME_NIL; n++) {
+			mm_frames[i].kind = FRAME_PCP;
+			mm_frames[i].next = head;
+			if (head == FRAME_NIL)
+				tail = i;
+			head = i;
+		}
+		if (n) {
+			struct mm_pcp *pc = pcp_self();
+
+			mm_frames[tail].next = pc->pages;
+			pc->pages = head;
+			__atomic_store_n(&pc->npages, pc->npages + n, __ATOMIC_RELAXED);
+			pcp_unlock(pc);
+		}
+	}
+	mm_backend_unlock(fl);
+	return first;
+}
+
+static void *page_alloc_pcp(void)
+{
+	unsigned long fl = mm_backend_irq_save();
+	struct mm_pcp *pc = pcp_self();
+	uint32_t i = pc->pages;
+
+	if (likely(i != FRAME_NIL)) {
+		pc->pages = mm_frames[i].next;
+		__atomic_store_n(&pc->npages, pc->npages - 1, __ATOMIC_RELAXED);
+		mm_frames[i].kind = FRAME_USED;
+		pcp_unlock(pc);
+	} else {
+		pcp_unlock(pc);
+		i = pcp_refill();
+	}
+	mm_backend_irq_restore(fl);
+	return i == FRAME_NIL ? NULL : frame_ptr(i, MM_OWNER_DIRECT);
+}
+
+/*
+ * page_free(p, 0) with page caching on. The checks read the frame without
+ * the backend lock: a page its caller really owns is changed by no one
+ * else, and a frame moves between FRAME_USED and FRAME_PCP only here,
+ * never to FRAME_FREE, so buddy_of() on another CPU cannot mistake it.
+ */
+static void page_free_pcp(void *va, uint32_t i)
+{
+	unsigned long fl = mm_backend_irq_save();
+	struct mm_pcp *pc = pcp_self();
+
+	if (mm_frames[i].kind != FRAME_USED || mm_frames[i].order != 0) {
+		pcp_unlock(pc);
+		mm_backend_irq_restore(fl);
+		mm_backend_corruption("page_free: block not allocated with this order", va);
+		return;
+	}
+	mm_frames[i].kind = FRAME_PCP;
+	mm_frames[i].next = pc->pages;
+	pc->pages = i;
+	__atomic_store_n(&pc->npages, pc->npages + 1, __ATOMIC_RELAXED);
+	if (unlikely(pc->npages > pcp_max)) {
+		unsigned long lfl;
+
+		pcp_unlock(pc);
+		lfl = mm_backend_lock();
+		pc = pcp_self();
+		page_drain_pcp(pc, pcp_max / 2);
+		pcp_unlock(pc);
+		mm_backend_unlock(lfl);
+	} else {
+		pcp_unlock(pc);
+	}
+	mm_backend_irq_restore(fl);
 }
 
 void *page_alloc(unsigned order)
 {
-	unsigned long fl = mm_backend_lock();
+	unsigned long fl;
 	uint32_t i = FRAME_NIL;
 
+	if (order == 0 && pcp_max)
+		return page_alloc_pcp();
+	fl = mm_backend_lock();
 	if (mm_ready && order <= PAGE_MAX_ORDER) {
 		i = page_take(order);
 		if (i == FRAME_NIL) {
@@ -264,6 +380,10 @@ void page_free(void *va, unsigned order)
 		mm_backend_corruption("page_free: not a page block", va);
 		return;
 	}
+	if (order == 0 && pcp_max) {
+		page_free_pcp(va, i);
+		return;
+	}
 	fl = mm_backend_lock();
 	if (mm_frames[i].kind != FRAME_USED || mm_frames[i].order != order) {
 		mm_backend_unlock(fl);
@@ -281,7 +401,7 @@ size_t page_total_count(void)
 
 size_t page_free_count(void)
 {
-	return (size_t)pages_free;
+	return (size_t)pages_free + pcp_page_count();
 }
 
 void page_free_blocks(size_t counts[PAGE_MAX_ORDER + 1])

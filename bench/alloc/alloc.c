@@ -23,6 +23,7 @@
  * -n ROUNDS sets the number of timed rounds (default 7).
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -208,6 +209,54 @@ static void *slot[SLOTS];
 WORKLOAD(run_mote, mm_malloc, mm_free)
 WORKLOAD(run_glibc, malloc, free)
 
+/*
+ * The same workload on `threads` threads at once (one per host CPU, 4 at
+ * most: the host backend's lock is a spinlock), each its own ring and,
+ * for mote, its own CPU slot.
+ */
+#define MAX_THREADS 4
+static unsigned threads = 1;
+
+#define WORKLOAD_MT(name, alloc, release)                                      \
+	static void *name(void *arg)                                           \
+	{                                                                      \
+		static __thread void *ring[SLOTS];                             \
+		uint64_t st = 0x2545f4914f6cdd1dull + (uintptr_t)arg;         \
+		mm_host_set_cpu((unsigned)(uintptr_t)arg);                     \
+		for (long i = 0; i < PAIRS; i++) {                             \
+			uint64_t r;                                            \
+			unsigned s;                                            \
+			char *p;                                               \
+			st ^= st >> 12, st ^= st << 25, st ^= st >> 27;        \
+			r = st * 0x2545f4914f6cdd1dull;                        \
+			s = (unsigned)(r >> 40) % SLOTS;                       \
+			release(ring[s]);                                      \
+			p = alloc(workload_size(r));                           \
+			p[0] = (char)i;                                        \
+			ring[s] = p;                                           \
+		}                                                              \
+		for (unsigned s = 0; s < SLOTS; s++) {                         \
+			release(ring[s]);                                      \
+			ring[s] = NULL;                                        \
+		}                                                              \
+		return NULL;                                                   \
+	}
+
+WORKLOAD_MT(mt_mote, mm_malloc, mm_free)
+WORKLOAD_MT(mt_glibc, malloc, free)
+
+static double run_mt(void *(*fn)(void *))
+{
+	pthread_t t[MAX_THREADS];
+	double t0 = now();
+
+	for (uintptr_t i = 0; i < threads; i++)
+		pthread_create(&t[i], NULL, fn, (void *)i);
+	for (unsigned i = 0; i < threads; i++)
+		pthread_join(t[i], NULL);
+	return (double)threads * PAIRS / (now() - t0);
+}
+
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -237,6 +286,22 @@ static void speed(void)
 	snprintf(what, sizeof(what), "%.2fx glibc malloc/free pairs per second (target >= 1.0x)",
 		 ratio);
 	target(ratio >= 1.0, "alloc.speed", what);
+
+	/* Several threads (no target: reported for the per-CPU caches, docs/memory.md). */
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	threads = online < 1 ? 1 : online > MAX_THREADS ? MAX_THREADS : (unsigned)online;
+	run_mt(mt_mote);
+	run_mt(mt_glibc);
+	for (int i = 0; i < rounds; i++) {
+		m[i] = run_mt(mt_mote);
+		g[i] = run_mt(mt_glibc);
+	}
+	qsort(m, (size_t)rounds, sizeof(double), by_value);
+	qsort(g, (size_t)rounds, sizeof(double), by_value);
+	printf("\n%u threads, pairs per second in all (median of %d rounds)\n", threads, rounds);
+	printf("%-8s %14.0f\n%-8s %14.0f\nratio mote/glibc: %.2fx\n", "mote", m[rounds / 2],
+	       "glibc", g[rounds / 2], m[rounds / 2] / g[rounds / 2]);
 }
 
 int main(int argc, char **argv)

@@ -34,8 +34,11 @@
  * area of a reserved region (mm/host/backend.c).
  *
  * Context and locking: every function here may be called from any thread
- * context; all of them take the backend lock (an IRQ-safe spinlock in the
- * kernel) for short, bounded sections and never sleep. None may be called
+ * context; they take the backend lock (an IRQ-safe spinlock in the
+ * kernel) for short, bounded sections and never sleep. The common paths
+ * (page_alloc(0)/page_free(p, 0) and objects of the mempool classes) take
+ * only the current CPU's cache, with interrupts off on that CPU; see
+ * mm/pcp.c and docs/memory.md. None may be called
  * from the backend's own map/unmap (which may itself call page_alloc()).
  * Errors: allocation failure returns NULL (or -MM_ENOMEM); nothing an
  * application can cause panics. Freeing a pointer no allocator handed out
@@ -260,6 +263,20 @@ bool mm_debug_describe(uintptr_t addr, char *buf, size_t len);
  */
 unsigned long mm_backend_lock(void);
 void mm_backend_unlock(unsigned long flags);
+
+/*
+ * Per-CPU caches. mm keeps one cache slot per CPU, found by
+ * mm_backend_cpu() (0 .. MM_MAX_CPUS - 1), which must stay the same
+ * between mm_backend_irq_save() and the matching restore: kernel, cli and
+ * the CPU's id (a thread is not moved while interrupts are off); host, a
+ * thread-local slot number that tests set to simulate CPUs. The save
+ * disables whatever could re-enter mm on this CPU (interrupts); it takes
+ * no lock. Host: nothing.
+ */
+#define MM_MAX_CPUS 64
+unsigned long mm_backend_irq_save(void);
+void mm_backend_irq_restore(unsigned long flags);
+unsigned mm_backend_cpu(void);
 
 /*
  * Maps npages pages at va (page-aligned, in area 5) to the physical pages

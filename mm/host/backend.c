@@ -105,14 +105,42 @@ size_t mm_host_unmaps(void)
 	return unmaps;
 }
 
+/* A real lock: bench/alloc and the pcp tests run several threads, one simulated CPU each. */
+static int host_lock;
+static __thread unsigned host_cpu;
+
 unsigned long mm_backend_lock(void)
 {
+	while (__atomic_exchange_n(&host_lock, 1, __ATOMIC_ACQUIRE))
+		while (__atomic_load_n(&host_lock, __ATOMIC_RELAXED))
+			__builtin_ia32_pause();
 	return 0;
 }
 
 void mm_backend_unlock(unsigned long flags)
 {
 	(void)flags;
+	__atomic_store_n(&host_lock, 0, __ATOMIC_RELEASE);
+}
+
+unsigned long mm_backend_irq_save(void)
+{
+	return 0;
+}
+
+void mm_backend_irq_restore(unsigned long flags)
+{
+	(void)flags;
+}
+
+unsigned mm_backend_cpu(void)
+{
+	return host_cpu;
+}
+
+void mm_host_set_cpu(unsigned cpu)
+{
+	host_cpu = cpu % MM_MAX_CPUS;
 }
 
 int mm_backend_map(uintptr_t va, uint64_t pa, size_t npages)

@@ -7,8 +7,10 @@
  * mapped MAP_SHARED at every alias area (0-4 and 6), so that writing
  * through one alias is visible through the others exactly as in the
  * kernel. Area 5 stays PROT_NONE until the debug allocator maps pages
- * there through mm_backend_map(). The backend lock is a no-op: the host
- * users are single-threaded.
+ * there through mm_backend_map(). The backend lock is a plain spinlock,
+ * and the current "CPU" (mm's per-CPU cache slot) is a thread-local
+ * number, 0 unless set: tests switch it to simulate several CPUs in one
+ * thread, or give each thread its own.
  */
 #ifndef MM_HOST_HOST_H
 #define MM_HOST_HOST_H
@@ -30,6 +32,9 @@ void mm_host_fini(void);
 void mm_host_corruption_fatal(bool fatal);
 unsigned mm_host_corruptions(void);
 const char *mm_host_last_corruption(void);
+
+/* Makes this thread run as CPU `cpu` (mod MM_MAX_CPUS) from now on. */
+void mm_host_set_cpu(unsigned cpu);
 
 /* How many mappings mm_backend_map has made and mm_backend_unmap removed. */
 size_t mm_host_maps(void);

@@ -2,7 +2,7 @@
 # One binary per concern; each prints PASS/FAIL lines (see check.h).
 # Needs mm-host-srcs from mm/build.mk.
 
-mm-unit-names := page early malloc debug
+mm-unit-names := page early malloc debug pcp
 mm-unit-bins := $(patsubst %,$(BUILD)/host/mm-test-%,$(mm-unit-names))
 mm-san-objs := $(patsubst %.c,$(BUILD)/host/mm-san/%.o,$(mm-host-srcs))
 
