@@ -51,7 +51,6 @@ struct sched_cpu {
 	bool prev_rehome;		/* prev left because its affinity excludes this CPU */
 	bool slice_armed;		/* the slice tick is pending */
 	uint64_t slice_start;		/* when the running thread's slice began */
-	uint64_t tlb_epoch;		/* thread_stack_epoch() at this CPU's last full TLB flush */
 	struct timer slice_timer;
 	struct cpu *cpu;
 	struct sched_stats stats;
@@ -323,10 +322,6 @@ static void switch_away(bool yield)
 	ensure_tick(rq);
 	rq->prev = prev;
 	rq->stats.switches++;
-	if (next->stack_epoch > rq->tlb_epoch) {
-		rq->tlb_epoch = thread_stack_epoch();	/* read before the flush: conservative */
-		arch_flush_tlb_local();
-	}
 	/* User threads will save and restore their FPU state here. */
 	arch_context_switch(&prev->sp, next->sp);
 	sched_finish_switch();

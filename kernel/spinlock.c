@@ -101,8 +101,10 @@ void spin_lock(struct spinlock *l)
 	if (debug_on)
 		debug_acquire(l, true);
 	ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket)
+	while (__atomic_load_n(&l->serving, __ATOMIC_ACQUIRE) != ticket) {
+		arch_tlb_serve();	/* the holder may be waiting for our TLB (mote/arch.h) */
 		arch_cpu_relax();
+	}
 	l->holder = self_tag();
 }
 

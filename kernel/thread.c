@@ -12,14 +12,10 @@
  * threads stay mapped in a small cache, so a create/join cycle usually
  * costs no page-table work.
  *
- * Unmapping a stack flushes only this CPU's TLB; another CPU may still
- * cache the old translations of the slot. So each unmap advances an epoch,
- * a stack mapped later records the epoch, and a CPU about to run a thread
- * whose stack_epoch is newer than its own last full flush flushes first
- * (sched.c). Other threads do read a stack (wait-queue nodes live on their
- * waiters' stacks), so an unmapped slot is also not reused until the slot
- * cursor has come round (slot_take). A cross-CPU TLB shootdown replaces
- * both rules when munmap needs one for multi-threaded applications.
+ * Unmapping a stack shoots its translations down on every CPU before
+ * arch_unmap_pages() returns (mote/arch.h), under stack_lock: the
+ * shootdown's waiters serve requests while spinning, so holding a lock
+ * across it is allowed. Slots are still reused round-robin (slot_take).
  *
  * Exit. A thread cannot free the stack it runs on. thread_exit() marks it
  * dead and switches away for good; the next thread to run on that CPU
@@ -52,7 +48,6 @@ static uint64_t slot_used[NR_SLOTS / 64];
 static unsigned slot_hint;		/* where the round-robin search starts */
 static uintptr_t stack_cache;		/* tops of cached stacks, linked through their last word */
 static unsigned stack_cache_count;
-static uint64_t unmap_epoch;
 
 static struct spinlock list_lock = SPINLOCK_INIT("thread list", SPIN_RANK_LEAF);
 static struct list_node all_threads = LIST_INIT(all_threads);
@@ -62,12 +57,12 @@ static uint64_t next_tid = 1;
 /* ---- Stack slots and pages (stack_lock held) ----------------------------- */
 
 /*
- * Slots are handed out round-robin from a cursor, not lowest-first: a slot
- * whose stack was unmapped is reused only after the cursor has gone round
- * all NR_SLOTS, so another CPU's stale TLB entries for it (only this CPU's
- * were flushed) have long been flushed by the epoch rule before its address
- * means other memory. Threads read each other's stacks (wait-queue nodes
- * live there), so quick reuse was a real hazard, not a theoretical one.
+ * Slots are handed out round-robin from a cursor, not lowest-first. TLB
+ * shootdown makes quick reuse safe, so this is no longer needed for
+ * correctness; it is kept because it costs nothing and turns a late access
+ * to a dead thread's stack (threads read each other's stacks: wait-queue
+ * nodes live there) into a fault in an unowned slot, which the fault report
+ * names, rather than a silent write into a new thread's stack.
  */
 static int slot_take(void)
 {
@@ -105,12 +100,6 @@ static void unmap_stack(uintptr_t bottom, size_t size)
 		}
 	}
 	slot_give((unsigned)((bottom - THREAD_STACK_BASE) / THREAD_STACK_SLOT));
-	__atomic_store_n(&unmap_epoch, unmap_epoch + 1, __ATOMIC_RELEASE);
-}
-
-uint64_t thread_stack_epoch(void)
-{
-	return __atomic_load_n(&unmap_epoch, __ATOMIC_ACQUIRE);
 }
 
 /* Maps a fresh stack of `size` bytes (whole pages) and sets *top; 0 or a negative errno. */
@@ -244,7 +233,6 @@ struct thread *thread_create(void *(*fn)(void *arg), void *arg, const struct thr
 		mm_free(t);
 		return ERR_PTR(ret);
 	}
-	t->stack_epoch = thread_stack_epoch();	/* after the mapping: any earlier unmap counts */
 	spin_init(&t->lock, "thread", SPIN_RANK_THREAD);
 	set_name(t, attr->name ? attr->name : "thread");
 	t->fn = fn;

@@ -55,14 +55,7 @@ static void k_unmap(void *ctx, uintptr_t start, uintptr_t end)
 static void k_protect(void *ctx, uintptr_t start, uintptr_t end, unsigned prot)
 {
 	(void)ctx;
-	for (uintptr_t va = start; va < end; va += VM_PAGE_SIZE) {
-		uint64_t pa;
-		unsigned old;
-
-		/* Page tables exist for a present page, so re-mapping cannot fail. */
-		if (arch_user_query(va, &pa, &old))
-			arch_user_map(va, pa, arch_prot(prot) | (old & ARCH_PROT_COW));
-	}
+	arch_user_protect(start, end, arch_prot(prot));	/* shoots down what shrank */
 }
 
 static int k_reserve(void *ctx, uintptr_t start, uintptr_t end)
@@ -71,18 +64,30 @@ static int k_reserve(void *ctx, uintptr_t start, uintptr_t end)
 	return arch_user_reserve(start, end);
 }
 
+/*
+ * Frames travel to their new address; the old translations go in one
+ * batched shootdown at the end (the frames stay owned, so nothing is
+ * dropped). Overlapping ranges move page by page, in an order that never
+ * overwrites a page not yet moved.
+ */
 static void k_move(void *ctx, uintptr_t from, uintptr_t to, size_t len)
 {
+	bool overlap = from < to + len && to < from + len;
+
 	(void)ctx;
-	for (size_t off = 0; off < len; off += VM_PAGE_SIZE) {
+	for (size_t i = 0; i < len; i += VM_PAGE_SIZE) {
+		size_t off = overlap && to > from ? len - VM_PAGE_SIZE - i : i;
 		uint64_t pa;
 		unsigned prot;
 
 		if (!arch_user_query(from + off, &pa, &prot))
 			continue;
+		if (overlap)
+			arch_user_unmap(from + off, from + off + VM_PAGE_SIZE, 0);
 		arch_user_map(to + off, pa, prot);	/* reserved: cannot fail */
-		arch_user_unmap(from + off, from + off + VM_PAGE_SIZE, 0);
 	}
+	if (!overlap)
+		arch_user_unmap(from, from + len, 0);
 }
 
 static bool k_query(void *ctx, uintptr_t va, unsigned *prot)

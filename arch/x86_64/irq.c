@@ -10,6 +10,7 @@
 #include <mote/percpu.h>
 #include "apic.h"
 #include "frame.h"
+#include "x86.h"
 
 static struct {
 	irq_handler_fn fn;
@@ -86,6 +87,7 @@ void arch_irq_cpu_init(void)
 
 void arch_irq_system_init(void)
 {
+	arch_tlb_init();
 	ioapic_init();
 }
 

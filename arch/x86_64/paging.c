@@ -12,11 +12,20 @@
  * 4 KiB leaves in tables allocated on demand. Intermediate entries are
  * permissive (present, writable, user if the address is in the lower
  * half); the leaf decides.
+ *
+ * TLB shootdown (the rules are in mote/arch.h). Each CPU posts at most one
+ * request at a time, in its own slot of `requests`, with interrupts off
+ * from posting until every target has answered, so a slot never changes
+ * while a target may read it. A target's mailbox is a bit mask of asking
+ * CPUs: it flushes each asker's range and clears that asker's bit, from
+ * the IPI handler or from a spin loop, whichever comes first.
  */
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <mote/arch.h>
+#include <mote/irq.h>
 #include <mote/layout.h>
+#include <mote/percpu.h>
 #include "x86.h"
 
 #define PTE_P     (1ULL << 0)
@@ -106,6 +115,109 @@ void arch_flush_tlb_local(void)
 	flush_all();
 }
 
+static struct tlb_request {
+	uintptr_t va;
+	size_t npages;
+} __attribute__((aligned(64))) requests[MAX_CPUS];
+
+static void flush_range(uintptr_t va, size_t npages)
+{
+	if (!npages || npages > ARCH_TLB_FLUSH_ALL_PAGES) {
+		flush_all();
+		return;
+	}
+	for (size_t i = 0; i < npages; i++)
+		flush_page(va + i * PAGE_SIZE);
+}
+
+void arch_tlb_serve(void)
+{
+	struct cpu *c = cpu_self();
+	uint64_t pending = __atomic_load_n(&c->tlb_pending, __ATOMIC_ACQUIRE);
+
+	while (pending) {
+		unsigned from = (unsigned)__builtin_ctzll(pending);
+
+		flush_range(requests[from].va, requests[from].npages);
+		__atomic_fetch_and(&c->tlb_pending, ~(1ULL << from), __ATOMIC_RELEASE);
+		pending &= pending - 1;
+	}
+}
+
+static void tlb_ipi(unsigned vector, void *ctx)
+{
+	(void)vector;
+	(void)ctx;
+	arch_tlb_serve();
+}
+
+void arch_tlb_init(void)
+{
+	irq_set_handler(IRQ_VECTOR_TLB, tlb_ipi, 0);
+}
+
+void arch_tlb_shootdown(uintptr_t va, size_t npages)
+{
+	unsigned long flags = arch_irq_save();
+	struct cpu *self = cpu_self();
+	uint64_t bit = 1ULL << self->id, targets = 0;
+	unsigned n = cpu_count();
+
+	flush_range(va, npages);
+	if (n > 1) {
+		requests[self->id] = (struct tlb_request){ va, npages };
+		for (unsigned i = 0; i < n; i++) {
+			struct cpu *c = cpu_get(i);
+
+			if (c == self || !__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
+				continue;
+			/* Locked: orders the page-table stores and the request before it. */
+			__atomic_fetch_or(&c->tlb_pending, bit, __ATOMIC_SEQ_CST);
+			irq_send_ipi(c->apic_id, IRQ_VECTOR_TLB);
+			targets |= 1ULL << i;
+		}
+		for (; targets; targets &= targets - 1) {
+			struct cpu *c = cpu_get((unsigned)__builtin_ctzll(targets));
+
+			while (__atomic_load_n(&c->tlb_pending, __ATOMIC_ACQUIRE) & bit) {
+				arch_tlb_serve();	/* c may be waiting for us */
+				arch_cpu_relax();
+			}
+		}
+	}
+	arch_irq_restore(flags);
+}
+
+/* Whether replacing pte `old` by `new` takes something away a TLB may cache. */
+static bool weakens(uint64_t old, uint64_t new)
+{
+	if (!(old & PTE_P))
+		return false;
+	return !(new & PTE_P) || ((old ^ new) & (PTE_ADDR | PTE_PCD | PTE_PWT)) ||
+	       (old & ~new & (PTE_W | PTE_U)) || (new & ~old & nx_bit);
+}
+
+/* Collects the pages whose translations went, to flush them in one shootdown. */
+struct flush_batch {
+	uintptr_t first, last;
+	bool any;
+};
+
+static void batch_add(struct flush_batch *b, uintptr_t va)
+{
+	if (!b->any)
+		b->first = va;
+	b->last = va;
+	b->any = true;
+}
+
+static void batch_flush(struct flush_batch *b)
+{
+	if (b->any)
+		arch_tlb_shootdown(b->first, (b->last - b->first) / PAGE_SIZE + 1);
+	b->any = false;
+}
+
 size_t arch_page_table_pages(void)
 {
 	return __atomic_load_n(&table_pages, __ATOMIC_RELAXED);
@@ -114,16 +226,25 @@ size_t arch_page_table_pages(void)
 int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot)
 {
 	uint64_t flags = leaf_flags(prot);
+	struct flush_batch b = { 0 };
+	int ret = 0;
 
 	for (size_t i = 0; i < npages; i++, va += PAGE_SIZE, pa += PAGE_SIZE) {
-		uint64_t *e = walk(va, 1, true);
+		uint64_t *e = walk(va, 1, true), old;
 
-		if (!e)
-			return -ENOMEM;
+		if (!e) {
+			ret = -ENOMEM;
+			break;
+		}
+		old = *e;
 		*e = pa | flags;
-		flush_page(va);
+		if (weakens(old, *e))
+			batch_add(&b, va);
+		else if (old)
+			flush_page(va);
 	}
-	return 0;
+	batch_flush(&b);
+	return ret;
 }
 
 void *arch_map_device(uint64_t pa, size_t size)
@@ -143,14 +264,17 @@ void *arch_map_device(uint64_t pa, size_t size)
 
 void arch_unmap_pages(uintptr_t va, size_t npages)
 {
+	struct flush_batch b = { 0 };
+
 	for (size_t i = 0; i < npages; i++, va += PAGE_SIZE) {
 		uint64_t *e = walk(va, 1, false);
 
 		if (e && (*e & PTE_P)) {
 			*e = 0;
-			flush_page(va);
+			batch_add(&b, va);
 		}
 	}
+	batch_flush(&b);
 }
 
 /* The effective permission is the intersection over all levels (NX: the union). */
@@ -263,12 +387,16 @@ static uint64_t user_pte(uint64_t pa, unsigned prot)
 
 int arch_user_map(uintptr_t va, uint64_t pa, unsigned prot)
 {
-	uint64_t *e = walk(va, 1, true);
+	uint64_t *e = walk(va, 1, true), old;
 
 	if (!e)
 		return -ENOMEM;
+	old = *e;
 	*e = user_pte(pa, prot);
-	flush_page(va);
+	if (weakens(old, *e))
+		arch_tlb_shootdown(va, 1);
+	else if (old & PTE_P)
+		flush_page(va);
 	return 0;
 }
 
@@ -310,27 +438,67 @@ static unsigned missing_level(uintptr_t va)
 	return 0;
 }
 
+/* Frames are dropped only after the shootdown: until then another CPU may still write them. */
+#define DROP_BATCH 32
+
+static void unmap_flush(struct flush_batch *b, uint64_t *frames, unsigned *n,
+			void (*drop)(uint64_t pa))
+{
+	batch_flush(b);
+	for (unsigned i = 0; i < *n; i++)
+		drop(frames[i]);
+	*n = 0;
+}
+
 void arch_user_unmap(uintptr_t start, uintptr_t end, void (*drop)(uint64_t pa))
 {
+	struct flush_batch b = { 0 };
+	uint64_t frames[DROP_BATCH];
+	unsigned nframes = 0;
 	uintptr_t va = start;
 
 	while (va < end) {
 		unsigned missing = missing_level(va);
-		uint64_t *e;
+		uint64_t *e, old;
 
 		if (missing) {
 			va = skip_to_next(va, missing - 1);
 			continue;
 		}
 		e = walk(va, 1, false);
-		if (*e & (PTE_P | PTE_NONE)) {
-			if (drop)
-				drop(*e & PTE_ADDR);
+		old = *e;
+		if (old & (PTE_P | PTE_NONE)) {
 			*e = 0;
-			flush_page(va);
+			if (old & PTE_P)
+				batch_add(&b, va);
+			if (drop) {
+				frames[nframes++] = old & PTE_ADDR;
+				if (nframes == DROP_BATCH)
+					unmap_flush(&b, frames, &nframes, drop);
+			}
 		}
 		va += PAGE_SIZE;
 	}
+	unmap_flush(&b, frames, &nframes, drop);
+}
+
+void arch_user_protect(uintptr_t start, uintptr_t end, unsigned prot)
+{
+	struct flush_batch b = { 0 };
+
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t *e = walk(va, 1, false), old;
+
+		if (!e || !(*e & (PTE_P | PTE_NONE)))
+			continue;
+		old = *e;
+		*e = user_pte(old & PTE_ADDR, prot | (old & PTE_COW ? ARCH_PROT_COW : 0));
+		if (weakens(old, *e))
+			batch_add(&b, va);
+		else if (old & PTE_P)
+			flush_page(va);
+	}
+	batch_flush(&b);
 }
 
 int arch_user_reserve(uintptr_t start, uintptr_t end)

@@ -101,4 +101,7 @@ static inline uint8_t inb(uint16_t port)
 	return v;
 }
 
+/* Installs the TLB shootdown IPI handler (paging.c). */
+void arch_tlb_init(void);
+
 #endif

@@ -79,8 +79,17 @@ enum {
 int arch_user_map(uintptr_t va, uint64_t pa, unsigned prot);
 /* The translation of one page, including inaccessible ones. */
 bool arch_user_query(uintptr_t va, uint64_t *pa, unsigned *prot);
-/* Removes every translation in [start, end), calling drop(pa) for each; skips empty tables. */
+/*
+ * Removes every translation in [start, end), calling drop(pa) for each once
+ * no CPU's TLB can reach the frame any more; skips empty tables.
+ */
 void arch_user_unmap(uintptr_t start, uintptr_t end, void (*drop)(uint64_t pa));
+/*
+ * Sets the protection of every kept page in [start, end) to prot, keeping
+ * its frame and its ARCH_PROT_COW mark; one batched shootdown if any page
+ * lost a permission.
+ */
+void arch_user_protect(uintptr_t start, uintptr_t end, unsigned prot);
 /* Pre-allocates the page tables for [start, end); 0 or -ENOMEM. */
 int arch_user_reserve(uintptr_t start, uintptr_t end);
 
@@ -106,11 +115,43 @@ int arch_map_pages(uintptr_t va, uint64_t pa, size_t npages, unsigned prot);
  */
 void *arch_map_device(uint64_t pa, size_t size);
 
-/* Unmaps npages pages at va (absent pages are skipped) and flushes them from the TLB. */
+/*
+ * Unmaps npages pages at va (absent pages are skipped) and flushes them
+ * from every online CPU's TLB before returning (arch_tlb_shootdown).
+ */
 void arch_unmap_pages(uintptr_t va, size_t npages);
 
-/* Flushes every translation this CPU caches (others' TLBs are their own business). */
+/* Flushes every translation this CPU caches, and only this CPU. */
 void arch_flush_tlb_local(void);
+
+/*
+ * TLB shootdown. Every function here that removes or weakens a translation
+ * (unmap, a different frame, fewer permissions) has flushed it from every
+ * online CPU's TLB by the time it returns; adding a translation or
+ * permissions flushes nothing remotely (a CPU faulting on a stale weaker
+ * entry retries and sees the new one). arch_tlb_shootdown() is the
+ * primitive: it flushes the range here, posts it in each other online
+ * CPU's mailbox (struct cpu.tlb_pending), sends IRQ_VECTOR_TLB, and waits
+ * until each has flushed. Ranges above ARCH_TLB_FLUSH_ALL_PAGES pages (or
+ * npages 0) flush the whole TLB instead. With one CPU online nothing is
+ * posted or sent.
+ *
+ * Deadlock rules. The initiator may hold spinlocks and run with
+ * interrupts off, and a target may be spinning with interrupts off, so
+ * the IPI alone is not enough: every loop that can wait for another CPU
+ * with interrupts off calls arch_tlb_serve() while it waits (spin_lock's
+ * ticket loop, and the shootdown's own wait, which is how two CPUs shooting
+ * at each other both finish). A new loop of that kind must do the same.
+ * The shootdown itself takes no lock, allocates nothing and may be called
+ * from any context where cpu_self() works, interrupt handlers included.
+ * A CPU that halts with interrupts off while still online (a panic) would
+ * stall a shootdown; the machine is going down then anyway.
+ */
+#define ARCH_TLB_FLUSH_ALL_PAGES 32
+void arch_tlb_shootdown(uintptr_t va, size_t npages);
+
+/* Serves the shootdown requests posted for this CPU; cheap when there are none. */
+void arch_tlb_serve(void);
 
 /* Page-table pages allocated so far (they are kept when mappings go: for leak accounting). */
 size_t arch_page_table_pages(void);

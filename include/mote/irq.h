@@ -18,7 +18,8 @@
 #define IRQ_VECTOR_FIRST   32
 #define IRQ_VECTOR_TIMER   0xf0		/* the local APIC timer */
 #define IRQ_VECTOR_RESCHED 0xf1		/* IPI: look at your run queue */
-#define IRQ_VECTOR_CALL    0xf2		/* IPI: run a function (TLB shootdown, ...) */
+#define IRQ_VECTOR_CALL    0xf2		/* IPI: run a function */
+#define IRQ_VECTOR_TLB     0xf3		/* IPI: serve TLB shootdown requests (arch) */
 #define IRQ_VECTOR_SPURIOUS 0xff
 
 typedef void (*irq_handler_fn)(unsigned vector, void *ctx);

@@ -31,6 +31,12 @@ struct cpu {
 	unsigned irq_depth;		/* > 0 inside an interrupt handler */
 	bool need_resched;		/* set by the scheduler, acted on at interrupt exit */
 	void *arch_tables;		/* descriptor tables and interrupt stacks (APs) */
+	/*
+	 * TLB shootdown mailbox (arch): bit i set means CPU i asks this CPU to
+	 * flush its posted range. Set by the asking CPU, cleared by this one
+	 * once flushed; atomic operations only.
+	 */
+	uint64_t tlb_pending;
 };
 
 static inline struct cpu *cpu_self(void)

@@ -110,7 +110,6 @@ struct thread {
 	void *arg;
 	uintptr_t stack_bottom;		/* lowest mapped byte; 0 for a CPU's boot stack */
 	size_t stack_size;
-	uint64_t stack_epoch;		/* a CPU must have flushed its TLB since this unmap epoch */
 	struct list_node all;		/* in the list of every thread */
 };
 
@@ -162,12 +161,6 @@ int thread_set_affinity(struct thread *t, const struct cpu_set *set);
 void thread_interrupt(struct thread *t);
 bool thread_interrupted(void);
 void thread_clear_interrupt(void);
-
-/*
- * Stack unmaps so far (see thread.c): a CPU that last flushed its TLB
- * before a thread's stack_epoch must flush before running it.
- */
-uint64_t thread_stack_epoch(void);
 
 /* Threads that exist (created and not yet freed), idle threads excluded. */
 unsigned thread_count(void);

@@ -74,6 +74,11 @@ expect selftest-smp2 0 "--smp 2 --cmdline --selftest" "^ktest: PASS smp_every_cp
 	"^ktest: PASS sched_spreads_work$" "^ktest: PASS sched_affinity_self$" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-smp4 0 "--smp 4 --cmdline --selftest" "^ktest: PASS smp_every_cpu_answers_an_ipi$" \
 	"^ktest: PASS sched_spreads_work$" "^ktest: PASS mutex_contention$" "^ktest: [1-9][0-9]* passed, 0 failed$"
+# TLB shootdown on its own (the stress part hangs if spinning CPUs stop serving requests).
+expect selftest-tlb-smp2 0 "--smp 2 --cmdline selftest=tlb" "^ktest: PASS tlb_shootdown_reaches_other_cpu$" \
+	"^ktest: PASS tlb_shootdown_stress$" "^ktest: 2 passed, 0 failed$"
+expect selftest-tlb-q35-smp4 0 "--hv q35 --smp 4 --cmdline selftest=tlb" "^ktest: PASS tlb_shootdown_reaches_other_cpu$" \
+	"^ktest: PASS tlb_shootdown_stress$" "^ktest: 2 passed, 0 failed$"
 # The threads and locking self-tests with the lock-order checker on, on one CPU and on four.
 expect selftest-locks 0 "--cmdline 'selftest=thread debug.locks=1'" "^ktest: PASS thread_churn_no_leak$" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-locks-smp4 0 "--smp 4 --cmdline '--selftest debug.locks=1'" "^ktest: [1-9][0-9]* passed, 0 failed$" "!lock order"
