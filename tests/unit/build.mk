@@ -1,5 +1,5 @@
 # Host unit tests of the portable core, under ASan and UBSan.
-unit-names := fmt cmdline bootinfo pheap pvclock
+unit-names := fmt cmdline bootinfo pheap pvclock msi
 unit-tests += $(patsubst %,$(BUILD)/host/test-%,$(unit-names))
 
 $(BUILD)/host/test-%: tests/unit/test_%.c $(host-lib-srcs) tests/unit/check.h
@@ -12,3 +12,6 @@ $(BUILD)/host/test-pvclock: tests/unit/test_pvclock.c kernel/pvclock.c tests/uni
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -o $@ $< kernel/pvclock.c
+
+# The MSI encoding lives in an arch header so it can be checked here.
+$(BUILD)/host/test-msi: arch/x86_64/msi.h
