@@ -105,15 +105,8 @@ void clock_cpu_init(void)
 static uint64_t pvclock_monotonic_ns(void)
 {
 	struct pvclock_params p;
-	uint64_t now = pvclock_now(&p) - pvclock_at_boot;
-	uint64_t last = __atomic_load_n(&pvclock_last, __ATOMIC_RELAXED);
 
-	do {
-		if (now <= last)
-			return last;
-	} while (!__atomic_compare_exchange_n(&pvclock_last, &last, now, true, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return now;
+	return pvclock_monotonic(&pvclock_last, pvclock_now(&p) - pvclock_at_boot);
 }
 
 uint64_t clock_monotonic_ns(void)
@@ -128,14 +121,12 @@ uint64_t clock_ns_to_cycles(uint64_t ns)
 	if (pvclock_reads) {
 		/* From this CPU's latest kvmclock update, so only the time since then is extrapolated. */
 		struct pvclock_params p;
+		unsigned long flags = arch_irq_save();
 		uint64_t tsc = pvclock_read(&pvclock_info[cpu_self()->id], &p, arch_cycles_ordered,
 					    arch_cpu_relax, NULL);
-		uint64_t target = ns + pvclock_at_boot;
 
-		if (target <= p.system_time)
-			return tsc;	/* already due */
-		return p.tsc_timestamp +
-		       (uint64_t)(((unsigned __int128)(target - p.system_time) * cycles_per_ns_32) >> 32);
+		arch_irq_restore(flags);
+		return pvclock_cycles_at(&p, ns + pvclock_at_boot, cycles_per_ns_32, tsc);
 	}
 	return tsc_at_boot + (uint64_t)(((unsigned __int128)ns * cycles_per_ns_32) >> 32);
 }

@@ -3,6 +3,7 @@
  * Portable: built into the kernel and into the host unit test.
  */
 #include <mote/pvclock.h>
+#include <stdbool.h>
 
 /* The compiler must neither cache nor reorder the loads around this; x86 keeps loads in order. */
 #define barrier() asm volatile("" : : : "memory")
@@ -62,6 +63,27 @@ uint64_t pvclock_read(const volatile struct pvclock_vcpu_time_info *ti, struct p
 	}
 	if (retries)
 		*retries = tries;
+	return now;
+}
+
+uint64_t pvclock_cycles_at(const struct pvclock_params *p, uint64_t system_ns,
+			   uint64_t cycles_per_ns_32, uint64_t now_tsc)
+{
+	if (system_ns <= p->system_time)
+		return now_tsc;
+	return p->tsc_timestamp +
+	       (uint64_t)(((unsigned __int128)(system_ns - p->system_time) * cycles_per_ns_32) >> 32);
+}
+
+uint64_t pvclock_monotonic(uint64_t *last, uint64_t now)
+{
+	uint64_t seen = __atomic_load_n(last, __ATOMIC_RELAXED);
+
+	do {
+		if (now <= seen)
+			return seen;
+	} while (!__atomic_compare_exchange_n(last, &seen, now, true, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
 	return now;
 }
 

@@ -72,6 +72,22 @@ static inline uint64_t pvclock_ns_at(const struct pvclock_params *p, uint64_t ts
 	return p->system_time + pvclock_scale(tsc - p->tsc_timestamp, p->mul, p->shift);
 }
 
+/*
+ * The cycle counter value at which system time reaches system_ns, from a
+ * consistent copy and the rate as a 32.32 cycles-per-ns factor; now_tsc if
+ * that time has passed. Only the time since the copy's update is
+ * extrapolated at the nominal rate.
+ */
+uint64_t pvclock_cycles_at(const struct pvclock_params *p, uint64_t system_ns,
+			   uint64_t cycles_per_ns_32, uint64_t now_tsc);
+
+/*
+ * Readings from CPUs whose clocks may disagree slightly, made monotonic:
+ * returns the larger of now and *last, raising *last to it (atomically:
+ * any CPU may call this at any time).
+ */
+uint64_t pvclock_monotonic(uint64_t *last, uint64_t now);
+
 /* The wall clock at system time 0, in ns since the epoch, read with the version protocol. */
 uint64_t pvclock_wall_ns(const volatile struct pvclock_wall_clock *wc, void (*relax)(void));
 

@@ -1,5 +1,5 @@
 # Host unit tests of the portable core, under ASan and UBSan.
-unit-names := fmt cmdline bootinfo pheap pvclock msi
+unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid
 unit-tests += $(patsubst %,$(BUILD)/host/test-%,$(unit-names))
 
 $(BUILD)/host/test-%: tests/unit/test_%.c $(host-lib-srcs) tests/unit/check.h
@@ -15,3 +15,4 @@ $(BUILD)/host/test-pvclock: tests/unit/test_pvclock.c kernel/pvclock.c tests/uni
 
 # The MSI encoding lives in an arch header so it can be checked here.
 $(BUILD)/host/test-msi: arch/x86_64/msi.h
+$(BUILD)/host/test-kvm_cpuid: arch/x86_64/kvm.h arch/x86_64/x86.h
