@@ -105,8 +105,10 @@ void clock_cpu_init(void)
 static uint64_t pvclock_monotonic_ns(void)
 {
 	struct pvclock_params p;
+	uint64_t sys = pvclock_now(&p);
 
-	return pvclock_monotonic(&pvclock_last, pvclock_now(&p) - pvclock_at_boot);
+	/* A CPU whose clock lags the boot CPU's may read less than the boot value: that is 0. */
+	return pvclock_monotonic(&pvclock_last, sys > pvclock_at_boot ? sys - pvclock_at_boot : 0);
 }
 
 uint64_t clock_monotonic_ns(void)
