@@ -1,37 +1,135 @@
 /*
- * Clocks from the TSC (see mote/clock.h). Nanoseconds are derived with a
+ * Clocks (see mote/clock.h). Nanoseconds are derived from the TSC with a
  * 32.32 fixed-point multiplier computed once, so a reading is rdtsc, a
- * subtraction and a 128-bit multiply: no division, no VM exit. The TSC is
- * taken as invariant (every hypervisor mote targets exposes a constant-rate
- * TSC or would need kvmclock, see docs/threads.md). The wall clock is read
- * from the CMOS RTC once, on first use, not at boot.
+ * subtraction and a 128-bit multiply: no division, no VM exit.
+ *
+ * Under KVM with kvmclock (mote/pvclock.h) each CPU registers a time info
+ * block the hypervisor keeps current, and the TSC rate is taken from it
+ * (time_cycles_khz() asks clock_pvclock_khz() before calibrating). When
+ * the hypervisor sets PVCLOCK_TSC_STABLE_BIT, every CPU's kvmclock is the
+ * same linear function of one TSC, so the TSC alone at kvmclock's rate
+ * gives the same clock more cheaply: that is what clock_monotonic_ns()
+ * does then, exactly as without KVM. Without the stable bit, it reads this
+ * CPU's kvmclock (interrupts off for the few loads, so the thread cannot
+ * move between CPUs mid-read) and never returns less than the largest
+ * value any CPU returned, as the CPUs' clocks may disagree slightly. The
+ * stable/unstable choice is made once at boot: a live migration that
+ * drops the stable bit is not followed.
+ *
+ * The wall clock is read once, on first use: kvmclock's boot-time wall
+ * clock plus its system time when offered, else the CMOS RTC.
  */
 #include <mote/arch.h>
 #include <mote/clock.h>
+#include <mote/log.h>
+#include <mote/percpu.h>
+#include <mote/pvclock.h>
 #include <mote/time.h>
 
 static uint64_t tsc_at_boot, ns_per_cycle_32, cycles_per_ns_32;
 static uint64_t realtime_offset;	/* wall clock at monotonic 0 */
 static bool realtime_known;
 
+/* kvmclock: one time info per CPU, indexed by cpu id (32-byte entries never cross a page). */
+static struct pvclock_vcpu_time_info pvclock_info[MAX_CPUS];
+static struct pvclock_wall_clock pvclock_wall;
+static unsigned pvclock_features;	/* ARCH_PVCLOCK* once probed */
+static bool pvclock_probed;
+static bool pvclock_reads;		/* unstable: read kvmclock, not the bare TSC */
+static uint64_t pvclock_at_boot;	/* kvmclock's system time at monotonic 0 */
+static uint64_t pvclock_last;		/* the largest reading returned (unstable path) */
+
+/* The boot CPU registers its time info on the first question (time_cycles_khz or clock_init). */
+static void pvclock_probe(void)
+{
+	if (pvclock_probed)
+		return;
+	pvclock_probed = true;
+	pvclock_features = arch_pvclock_features();
+	if (pvclock_features)
+		arch_pvclock_register(&pvclock_info[cpu_self()->id]);
+}
+
+/* This CPU's kvmclock reading (system time, ns) and the parameters behind it. */
+static uint64_t pvclock_now(struct pvclock_params *p)
+{
+	unsigned long flags = arch_irq_save();
+	uint64_t tsc = pvclock_read(&pvclock_info[cpu_self()->id], p, arch_cycles_ordered,
+				    arch_cpu_relax, NULL);
+
+	arch_irq_restore(flags);
+	return pvclock_ns_at(p, tsc);
+}
+
+uint64_t clock_pvclock_khz(void)
+{
+	struct pvclock_params p;
+
+	pvclock_probe();
+	if (!pvclock_features)
+		return 0;
+	pvclock_now(&p);
+	return pvclock_khz(p.mul, p.shift);
+}
+
 void clock_init(void)
 {
 	uint64_t khz = time_cycles_khz();
+	struct pvclock_params p;
 
 	if (!khz)
 		khz = 1000000;	/* unknown: assume 1 GHz rather than stop time */
-	tsc_at_boot = arch_cycles();
 	ns_per_cycle_32 = (NSEC_PER_MSEC << 32) / khz;
 	cycles_per_ns_32 = (khz << 32) / NSEC_PER_MSEC;
+	pvclock_probe();
+	if (pvclock_features) {
+		pvclock_at_boot = pvclock_now(&p);
+		if (!p.mul)
+			pvclock_features = 0;	/* registered but never filled in: keep to the TSC */
+		else
+			pvclock_reads = !((pvclock_features & ARCH_PVCLOCK_STABLE) &&
+					  (p.flags & PVCLOCK_TSC_STABLE_BIT));
+		if (pvclock_features)
+			printk("mote: clock: kvmclock, TSC at %lu kHz, %s\n", khz,
+			       pvclock_reads ? "unstable: reading kvmclock" : "stable: reading the TSC");
+	}
+	tsc_at_boot = arch_cycles();
+}
+
+void clock_cpu_init(void)
+{
+	if (pvclock_features)
+		arch_pvclock_register(&pvclock_info[cpu_self()->id]);
+}
+
+static uint64_t pvclock_monotonic_ns(void)
+{
+	struct pvclock_params p;
+	uint64_t sys = pvclock_now(&p);
+
+	/* A CPU whose clock lags the boot CPU's may read less than the boot value: that is 0. */
+	return pvclock_monotonic(&pvclock_last, sys > pvclock_at_boot ? sys - pvclock_at_boot : 0);
 }
 
 uint64_t clock_monotonic_ns(void)
 {
+	if (pvclock_reads)
+		return pvclock_monotonic_ns();
 	return (uint64_t)(((unsigned __int128)(arch_cycles() - tsc_at_boot) * ns_per_cycle_32) >> 32);
 }
 
 uint64_t clock_ns_to_cycles(uint64_t ns)
 {
+	if (pvclock_reads) {
+		/* From this CPU's latest kvmclock update, so only the time since then is extrapolated. */
+		struct pvclock_params p;
+		unsigned long flags = arch_irq_save();
+		uint64_t tsc = pvclock_read(&pvclock_info[cpu_self()->id], &p, arch_cycles_ordered,
+					    arch_cpu_relax, NULL);
+
+		arch_irq_restore(flags);
+		return pvclock_cycles_at(&p, ns + pvclock_at_boot, cycles_per_ns_32, tsc);
+	}
 	return tsc_at_boot + (uint64_t)(((unsigned __int128)ns * cycles_per_ns_32) >> 32);
 }
 
@@ -84,7 +182,18 @@ uint64_t clock_realtime_ns(void)
 	uint64_t now = clock_monotonic_ns();
 
 	if (!realtime_known) {
-		realtime_offset = rtc_read_ns() - now;
+		if (pvclock_features) {
+			struct pvclock_params p;
+			uint64_t since_zero, wall;
+
+			arch_pvclock_wall_clock(&pvclock_wall);
+			wall = pvclock_wall_ns(&pvclock_wall, arch_cpu_relax);
+			since_zero = pvclock_now(&p);
+			now = clock_monotonic_ns();
+			realtime_offset = wall + since_zero - now;
+		} else {
+			realtime_offset = rtc_read_ns() - now;
+		}
 		realtime_known = true;
 	}
 	return realtime_offset + now;

@@ -6,6 +6,7 @@
  * start is reported and left out rather than waited on.
  */
 #include <mote/arch.h>
+#include <mote/clock.h>
 #include <mote/irq.h>
 #include <mote/log.h>
 #include <mote/mm.h>
@@ -21,6 +22,7 @@ static void ap_main(void *arg)
 
 	arch_cpu_init_ap(c->arch_tables);
 	percpu_install(c);
+	clock_cpu_init();
 	arch_irq_cpu_init();
 	timer_cpu_init();
 	__atomic_store_n(&c->online, true, __ATOMIC_RELEASE);

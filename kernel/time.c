@@ -4,8 +4,14 @@
  * gate: microvm and Firecracker have no gate at port 0x61. It measures
  * cycles across 0.5 ms of PIT ticks (1.193182 MHz); if the PIT never moves
  * (absent), the rate stays unknown rather than wrong.
+ *
+ * Order: the command line, then kvmclock (its multiplier is what KVM itself
+ * uses to turn this guest's TSC into time, right even when the host scales
+ * the TSC, where CPUID 0x15/0x16 describe the host's CPU), then CPUID, then
+ * the PIT. Under KVM with kvmclock the PIT is never touched.
  */
 #include <mote/arch.h>
+#include <mote/clock.h>
 #include <mote/time.h>
 
 #define PIT_HZ          1193182
@@ -53,6 +59,8 @@ static uint64_t calibrate_with_pit(void)
 
 uint64_t time_cycles_khz(void)
 {
+	if (!cycles_khz)
+		cycles_khz = clock_pvclock_khz();
 	if (!cycles_khz)
 		cycles_khz = arch_cycles_khz_from_cpu();
 	if (!cycles_khz)

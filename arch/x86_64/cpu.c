@@ -186,6 +186,12 @@ uint64_t arch_cycles(void)
 	return rdtsc();
 }
 
+uint64_t arch_cycles_ordered(void)
+{
+	asm volatile("lfence" : : : "memory");
+	return rdtsc();
+}
+
 /*
  * What the CPU says its TSC rate is, in the order of trust: the crystal
  * ratio (leaf 0x15), the hypervisor's timing leaf (0x40000010, offered by

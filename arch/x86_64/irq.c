@@ -10,6 +10,7 @@
 #include <mote/percpu.h>
 #include "apic.h"
 #include "frame.h"
+#include "msi.h"
 #include "x86.h"
 
 static struct {
@@ -30,6 +31,11 @@ void irq_set_handler(unsigned vector, irq_handler_fn fn, void *ctx)
 int irq_alloc_vector(void)
 {
 	return next_free_vector < IRQ_VECTOR_TIMER ? (int)next_free_vector++ : -ENOSPC;
+}
+
+int irq_msi_compose(unsigned vector, uint32_t apic_id, uint64_t *address, uint32_t *data)
+{
+	return x86_msi_compose(vector, apic_id, address, data);
 }
 
 void irq_send_ipi(uint32_t apic_id, unsigned vector)

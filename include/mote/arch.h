@@ -37,6 +37,26 @@ void arch_set_cpu_base(void *base);
 uint64_t arch_cycles(void);
 uint64_t arch_cycles_khz_from_cpu(void);
 
+/* The cycle counter, read only after every earlier load completed (for pvclock readers). */
+uint64_t arch_cycles_ordered(void);
+
+/*
+ * The hypervisor's paravirtual clock (kvmclock on x86, see mote/pvclock.h).
+ * arch_pvclock_features() says what it offers: 0 when there is none (no
+ * KVM, or QEMU TCG), else ARCH_PVCLOCK, plus ARCH_PVCLOCK_STABLE when it
+ * may declare every CPU's clock in agreement. arch_pvclock_register() has
+ * the hypervisor keep *ti (32-byte aligned, never freed) current as this
+ * CPU's time info; each CPU registers its own. arch_pvclock_wall_clock()
+ * has it write the wall clock at system time 0 into *wc, once per call.
+ * Both do nothing without a paravirtual clock.
+ */
+enum { ARCH_PVCLOCK = 1, ARCH_PVCLOCK_STABLE = 2 };
+struct pvclock_vcpu_time_info;
+struct pvclock_wall_clock;
+unsigned arch_pvclock_features(void);
+void arch_pvclock_register(struct pvclock_vcpu_time_info *ti);
+void arch_pvclock_wall_clock(struct pvclock_wall_clock *wc);
+
 /* The platform's legacy I/O ports (the 16550, debug-exit and ACPI registers use them). */
 void arch_pio_write8(uint16_t port, uint8_t v);
 void arch_pio_write16(uint16_t port, uint16_t v);

@@ -2,8 +2,10 @@
  * Clocks. clock_monotonic_ns() counts nanoseconds since boot from the TSC
  * (scaled with a fixed-point multiplier, no division, no VM exit); it is
  * the time base of every timer and timeout. clock_realtime_ns() adds the
- * wall-clock time read once at boot (RTC, or kvmclock's wall clock when
- * offered). Both are callable from any context on any CPU.
+ * wall-clock time read once, on first use (kvmclock's wall clock when
+ * offered, else the RTC). Both are callable from any context on any CPU.
+ * Under KVM the rate, and without a stable TSC the reading itself, come
+ * from kvmclock (kernel/clock.c says when which).
  */
 #ifndef MOTE_CLOCK_H
 #define MOTE_CLOCK_H
@@ -16,6 +18,15 @@
 
 /* Boot CPU, once, after time_cycles_khz() can answer. */
 void clock_init(void);
+
+/* Every other CPU, at start-up before it reads the clock (registers its kvmclock area). */
+void clock_cpu_init(void);
+
+/*
+ * The TSC rate kvmclock gives, in kHz, or 0 without kvmclock (no KVM, TCG).
+ * Boot CPU: the first call registers its kvmclock area. For time_cycles_khz().
+ */
+uint64_t clock_pvclock_khz(void);
 
 uint64_t clock_monotonic_ns(void);
 uint64_t clock_realtime_ns(void);

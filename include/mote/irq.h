@@ -7,7 +7,9 @@
  * sched_preempt() is called (the scheduler's hook) before returning.
  *
  * Legacy ISA lines (the serial port, the PIT) reach the IOAPIC; irq_route_isa()
- * steers one to a vector on a CPU. MSI-X will come with virtio-pci.
+ * steers one to a vector on a CPU. PCI devices (virtio-pci) signal by MSI-X
+ * instead: irq_alloc_vector() gives the vector, irq_msi_compose() the
+ * message the device writes to raise it.
  */
 #ifndef MOTE_IRQ_H
 #define MOTE_IRQ_H
@@ -32,6 +34,16 @@ int irq_alloc_vector(void);
 
 /* Routes ISA IRQ line `line` through the IOAPIC to vector on the CPU with apic_id; -ENODEV if no IOAPIC. */
 int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id);
+
+/*
+ * The MSI/MSI-X message that raises vector (32-254) on the CPU with
+ * apic_id: the driver writes *address and *data into the device's MSI-X
+ * table entry (or MSI capability) and unmasks it. Edge triggered, fixed
+ * delivery, physical destination. 0, or -EINVAL for a vector outside
+ * 32-254, -ERANGE for an APIC id the message cannot name (above 255 on
+ * x86, which would need interrupt remapping).
+ */
+int irq_msi_compose(unsigned vector, uint32_t apic_id, uint64_t *address, uint32_t *data);
 
 /* Sends an inter-processor interrupt. */
 void irq_send_ipi(uint32_t apic_id, unsigned vector);

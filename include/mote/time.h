@@ -1,8 +1,8 @@
 /*
  * Time, as far as boot needs it: the cycle counter and its rate. The rate
  * comes from `tsc_khz=` on the command line (a host that knows it can say
- * so), else what the CPU claims (CPUID), else a calibration against the
- * PIT, done once on first use. Threads and timers build on this later.
+ * so), else kvmclock's multiplier under KVM, else what the CPU claims
+ * (CPUID), else a calibration against the PIT, done once on first use. Threads and timers build on this later.
  */
 #ifndef MOTE_TIME_H
 #define MOTE_TIME_H
