@@ -9,6 +9,7 @@
 #include <mote/clock.h>
 #include <mote/irq.h>
 #include <mote/ktest.h>
+#include <mote/sched.h>
 #include <mote/timer.h>
 
 struct fired {
@@ -27,6 +28,20 @@ static void record(struct timer *t)
 	}
 	fired.count++;
 }
+
+/*
+ * A timer belongs to the CPU that armed it and must be cancelled there, so
+ * each timer test runs pinned: preemption must not move it mid-test.
+ */
+#define PINNED_KTEST(name)						\
+	static void name##_body(struct ktest_ctx *kt);			\
+	KTEST(name)							\
+	{								\
+		sched_pin();						\
+		name##_body(kt);					\
+		sched_unpin();						\
+	}								\
+	static void name##_body(struct ktest_ctx *kt)
 
 static void wake_only(struct timer *t)
 {
@@ -54,7 +69,7 @@ KTEST(clock_monotonic_advances)
 	KT_EXPECT(clock_realtime_ns() > 1700000000ULL * NSEC_PER_SEC);	/* after 2023 */
 }
 
-KTEST(timer_fires_in_order_never_early)
+PINNED_KTEST(timer_fires_in_order_never_early)
 {
 	struct timer t[3];
 	uint64_t now = clock_monotonic_ns();
@@ -74,7 +89,7 @@ KTEST(timer_fires_in_order_never_early)
 	KT_EXPECT(fired.at[2] < now + 3000 * NSEC_PER_USEC + 50 * NSEC_PER_MSEC);
 }
 
-KTEST(timer_cancel_and_rearm)
+PINNED_KTEST(timer_cancel_and_rearm)
 {
 	struct timer a, b;
 	uint64_t now = clock_monotonic_ns();
@@ -93,7 +108,7 @@ KTEST(timer_cancel_and_rearm)
 	KT_EXPECT(!timer_cancel(&b));
 }
 
-KTEST(timer_past_deadline_fires_at_once)
+PINNED_KTEST(timer_past_deadline_fires_at_once)
 {
 	struct timer t;
 
