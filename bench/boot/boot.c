@@ -35,6 +35,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "../stats.h"
 
 #define RATIO_TARGET      1.10	/* mote / floor, microvm */
 #define BOOTCHART_TARGET  1.0	/* ms, in-guest */
@@ -128,25 +129,6 @@ static double run_timed(char *const argv[], int *status, char *out, size_t outsz
 	return ms;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median of the non-NAN values; NAN if there are none. Reorders v. */
-static double median(double *v, int n)
-{
-	int m = 0;
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			v[m++] = v[i];
-	if (m == 0)
-		return NAN;
-	qsort(v, (size_t)m, sizeof(*v), cmp_double);
-	return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
-}
-
 /* One timed run; a boot that fails makes the whole measurement meaningless. */
 static double run_checked(char *const argv[], const char *what, const char *hv,
 			  char *out, size_t outsz)
@@ -219,9 +201,9 @@ static void measure(const struct config *c, const char *hv, struct result *r)
 		}
 	}
 	r->hv = hv;
-	r->floor_ms = median(floor, c->runs);
-	r->mote_ms = median(mote, c->runs);
-	r->chart_ms = median(chart, c->runs);
+	r->floor_ms = bench_median(floor, c->runs);
+	r->mote_ms = bench_median(mote, c->runs);
+	r->chart_ms = bench_median(chart, c->runs);
 	free(floor);
 	free(mote);
 	free(chart);

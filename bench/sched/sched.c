@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../stats.h"
 
 #define TARGET        0.5	/* mote / Linux guest */
 #define RUN_TIMEOUT_S 600	/* a hung run is killed */
@@ -149,25 +150,6 @@ static bool run_side(struct side *s, int run)
 	else
 		s->failed_runs++;
 	return complete;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-/* Median of the non-NAN values; NAN if there are none. Reorders v. */
-static double median(double *v, int n)
-{
-	int m = 0;
-	for (int i = 0; i < n; i++)
-		if (!isnan(v[i]))
-			v[m++] = v[i];
-	if (m == 0)
-		return NAN;
-	qsort(v, (size_t)m, sizeof(*v), cmp_double);
-	return m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
 }
 
 static void setup(struct side sides[NSIDES], const struct config *c)
@@ -288,7 +270,7 @@ static int report(struct side sides[NSIDES], const struct config *c)
 	for (int m = 0; m < NMETRICS; m++) {
 		double v[NSIDES];
 		for (int i = 0; i < NSIDES; i++)
-			v[i] = median(sides[i].v[m], c->runs);
+			v[i] = bench_median(sides[i].v[m], c->runs);
 		ratio[m] = v[SIDE_MOTE] / v[SIDE_GUEST];
 		printf("%-20s", metrics[m].label);
 		for (int i = 0; i < NSIDES; i++)
