@@ -37,6 +37,7 @@ $(BUILD)/k/kernel/main.o: $(git-rev-stamp)
 
 kernel-srcs :=
 extra-targets :=
+test-deps :=
 host-lib-srcs :=
 include lib/build.mk arch/x86_64/build.mk platform/build.mk kernel/build.mk \
 	drivers/build.mk mm/build.mk tests/ktest/build.mk
@@ -89,7 +90,7 @@ deps:
 run: deps all
 	$(BUILD)/mote run
 
-test: deps all unit-tests
+test: deps all unit-tests $(test-deps)
 	tests/run.sh
 
 bench: deps all

@@ -2,7 +2,9 @@
 # tools/mote/mote.h); all of them link into $(BUILD)/mote with libc only.
 
 mote-srcs := $(wildcard tools/mote/*.c)
-mote-objs := $(patsubst %.c,$(BUILD)/host/%.o,$(mote-srcs))
+# lib/elf (with lib/fmt for its messages) is the parser the kernel shares.
+mote-lib-srcs := lib/elf.c lib/fmt.c
+mote-objs := $(patsubst %.c,$(BUILD)/host/%.o,$(mote-srcs) $(mote-lib-srcs))
 
 # Linked static: the dynamic loader was 0.5-0.7 ms of every `mote run` here,
 # more than the rest of the launcher, and boot time is measured through it.
@@ -10,6 +12,11 @@ mote-objs := $(patsubst %.c,$(BUILD)/host/%.o,$(mote-srcs))
 MOTE_LDFLAGS ?= -static
 
 $(BUILD)/host/tools/mote/%.o: tools/mote/%.c
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@
+
+$(BUILD)/host/lib/%.o: lib/%.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) -c $< -o $@

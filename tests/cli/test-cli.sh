@@ -163,11 +163,17 @@ expect "error: default qemu not in PATH" 2 \
 
 # The kernel must be an x86-64 ELF whose image fits in the guest's memory.
 run run --qemu "$RECORDER" --kernel "$I"
-expect "error: kernel not an ELF" 2 "kernel $I: truncated ELF header"
+expect "error: kernel not an ELF" 2 "kernel $I: not an ELF file"
+head -c 40 "$K" > "$T/short.elf"
+run run --qemu "$RECORDER" --kernel "$T/short.elf"
+expect "error: kernel ELF header cut short" 2 "kernel $T/short.elf: truncated ELF header"
+head -c 100 "$K" > "$T/short.elf"
+run run --qemu "$RECORDER" --kernel "$T/short.elf"
+expect "error: kernel program headers cut short" 2 "kernel $T/short.elf: truncated program headers"
 printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\050\000' > "$T/arm.elf"
 head -c 64 /dev/zero >> "$T/arm.elf"
 run run --qemu "$RECORDER" --kernel "$T/arm.elf"
-expect "error: kernel for another architecture" 2 "kernel $T/arm.elf: not an x86-64 ELF file"
+expect "error: kernel for another architecture" 2 "kernel $T/arm.elf: wrong architecture (ARM)"
 run run --qemu "$RECORDER" --kernel "$K" -m 1M
 expect "error: memory smaller than the kernel image" 2 "-m 1024K is too small: the kernel image alone reaches"
 

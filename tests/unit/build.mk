@@ -16,3 +16,26 @@ $(BUILD)/host/test-pvclock: tests/unit/test_pvclock.c kernel/pvclock.c tests/uni
 # The MSI encoding lives in an arch header so it can be checked here.
 $(BUILD)/host/test-msi: arch/x86_64/msi.h
 $(BUILD)/host/test-kvm_cpuid: arch/x86_64/kvm.h arch/x86_64/x86.h
+
+# lib/elf is checked against real binaries built here in four flavours
+# (glibc static, static-PIE and dynamic, musl static) plus build/kernel.elf.
+elf-samples-dir := $(BUILD)/host/elf-samples
+elf-samples := $(addprefix $(elf-samples-dir)/,static static-pie dynamic musl-static)
+unit-tests += $(BUILD)/host/test-elf
+$(elf-samples-dir)/static: tests/unit/elf-sample.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O1 -static -o $@ $<
+$(elf-samples-dir)/static-pie: tests/unit/elf-sample.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O1 -static-pie -fPIE -o $@ $<
+$(elf-samples-dir)/dynamic: tests/unit/elf-sample.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O1 -o $@ $<
+$(elf-samples-dir)/musl-static: tests/unit/elf-sample.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -O1 -static -o $@ $<
+$(BUILD)/host/test-elf: tests/unit/test_elf.c $(host-lib-srcs) tests/unit/check.h $(elf-samples) $(BUILD)/kernel.elf
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -DELF_SAMPLES='"$(elf-samples-dir)"' \
+		-DKERNEL_ELF='"$(BUILD)/kernel.elf"' -o $@ $< $(host-lib-srcs)

@@ -1,0 +1,20 @@
+#!/bin/bash
+# A short run of the lib/elf fuzz target (the million-run one is `make fuzz-elf`):
+# 20,000 executions from the seed corpus, no crash, within 30 seconds.
+set -u
+cd "$(dirname "$0")/../.."
+BUILD=${BUILD:-build}
+F=$BUILD/fuzz/fuzz-elf S=$BUILD/fuzz/seeds-elf
+[ -x "$F" ] && [ -d "$S" ] || { echo "FAIL fuzz-elf smoke: $F or $S missing (make $F)"; exit 1; }
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+start=$(date +%s)
+timeout 30 "$F" -runs=20000 -seed=1 -print_final_stats=1 -artifact_prefix="$T/" "$T" "$S" >"$T/log" 2>&1
+rc=$? secs=$(( $(date +%s) - start ))
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$T/log")
+if [ $rc = 0 ] && [ "${runs:-0}" -ge 20000 ]; then
+	echo "PASS fuzz-elf smoke: $runs executions in ${secs}s"
+else
+	echo "FAIL fuzz-elf smoke: status $rc after ${secs}s, ${runs:-0} executions"
+	grep -E 'ERROR|SUMMARY|runtime error' "$T/log" | head -5 | sed 's/^/    | /'
+	exit 1
+fi
