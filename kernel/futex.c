@@ -174,3 +174,17 @@ int futex_requeue(uint32_t *uaddr, unsigned n_wake, uint32_t *uaddr2, unsigned n
 	sched_maybe_preempt();
 	return (int)(woken + moved);
 }
+
+unsigned futex_waiters(const uint32_t *uaddr)
+{
+	struct waitq *b = bucket_of(uaddr);
+	unsigned long flags = spin_lock_irqsave(&b->lock);
+	struct list_node *node;
+	unsigned n = 0;
+
+	bucket_ready(b);
+	list_for_each(node, &b->waiters)
+		n += list_entry(node, struct waiter, node)->key == (uintptr_t)uaddr;
+	spin_unlock_irqrestore(&b->lock, flags);
+	return n;
+}

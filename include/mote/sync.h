@@ -188,6 +188,9 @@ int futex_wake(uint32_t *uaddr, unsigned n, uint32_t bitset);
 int futex_requeue(uint32_t *uaddr, unsigned n_wake, uint32_t *uaddr2, unsigned n_requeue,
 		  int64_t expected);
 
+/* How many threads wait on uaddr right now (for tests and diagnostics: stale at once). */
+unsigned futex_waiters(const uint32_t *uaddr);
+
 #define FUTEX_BITSET_ANY 0xffffffffu
 
 #endif

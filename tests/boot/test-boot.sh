@@ -34,6 +34,7 @@ expect() {
 		echo "PASS boot-$name"
 	else
 		echo "FAIL boot-$name: $why"
+		grep -E "^ktest: (FAIL|  )|exception|panic" "$out" | head -20 | sed 's/^/    | /'
 		sed 's/^/    | /' "$out" | tail -15
 	fi
 }

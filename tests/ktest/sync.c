@@ -397,10 +397,13 @@ static int join_result(struct thread *t)
 	return thread_join(t, &v) ? -999 : (int)(intptr_t)v;
 }
 
-/* Lets started waiters reach futex_wait (they are queued once their wait is visible). */
-static void settle(void)
+/* Waits (up to 5 s) until n threads are queued on word: a fixed sleep is a race on a busy host. */
+static void settle(uint32_t *word, unsigned n)
 {
-	thread_sleep_ns(NSEC_PER_MSEC);
+	uint64_t end = clock_monotonic_ns() + 5 * NSEC_PER_SEC;
+
+	while (futex_waiters(word) < n && clock_monotonic_ns() < end)
+		thread_sleep_ns(100 * NSEC_PER_USEC);
 }
 
 KTEST(futex_wait_semantics)
@@ -429,7 +432,7 @@ KTEST(futex_wake_and_bitset)
 	KT_ASSERT(!IS_ERR(t1) && !IS_ERR(t2));
 	sem_down(&started);
 	sem_down(&started);
-	settle();
+	settle(&word, 2);
 	KT_EXPECT(futex_wake(&word, 10, 0x4) == 0);	/* matches neither */
 	KT_EXPECT(futex_wake(&word, 10, 0x2) == 1);
 	KT_EXPECT(join_result(t2) == 0);
@@ -452,7 +455,7 @@ KTEST(futex_requeue)
 	}
 	for (unsigned i = 0; i < 4; i++)
 		sem_down(&started);
-	settle();
+	settle(&a, 4);
 	KT_EXPECT(futex_requeue(&a, 1, &b, 2, 11) == -EAGAIN);	/* a is 10, not 11 */
 	KT_EXPECT(futex_requeue(&a, 1, &b, 2, 10) == 3);	/* one woken, two moved */
 	KT_EXPECT(futex_wake(&b, 10, FUTEX_BITSET_ANY) == 2);
@@ -474,7 +477,7 @@ KTEST(futex_interrupted)
 	t = start_waiter(&a, &word, FUTEX_BITSET_ANY, &started);
 	KT_ASSERT(!IS_ERR(t));
 	sem_down(&started);
-	settle();
+	settle(&word, 1);
 	thread_interrupt(t);
 	KT_EXPECT(join_result(t) == -EINTR);
 	KT_EXPECT(futex_wake(&word, 1, FUTEX_BITSET_ANY) == 0);
