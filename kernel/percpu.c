@@ -4,6 +4,7 @@
  * needs its entry before memory management is up.
  */
 #include <mote/arch.h>
+#include <mote/log.h>
 #include <mote/percpu.h>
 #include <mote/platform.h>
 
@@ -36,6 +37,9 @@ void percpu_boot(void)
 void percpu_describe(const struct cpu_list *list)
 {
 	nr_cpus = list->count < MAX_CPUS ? list->count : MAX_CPUS;
+	if (list->count > MAX_CPUS)
+		printk("mote: the firmware lists %u CPUs; using the first %u\n", list->count,
+		       MAX_CPUS);
 	for (unsigned i = 0; i < nr_cpus; i++) {
 		cpus[i].id = i;
 		cpus[i].apic_id = list->apic_id[i];

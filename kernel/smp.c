@@ -29,13 +29,6 @@ static void ap_main(void *arg)
 	smp_ap_idle();
 }
 
-/* Until a scheduler provides one, an AP just sleeps with interrupts on. */
-__attribute__((weak)) void smp_ap_idle(void)
-{
-	for (;;)
-		arch_idle();
-}
-
 static int start_one(struct cpu *c)
 {
 	void *stack = page_alloc(AP_STACK_ORDER);

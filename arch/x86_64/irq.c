@@ -61,12 +61,6 @@ bool irq_enabled(void)
 	return flags & RFLAGS_IF;
 }
 
-/* Until a scheduler is linked in, nothing is ever preempted. */
-__attribute__((weak)) void sched_preempt(void)
-{
-	cpu_self()->need_resched = false;
-}
-
 /* Returns nonzero when vectors.S should call sched_preempt() before returning. */
 int irq_dispatch(struct trap_frame *f)
 {

@@ -10,7 +10,7 @@
 unsigned smp_start_cpus(void);
 unsigned smp_online_count(void);
 
-/* What an AP runs once online; the scheduler overrides the default (idle forever). */
+/* What an AP runs once online: its idle thread (kernel/sched.c). */
 void smp_ap_idle(void);
 
 #endif
