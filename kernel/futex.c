@@ -14,6 +14,7 @@
 #include <mote/arch.h>
 #include <mote/sched.h>
 #include <mote/sync.h>
+#include <mote/usermode.h>
 
 #define FUTEX_HASH_BITS 8
 #define FUTEX_BUCKETS   (1u << FUTEX_HASH_BITS)
@@ -41,9 +42,19 @@ static struct waitq *bucket_of(const uint32_t *uaddr)
 	return &buckets[((uintptr_t)uaddr * 0x9e3779b97f4a7c15ULL) >> (64 - FUTEX_HASH_BITS)];
 }
 
-static uint32_t read_word(const uint32_t *uaddr)
+/*
+ * The word is read with a load that may fault harmlessly: the application
+ * can unmap it at any moment, and this runs under a spinlock where a page
+ * fault could not be resolved anyway. Not resident or not mapped: -EFAULT
+ * (the Linux layer has faulted it in just before, so only a racing unmap
+ * gets here).
+ */
+static int read_word(const uint32_t *uaddr, uint32_t *v)
 {
-	return __atomic_load_n(uaddr, __ATOMIC_SEQ_CST);
+	int ret = arch_read_u32(uaddr, v);
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return ret;
 }
 
 int futex_wait(uint32_t *uaddr, uint32_t expected, uint64_t timeout_ns, uint32_t bitset)
@@ -52,6 +63,7 @@ int futex_wait(uint32_t *uaddr, uint32_t expected, uint64_t timeout_ns, uint32_t
 	uint64_t deadline;
 	unsigned long flags;
 	struct waiter w;
+	uint32_t value;
 	int ret;
 
 	if (!bitset)
@@ -59,9 +71,10 @@ int futex_wait(uint32_t *uaddr, uint32_t expected, uint64_t timeout_ns, uint32_t
 	deadline = wait_deadline(timeout_ns);
 	flags = spin_lock_irqsave(&b->lock);
 	bucket_ready(b);
-	if (read_word(uaddr) != expected) {
+	ret = read_word(uaddr, &value);
+	if (ret || value != expected) {
 		spin_unlock_irqrestore(&b->lock, flags);
-		return -EAGAIN;
+		return ret ? ret : -EAGAIN;
 	}
 	waitq_add(b, &w);
 	w.key = (uintptr_t)uaddr;
@@ -159,12 +172,16 @@ int futex_requeue(uint32_t *uaddr, unsigned n_wake, uint32_t *uaddr2, unsigned n
 	struct waitq *b1 = bucket_of(uaddr), *b2 = bucket_of(uaddr2);
 	unsigned long flags = arch_irq_save();
 	unsigned woken, moved = 0;
+	uint32_t value = 0;
+	int ret = 0;
 
 	lock_buckets(b1, b2);
-	if (expected >= 0 && read_word(uaddr) != (uint32_t)expected) {
+	if (expected >= 0)
+		ret = read_word(uaddr, &value);
+	if (ret || (expected >= 0 && value != (uint32_t)expected)) {
 		unlock_buckets(b1, b2);
 		arch_irq_restore(flags);
-		return -EAGAIN;
+		return ret ? ret : -EAGAIN;
 	}
 	woken = wake_key(b1, (uintptr_t)uaddr, n_wake, FUTEX_BITSET_ANY);
 	if (uaddr2 != uaddr)

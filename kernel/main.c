@@ -29,6 +29,7 @@
 #include <mote/ksyms.h>
 #include <mote/ktest.h>
 #include <mote/layout.h>
+#include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/mmboot.h>
@@ -149,7 +150,8 @@ static void check_modules(void)
 				     "boot module %u lies above 4 GiB, beyond the boot mapping", i);
 			boot_fail(&err);
 		}
-		if (bundle_check(phys_to_virt(m->base), m->size, &err))
+		if (memcmp(phys_to_virt(m->base), "\177ELF", 4) &&
+		    bundle_check(phys_to_virt(m->base), m->size, &err))
 			boot_fail(&err);
 	}
 }
@@ -234,6 +236,18 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
+/* Bring-up: a raw ELF module runs as the program (until the bundle carries it). */
+static int try_run_module(void)
+{
+	const struct boot_module *m = &boot_info.modules[0];
+	const uint8_t *image = phys_to_virt(m->base);
+	static char *argv[] = { "/prog", NULL }, *envp[] = { "PATH=/bin", NULL };
+
+	if (m->size < 4 || memcmp(image, "\177ELF", 4))
+		return 0;
+	return linux_run_image(image, m->size, "/prog", argv, envp);
+}
+
 /* The application's thread. */
 static void *app_main(void *arg)
 {
@@ -249,6 +263,9 @@ static void *app_main(void *arg)
 		bootchart_report();
 	print_banner(cpus, smp_online_count());
 	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
+	linux_strace = cmdline_has(&cmdline, "strace");
+	if (boot_info.nr_modules && try_run_module())
+		platform_power_off(LINUX_STATUS_NOEXEC);
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();
 	platform_power_off(status);

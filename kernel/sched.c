@@ -34,6 +34,7 @@
 #include <mote/smp.h>
 #include <mote/spinlock.h>
 #include <mote/thread.h>
+#include <mote/usermode.h>
 #include <mote/timer.h>
 
 #define NICE_0_WEIGHT 1024
@@ -322,7 +323,8 @@ static void switch_away(bool yield)
 	ensure_tick(rq);
 	rq->prev = prev;
 	rq->stats.switches++;
-	/* User threads will save and restore their FPU state here. */
+	if (prev->user || next->user)
+		arch_user_switch(prev, next);
 	arch_context_switch(&prev->sp, next->sp);
 	sched_finish_switch();
 }
@@ -377,6 +379,15 @@ void sched_maybe_preempt(void)
 	flags = arch_irq_save();
 	switch_away(false);
 	arch_irq_restore(flags);
+}
+
+void sched_kick(struct thread *t)
+{
+	unsigned cpu = __atomic_load_n(&t->cpu, __ATOMIC_RELAXED);
+	struct cpu *c = cpu_get(cpu);
+
+	if (c && c != cpu_self() && __atomic_load_n(&c->current, __ATOMIC_RELAXED) == t)
+		irq_send_ipi(c->apic_id, IRQ_VECTOR_RESCHED);
 }
 
 void sched_prepare_block(void)

@@ -247,7 +247,8 @@ struct thread *thread_create(void *(*fn)(void *arg), void *arg, const struct thr
 	else
 		cpu_set_fill(&t->affinity);
 	list_init(&t->all);
-	t->sp = arch_thread_init_stack((void *)top, thread_entry, t);
+	/* The top THREAD_STACK_RESERVE bytes hold a user thread's saved registers (usermode.h). */
+	t->sp = arch_thread_init_stack((void *)(top - THREAD_STACK_RESERVE), thread_entry, t);
 	list_add_thread(t);
 	sched_start(t);
 	return t;

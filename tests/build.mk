@@ -4,6 +4,7 @@ include tests/unit/build.mk
 -include tests/unit/mm/build.mk
 -include tests/unit/vm/build.mk
 include tests/boot/fcfixture/build.mk
+include tests/boot/build.mk
 include tests/fuzz/build.mk
 
 .PHONY: unit-tests

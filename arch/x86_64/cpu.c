@@ -15,6 +15,7 @@
  */
 #include <mote/arch.h>
 #include <mote/layout.h>
+#include <mote/usermode.h>
 #include <lib/string.h>
 #include "x86.h"
 
@@ -159,6 +160,7 @@ void arch_cpu_init(void)
 	gdt_load(boot_tables.gdt);
 	idt_fill();
 	idt_load();
+	arch_user_cpu_init();
 }
 
 size_t arch_cpu_tables_size(void)
@@ -174,6 +176,7 @@ void arch_cpu_init_ap(void *mem)
 	tables_fill(t, (uint8_t *)mem + sizeof(*t), IST_STACK_SIZE);
 	gdt_load(t->gdt);
 	idt_load();
+	arch_user_cpu_init();
 }
 
 void arch_set_cpu_base(void *base)
@@ -280,4 +283,23 @@ void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg)
 void arch_cpu_relax(void)
 {
 	asm volatile("pause" : : : "memory");
+}
+
+bool arch_random_u64(uint64_t *v)
+{
+	static int have = -1;	/* bit 0 RDRAND, bit 1 RDSEED */
+	unsigned char ok = 0;
+
+	if (have < 0)
+		have = (cpuid(1, 0).ecx >> 30 & 1) |
+		       (cpuid(0, 0).eax >= 7 ? (cpuid(7, 0).ebx >> 18 & 1) << 1 : 0);
+	for (int tries = 0; tries < 10 && !ok; tries++) {
+		if (have & 2)
+			asm volatile("rdseed %0; setc %1" : "=r"(*v), "=qm"(ok));
+		else if (have & 1)
+			asm volatile("rdrand %0; setc %1" : "=r"(*v), "=qm"(ok));
+		else
+			return false;
+	}
+	return ok;
 }

@@ -60,6 +60,28 @@ void arch_set_page_fault_handler(arch_fault_fn fn)
 	page_fault_handler = fn;
 }
 
+arch_fault_fn x86_page_fault_handler(void)
+{
+	return page_fault_handler;
+}
+
+/*
+ * A fault inside the user-copy routine (vectors.S) is the application's
+ * bad pointer, not a kernel bug: resume at its fault exit, which reports
+ * the bytes left. uaccess.c has faulted the pages in beforehand, so this
+ * only happens for addresses the application cannot access.
+ */
+static bool uaccess_fixup(struct trap_frame *f)
+{
+	extern const char uaccess_begin[], uaccess_end[], uaccess_fault[];
+
+	if (f->rip < (uint64_t)uaccess_begin || f->rip >= (uint64_t)uaccess_end ||
+	    (f->vector != 14 && f->vector != 13))
+		return false;
+	f->rip = (uint64_t)uaccess_fault;
+	return true;
+}
+
 static bool page_fault_resolved(const struct trap_frame *f)
 {
 	unsigned access = f->error & 16 ? ARCH_PROT_EXEC : f->error & 2 ? ARCH_PROT_WRITE :
@@ -74,7 +96,7 @@ void trap_handle(struct trap_frame *f)
 	unsigned vec = f->vector & 31;
 	const char *name;
 
-	if (vec == 14 && page_fault_resolved(f))
+	if (uaccess_fixup(f) || (vec == 14 && page_fault_resolved(f)))
 		return;
 	name = exception_names[vec] ? exception_names[vec] : "reserved exception";
 	panic_begin();

@@ -7,6 +7,8 @@
  */
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
 
+#include "asm_offsets.h"
+
 .macro SAVE_REGS
 	pushq %rax
 	pushq %rbx
@@ -43,9 +45,44 @@
 	popq %rax
 .endm
 
+/*
+ * From user mode (CS's low bits are the privilege level), an entry swaps
+ * in the kernel's GS base and moves the CPU-pushed part of the frame (the
+ * vector, error code, RIP, CS, RFLAGS, RSP, SS: 7 words) from the IST stack
+ * to the top of the thread's kernel stack (the CPU's kstack_top), so the
+ * thread can sleep or be preempted there and the IST stack is free again.
+ * Then it saves the rest of struct trap_frame and calls `handler`, and
+ * leaves through user_return (entry.S).
+ */
+.macro FROM_USER handler
+	testb $3, 24(%rsp)
+	jz 9f
+	swapgs
+	pushq %rsi
+	pushq %rdi
+	pushq %rcx
+	movq %gs:CPU_KSTACK_TOP, %rdi
+	subq $56, %rdi
+	leaq 24(%rsp), %rsi
+	movl $7, %ecx
+	cld
+	rep movsq
+	popq %rcx
+	popq %rdi
+	popq %rsi
+	movq %gs:CPU_KSTACK_TOP, %rsp
+	subq $56, %rsp
+	SAVE_REGS
+	movq %rsp, %rdi
+	call \handler
+	jmp user_return
+9:
+.endm
+
 	.text
 	.balign 16
 trap_common:
+	FROM_USER user_trap
 	SAVE_REGS
 	movq %rsp, %rdi
 	call trap_handle
@@ -82,6 +119,7 @@ trap_stubs:
  */
 	.balign 16
 irq_common:
+	FROM_USER user_irq
 	SAVE_REGS
 	movq %rsp, %rdi
 	call irq_dispatch
@@ -104,3 +142,97 @@ irq_common:
 2:	RESTORE_REGS
 	addq $16, %rsp
 	iretq
+
+/*
+ * SYSCALL from user mode: RCX holds the return RIP, R11 the RFLAGS, RSP is
+ * still the application's (the CPU switches nothing; FMASK has cleared IF,
+ * DF, TF and AC). Switch to the thread's kernel stack, build the same
+ * struct trap_frame an interrupt would (vector SYSCALL_VECTOR), and call
+ * x86_syscall() with interrupts on.
+ */
+	.balign 16
+	.globl syscall_entry
+syscall_entry:
+	swapgs
+	movq %rsp, %gs:CPU_SCRATCH
+	movq %gs:CPU_KSTACK_TOP, %rsp
+	pushq $USER_DS
+	pushq %gs:CPU_SCRATCH
+	pushq %r11
+	pushq $USER_CS
+	pushq %rcx
+	pushq $0
+	pushq $SYSCALL_VECTOR
+	SAVE_REGS
+	sti
+	movq %rsp, %rdi
+	call x86_syscall
+	/* fall through: eax is nonzero when the frame needs IRETQ */
+
+/*
+ * The way back to user mode from the top of a thread's kernel stack, with
+ * RSP at its struct trap_frame. x86_user_exit() runs the Linux layer's
+ * return work (signals, rescheduling) and says whether SYSRET may be
+ * used: only when RCX/R11 may be clobbered (a plain system call return)
+ * and RIP is canonical. Interrupts go off before GS flips back and stay
+ * off until the application runs.
+ */
+	.globl user_return
+user_return:
+	movq %rsp, %rdi
+	movl %eax, %esi
+	call x86_user_exit
+	cli
+	testl %eax, %eax
+	jnz 1f
+	RESTORE_REGS
+	movq 16(%rsp), %rcx		/* RIP */
+	movq 32(%rsp), %r11		/* RFLAGS */
+	movq 40(%rsp), %rsp		/* the application's RSP */
+	swapgs
+	sysretq
+1:	RESTORE_REGS
+	addq $16, %rsp
+	swapgs
+	iretq
+
+/*
+ * void x86_enter_user(struct trap_frame *f): f lies at the top of the
+ * calling thread's kernel stack; leave through the IRETQ path.
+ */
+	.globl x86_enter_user
+x86_enter_user:
+	cli
+	movq %rdi, %rsp
+	RESTORE_REGS
+	addq $16, %rsp
+	swapgs
+	iretq
+
+/*
+ * Copies between kernel and application memory (uaccess.c). A page fault
+ * inside [uaccess_begin, uaccess_end) is not fatal: trap.c resumes at
+ * uaccess_fault, which returns the bytes left uncopied (RCX, as REP MOVSB
+ * leaves it).
+ *
+ * size_t x86_copy_user(void *dst, const void *src, size_t n)
+ * int x86_read_u32(const uint32_t *src, uint32_t *dst): one aligned load
+ * (a futex word); 0, or nonzero if src faulted.
+ */
+	.globl x86_copy_user, x86_read_u32, uaccess_begin, uaccess_end, uaccess_fault
+x86_read_u32:
+	movl $4, %ecx
+uaccess_begin:
+	movl (%rdi), %eax
+	movl %eax, (%rsi)
+	xorl %eax, %eax
+	ret
+x86_copy_user:
+	movq %rdx, %rcx
+	rep movsb
+uaccess_end:
+	xorl %eax, %eax
+	ret
+uaccess_fault:
+	movq %rcx, %rax
+	ret

@@ -225,6 +225,12 @@ void arch_context_switch(void **save_sp, void *next_sp);
  */
 void *arch_thread_init_stack(void *stack_top, void (*entry)(void *), void *arg);
 
+/*
+ * A 64-bit random number from the CPU's hardware generator (x86: RDSEED,
+ * else RDRAND); false when the CPU has none or it failed to deliver.
+ */
+bool arch_random_u64(uint64_t *v);
+
 /* A hint for the body of a spin loop (x86: pause). */
 void arch_cpu_relax(void);
 

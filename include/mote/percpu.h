@@ -22,6 +22,10 @@ struct timer_cpu;
 
 struct cpu {
 	struct cpu *self;		/* %gs:0, so cpu_self() is one load */
+	/* For the user-mode entry code (arch; fixed offsets, see asm_offsets.h). */
+	uintptr_t kstack_top;		/* the running user thread's kernel stack top */
+	uint64_t entry_scratch;		/* the application's RSP during SYSCALL entry */
+	void *fpu_owner;		/* whose vector state the registers hold (arch) */
 	unsigned id;			/* 0 .. cpu_count() - 1; 0 is the boot CPU */
 	uint32_t apic_id;
 	bool online;

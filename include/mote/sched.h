@@ -94,6 +94,13 @@ void sched_cancel_block(void);
  */
 bool sched_wake(struct thread *t);
 
+/*
+ * Makes t, if it is running on another CPU right now, pass through the
+ * kernel soon (a reschedule IPI): the Linux layer uses it so a signal
+ * reaches a thread busy in user mode.
+ */
+void sched_kick(struct thread *t);
+
 /* Switches now if this CPU's need_resched is set and the caller may be preempted. */
 void sched_maybe_preempt(void);
 

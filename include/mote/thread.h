@@ -35,6 +35,7 @@
 #define THREAD_STACK_DEFAULT (16 * 1024)
 #define THREAD_STACK_MAX     (1024 * 1024 - 4096)	/* a slot less its guard page */
 #define THREAD_NAME_MAX      24
+#define THREAD_STACK_RESERVE 256	/* kept free at the top of every stack (usermode.h) */
 #define THREAD_NICE_MIN      (-20)
 #define THREAD_NICE_MAX      19
 
@@ -111,6 +112,10 @@ struct thread {
 	uintptr_t stack_bottom;		/* lowest mapped byte; 0 for a CPU's boot stack */
 	size_t stack_size;
 	struct list_node all;		/* in the list of every thread */
+
+	/* User mode (usermode.h): NULL for kernel-only threads. */
+	struct user_context *user;	/* vector state, TLS base (arch) */
+	void *task;			/* the Linux layer's thread (linux/) */
 };
 
 struct thread_attr {

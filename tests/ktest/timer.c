@@ -73,7 +73,8 @@ PINNED_KTEST(timer_fires_in_order_never_early)
 {
 	struct timer t[3];
 	uint64_t now = clock_monotonic_ns();
-	static const uint64_t delay_us[3] = { 3000, 1000, 2000 };
+	/* Milliseconds apart, so a host stall between the arms cannot reorder them. */
+	static const uint64_t delay_us[3] = { 30000, 10000, 20000 };
 
 	fired = (struct fired){ 0 };
 	for (unsigned i = 0; i < 3; i++) {
@@ -86,7 +87,7 @@ PINNED_KTEST(timer_fires_in_order_never_early)
 	for (unsigned i = 0; i < 3; i++)
 		KT_EXPECT(fired.at[i] >= now + delay_us[fired.order[i]] * NSEC_PER_USEC);
 	/* Lateness bound generous for software emulation on a shared host. */
-	KT_EXPECT(fired.at[2] < now + 3000 * NSEC_PER_USEC + 50 * NSEC_PER_MSEC);
+	KT_EXPECT(fired.at[2] < now + 30000 * NSEC_PER_USEC + 50 * NSEC_PER_MSEC);
 }
 
 PINNED_KTEST(timer_cancel_and_rearm)
@@ -97,8 +98,8 @@ PINNED_KTEST(timer_cancel_and_rearm)
 	fired = (struct fired){ 0 };
 	timer_init(&a, record, (void *)1);
 	timer_init(&b, record, (void *)2);
-	timer_arm(&a, now + 1000 * NSEC_PER_USEC);
-	timer_arm(&b, now + 2000 * NSEC_PER_USEC);
+	timer_arm(&a, now + 20000 * NSEC_PER_USEC);	/* far enough that no stall fires it first */
+	timer_arm(&b, now + 40000 * NSEC_PER_USEC);
 	KT_EXPECT(timer_cancel(&a));
 	KT_EXPECT(!timer_cancel(&a));
 	timer_arm(&b, now + 500 * NSEC_PER_USEC);	/* moving an armed timer */

@@ -1,0 +1,152 @@
+/*
+ * mote/linux: the Linux system-call layer (linux/), which runs one
+ * unmodified Linux x86-64 program as the VM's application.
+ *
+ * One process per VM. The process (struct linux_process) owns the address
+ * space (a struct vm_space with a sleeping lock), the open files, the
+ * working directory, the signal dispositions and the exit status; each of
+ * its threads is a kernel thread with a user context (mote/usermode.h) and
+ * a struct task holding what Linux keeps per thread: the thread id, the
+ * signal mask and the thread's pending signals, the alternate signal
+ * stack, and the clear_child_tid and robust-list addresses.
+ *
+ * The process ends the VM: exit_group (or the last thread's exit) powers
+ * off with the exit status; a fatal signal prints a report and powers off
+ * with 128 + the signal number, as a shell reports it.
+ *
+ * System calls: linux/syscalls.def is the table as data (number, name,
+ * argument kinds for tracing); linux/syscall.c dispatches it. Handlers
+ * take the six raw arguments and return a value or a negative errno; they
+ * reach user memory only through mote/uaccess.h.
+ */
+#ifndef MOTE_LINUX_H
+#define MOTE_LINUX_H
+
+#include <abi/linux_signal.h>
+#include <lib/list.h>
+#include <mote/spinlock.h>
+#include <mote/sync.h>
+#include <mote/usermode.h>
+#include <mote/vm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct thread;
+struct file;
+
+/* Exit statuses of the kernel itself, as a shell would give them. */
+#define LINUX_STATUS_NOEXEC   126	/* the program exists but cannot be run */
+#define LINUX_STATUS_NOTFOUND 127	/* no such program */
+
+/* A signal disposition (the kernel's struct sigaction, x86-64 layout). */
+struct k_sigaction {
+	uintptr_t handler;	/* SIG_DFL 0, SIG_IGN 1, or the handler */
+	unsigned long flags;	/* SA_* */
+	uintptr_t restorer;
+	uint64_t mask;
+};
+
+#define SIG_DFL 0
+#define SIG_IGN 1
+#define SA_NOCLDSTOP 0x00000001
+#define SA_SIGINFO   0x00000004
+#define SA_RESTORER  0x04000000
+#define SA_ONSTACK   0x08000000
+#define SA_RESTART   0x10000000
+#define SA_NODEFER   0x40000000
+#define SA_RESETHAND 0x80000000
+
+/* A queued signal: the 128-byte Linux siginfo. */
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	uint64_t fields[14];	/* si_addr, si_pid/si_uid, si_value ... by code */
+};
+
+_Static_assert(sizeof(struct k_siginfo) == 128, "siginfo is 128 bytes");
+
+struct linux_process {
+	struct vm_space vm;
+	struct mutex vm_lock;		/* held around every vm_* call */
+	struct fdtable *fds;
+	struct vnode *cwd;		/* under fs_lock */
+	struct mutex fs_lock;
+
+	struct spinlock sig_lock;	/* actions, every task's signal state, the task list */
+	struct k_sigaction actions[NSIG];
+	uint64_t shared_pending;	/* process-directed (kill) */
+	struct k_siginfo shared_info[NSIG];
+
+	struct list_node tasks;		/* struct task, under sig_lock */
+	unsigned nr_tasks;
+	int next_tid;
+	int pid;
+	bool exiting;
+
+	uintptr_t vdso_base;
+	uint64_t start_ns;		/* clock_monotonic_ns at exec */
+	char exe[256];			/* the program's path (for reports, /proc/self/exe) */
+	uint64_t rlimit_nofile, rlimit_stack;
+};
+
+struct task {
+	struct list_node node;		/* in process->tasks */
+	struct thread *thread;
+	struct linux_process *proc;
+	int tid;
+	uint64_t blocked;		/* signal mask (sig_lock to change it for another task) */
+	uint64_t pending;		/* thread-directed (tgkill, faults) */
+	struct k_siginfo info[NSIG];
+	struct signal_altstack altstack;
+	uint64_t saved_mask;		/* rt_sigsuspend / ppoll: restore after the handler */
+	bool restore_saved_mask;
+	unsigned long syscall_nr;	/* the call in progress, for a restart */
+	bool restartable;		/* it returned -EINTR and may be restarted */
+	bool restart_with_sa_restart;	/* ... even when a handler runs (SA_RESTART) */
+	uintptr_t clear_child_tid;
+	uintptr_t robust_list;
+	size_t robust_len;
+};
+
+/* The calling thread's task and process (NULL in kernel-only threads). */
+static inline struct task *current_task(void);
+struct linux_process *current_process(void);
+
+/*
+ * Starts the program: loads `path` from the root filesystem with argv and
+ * envp (NULL-terminated kernel arrays), and makes the calling thread its
+ * main thread, entering user mode. Returns only on failure, with the
+ * status a shell would give (LINUX_STATUS_NOTFOUND / _NOEXEC) after
+ * printing why.
+ */
+int linux_run(const char *path, char *const argv[], char *const envp[]);
+
+/* The same from an image in memory (the boot module). */
+int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
+		    char *const envp[]);
+
+/* Syscall dispatch (syscall.c). */
+extern bool linux_strace;	/* trace every call (the `strace` command-line flag) */
+
+/* Signals (signal.c). */
+int signal_send_task(struct task *t, const struct k_siginfo *info);
+int signal_send_process(struct linux_process *p, const struct k_siginfo *info);
+/* Whether the calling task has a signal it should act on (unblocked and pending). */
+bool signal_pending(void);
+/* Kills the process for signal signo: the fatal report, then power-off with 128+signo. */
+__attribute__((noreturn)) void signal_fatal(int signo, const struct user_frame *f,
+					    const struct k_siginfo *info);
+
+/* Ends the VM with status (flushes the console first). */
+__attribute__((noreturn)) void linux_exit_group(int status);
+
+/* Memory (mm.c): the page-fault path for user addresses, taking vm_lock. */
+int linux_mm_fault(uintptr_t addr, unsigned access);
+
+#include <mote/thread.h>
+static inline struct task *current_task(void)
+{
+	return (struct task *)thread_self()->task;
+}
+
+#endif

@@ -1,0 +1,38 @@
+/* Internal to linux/: what the files of the Linux layer share. */
+#ifndef LINUX_INTERNAL_H
+#define LINUX_INTERNAL_H
+
+#include <mote/linux.h>
+
+struct linux_process *process_create(void);
+struct task *task_create(struct linux_process *p, struct thread *t);
+
+/* Loads an ELF image into p's (empty) address space and builds the initial stack. */
+struct exec_result {
+	uintptr_t entry, sp;
+};
+int exec_load(struct linux_process *p, const void *image, size_t size, const char *path,
+	      char *const argv[], char *const envp[], struct exec_result *out, const char **why);
+
+bool task_exists(int tid);
+
+/* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
+int linux_page_fault(uintptr_t addr, unsigned access, bool user);
+
+/* A Linux struct timespec from user memory, checked (futex.c). */
+struct timespec_k {
+	int64_t sec, nsec;
+};
+int timespec_from_user(const void *u, struct timespec_k *ts);
+
+/* Sleeps until the monotonic deadline (0: none) or a signal: 0 or -EINTR (time.c). */
+int sleep_interruptible(uint64_t deadline);
+
+/* Futexes (futex.c). */
+int futex_wake_user(uintptr_t uaddr, unsigned n);
+void robust_list_exit(struct task *k);
+
+/* The kernel stack of application threads. */
+#define TASK_KSTACK_SIZE (32 * 1024)
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * Starting the program: the calling kernel thread (the application thread
+ * kernel_main started) becomes the process's main thread and enters user
+ * mode at the program's entry point.
+ */
+#include <lib/errno.h>
+#include <mote/arch.h>
+#include <mote/clock.h>
+#include <mote/linux.h>
+#include <mote/log.h>
+#include <lib/fmt.h>
+#include "linux_internal.h"
+
+int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
+		    char *const envp[])
+{
+	struct linux_process *p = process_create();
+	struct thread *self = thread_self();
+	struct exec_result r;
+	struct user_frame *f;
+	const char *why = "out of memory";
+	int ret;
+
+	if (!p || !task_create(p, self) || arch_user_context_new(self, NULL)) {
+		printk("mote: cannot run %s: out of memory\n", path);
+		return LINUX_STATUS_NOEXEC;
+	}
+	fmt_snprintf(p->exe, sizeof(p->exe), "%s", path);
+	arch_set_page_fault_handler(linux_page_fault);
+	ret = exec_load(p, image, size, path, argv, envp, &r, &why);
+	if (ret) {
+		printk("mote: cannot run %s: %s\n", path, why);
+		return LINUX_STATUS_NOEXEC;
+	}
+	p->start_ns = clock_monotonic_ns();
+	f = arch_user_frame(self);
+	arch_user_frame_init(f, r.entry, r.sp);
+	arch_enter_user(f);
+}

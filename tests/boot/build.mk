@@ -1,0 +1,10 @@
+# tests/boot: static programs the boot tests run.
+build/tests/user_smoke-musl: tests/boot/user_smoke.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+build/tests/user_smoke-glibc: tests/boot/user_smoke.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_smoke-musl build/tests/user_smoke-glibc
