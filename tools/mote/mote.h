@@ -12,7 +12,9 @@
  *   run.c      `mote run`: option parsing, defaults, validation
  *   paths.c    where things are: mote's own directory, PATH lookup, file checks
  *   qemu.c     the QEMU argv for each hypervisor, and its shell-quoted form
- *   console.c  spawning QEMU, the serial pump, and the exit-status rules
+ *   program.c  `mote run PROGRAM`: checking the program, building its bundle
+ *   bundle.c   writing a boot bundle (include/abi/bundle.h)
+ *   console.c  spawning QEMU, the serial pump and demultiplexer, the exit-status rules
  *
  * Errors: functions that can fail for a user-visible reason print one line
  * `mote run: <problem>` to stderr themselves and return a nonzero status, so
@@ -22,6 +24,7 @@
 #define MOTE_TOOLS_MOTE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses of `mote run` that do not come from the guest. */
@@ -80,5 +83,24 @@ int console_run(char *const argv[], unsigned timeout_s);
 
 /* elf.c: the end of a kernel ELF's loaded image in physical memory; -1 with *why if unusable. */
 int elf_image_end(const char *path, unsigned long long *end, const char **why);
+
+/*
+ * bundle.c: streams a bundle into fd. bundle_begin() writes a placeholder
+ * header, bundle_add*() append entries (path NULL for ARGV/ENV), and
+ * bundle_finish() writes the real header. Each returns 0 or the first
+ * negative errno met (-EINVAL for a path lib/bundle would refuse).
+ */
+struct bundle_writer {
+	int fd;
+	int err;
+	uint32_t nr;
+	uint64_t size;
+};
+int bundle_begin(struct bundle_writer *w, int fd);
+int bundle_add(struct bundle_writer *w, uint32_t type, uint32_t mode, const char *path,
+	       const void *data, uint64_t len);
+int bundle_add_file(struct bundle_writer *w, const char *path, uint32_t mode, int src,
+		    uint64_t len);
+int bundle_finish(struct bundle_writer *w);
 
 #endif

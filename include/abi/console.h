@@ -1,0 +1,30 @@
+/*
+ * The framed console: how one serial line carries the kernel log, the
+ * application's stdout and stderr, and its stdin, byte-exact.
+ *
+ * The kernel frames its serial output when the command line says
+ * `console=framed` (`mote run` does when it runs a program); otherwise the
+ * serial port is a plain console and every stream is written to it as is.
+ *
+ * A record is CONSOLE_MAGIC, a stream number, a 16-bit little-endian
+ * length, then that many bytes. Guest to host: stream 0 is the kernel log,
+ * 1 the application's stdout, 2 its stderr. Bytes the host finds outside a
+ * record (firmware output before the kernel starts) belong to the log.
+ * Host to guest: stream 0 is stdin; a record of length 0 ends it (EOF).
+ * Records never exceed CONSOLE_RECORD_MAX payload bytes.
+ */
+#ifndef ABI_CONSOLE_H
+#define ABI_CONSOLE_H
+
+#define CONSOLE_MAGIC      0xf5
+#define CONSOLE_HEADER     4
+#define CONSOLE_RECORD_MAX 4096
+
+enum console_stream {
+	CONSOLE_LOG = 0,
+	CONSOLE_STDOUT = 1,
+	CONSOLE_STDERR = 2,
+	CONSOLE_STDIN = 0,	/* host to guest */
+};
+
+#endif
