@@ -60,6 +60,29 @@ struct run_config {
 	const char *initrd;       /* NULL: none */
 	const char *fcfixture;    /* only for MOTE_HV_FC_FIXTURE */
 	const char *cmdline;      /* full kernel command line, app args included */
+
+	/* With a program (`mote run PROGRAM`): the framed console. */
+	const char *program;      /* NULL: none, the plain console of the kernel alone */
+	bool framed;              /* console=framed: demultiplex the guest's streams */
+	bool forward_stdin;       /* send mote's stdin (else an immediate EOF) */
+	bool verbose;             /* the kernel log on stderr too */
+	const char *log_path;     /* --log FILE, NULL: none */
+	const char *bundle_path;  /* the temporary bundle (-initrd), removed at exit */
+};
+
+/* A --file HOST:GUEST or -e KEY=VALUE list, in command-line order. */
+struct word_list {
+	const char **v;
+	int n;
+};
+
+/* program.c: what `mote run PROGRAM` puts in the VM. */
+struct program_spec {
+	const char *path;         /* as given: the host path, and argv[0] */
+	int argc;                 /* arguments after -- */
+	char **argv;
+	struct word_list files;   /* HOST:GUEST */
+	struct word_list env;     /* KEY=VALUE or KEY */
 };
 
 /* run.c: `mote run ARGS...`; returns the process exit status. */
@@ -78,8 +101,19 @@ char **qemu_build_argv(const struct run_config *cfg);
 void qemu_print_shell(FILE *out, char *const argv[]);
 void qemu_fput_quoted(FILE *out, const char *word);
 
-/* console.c: runs argv[0] with argv; returns mote's exit status. */
-int console_run(char *const argv[], unsigned timeout_s);
+/* console.c: runs argv[0] with argv as cfg says; returns mote's exit status. */
+int console_run(char *const argv[], const struct run_config *cfg);
+
+/*
+ * program.c: program_check() refuses anything but a static x86-64 ELF
+ * (exit status 2 after one line); program_bundle() checks the --file and
+ * -e words and writes the bundle to a new private file, returning its path
+ * in *path. Both print `mote run: <problem>` and return 2 on failure.
+ */
+int program_check(const char *path);
+int program_bundle(const struct program_spec *spec, bool keep, const char **path);
+void program_remove_bundle(void);
+#define PROGRAM_GUEST_DIR "/app"
 
 /* elf.c: the end of a kernel ELF's loaded image in physical memory; -1 with *why if unusable. */
 int elf_image_end(const char *path, unsigned long long *end, const char **why);
