@@ -12,6 +12,15 @@
  * record (firmware output before the kernel starts) belong to the log.
  * Host to guest: stream 0 is stdin; a record of length 0 ends it (EOF).
  * Records never exceed CONSOLE_RECORD_MAX payload bytes.
+ *
+ * Conventions on top (mote's, documented here so both sides agree):
+ * - An empty record on the log stream (guest to host) is the fatal mark:
+ *   what follows in the log is a fatal report (panic, CPU exception, boot
+ *   failure, a fatal signal), which `mote run` shows on stderr even when
+ *   the log is hidden, after the last lines of log before it.
+ * - The host sends nothing until it has received one whole record: by
+ *   then the kernel has set its UART up, so no input byte can be lost.
+ * - The power-off line `mote: power off, status N` is on the log stream.
  */
 #ifndef ABI_CONSOLE_H
 #define ABI_CONSOLE_H

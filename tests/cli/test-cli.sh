@@ -539,6 +539,12 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 	"$MOTE" run --kernel "$KERNEL" --timeout 120 "$HELLO" </dev/null >"$T/out" 2>"$T/err"; rc=$?
 	if [ $rc = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then pass "console: a quiet kernel shows nothing"
 	else fail "console: a quiet kernel shows nothing" "exit $rc: $(head -3 "$T/err")"; fi
+	# A terminal on stdin is not read without -i: the program sees the end at once.
+	if command -v script >/dev/null; then
+		script -qec "'$MOTE' run --kernel '$KERNEL' --timeout 120 '$HELLO' --cmdline console.selftest --log '$T/tty.log' >/dev/null 2>&1" /dev/null >/dev/null </dev/null
+		if grep -q "echoed 0 bytes, read ended with 0" "$T/tty.log"; then pass "console: a terminal stdin is not forwarded without -i"
+		else fail "console: a terminal stdin is not forwarded without -i" "$(tail -2 "$T/tty.log")"; fi
+	fi
 	if [ -z "$(ls "$T/bt")" ]; then pass "console: no bundle left behind"
 	else fail "console: no bundle left behind" "$(ls "$T/bt")"; fi
 fi

@@ -41,8 +41,8 @@ $(fuzz-dir)/fuzz-bundle: tests/fuzz/fuzz_bundle.c lib/bundle.c lib/fmt.c include
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZCC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_bundle.c lib/bundle.c lib/fmt.c
 
-$(fuzz-dir)/seeds-bundle/.stamp: tests/fuzz/seeds-bundle.sh $(BUILD)/mote $(BUILD)/kernel.elf $(elf-samples)
-	@mkdir -p $(dir $@)
+$(fuzz-dir)/seeds-bundle/.stamp: tests/fuzz/seeds-bundle.sh $(BUILD)/mote $(BUILD)/kernel.elf
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
 	$(Q)tests/fuzz/seeds-bundle.sh $(dir $@)
 	$(Q)touch $@
 
