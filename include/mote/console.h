@@ -31,9 +31,12 @@
  * otherwise hidden. panic(), CPU exception reports and boot failures call
  * it; so must any other report that ends the VM (a fatal signal).
  *
- * Context: every function may be called from any context once
- * console_init() ran, except console_stdin_read() without nonblock, which
- * sleeps (thread context, interrupts on, no spinlock held).
+ * Context: output may be written from any context, before console_init()
+ * too. The first console_stdin_* call sets input up (it allocates and
+ * takes a mutex) and must come from thread context, as must
+ * console_stdin_read() without nonblock, which sleeps (interrupts on, no
+ * spinlock held); after that, poll, nonblocking reads and set_notify work
+ * in any context.
  */
 #ifndef MOTE_CONSOLE_H
 #define MOTE_CONSOLE_H

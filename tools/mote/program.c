@@ -227,10 +227,9 @@ static int write_entries(struct bundle_writer *w, const struct program_spec *spe
 	close(fd);
 	if (err)
 		return fail("program %s: %s", spec->path, strerror(-err));
-	for (int i = 0; i < spec->files.n && !st_; i++) {
-		st_ = add_file(w, spec->files.v[i], taken, i + 1);
-		taken[i + 1] = strchr(spec->files.v[i], ':') + 1;
-	}
+	for (int i = 0; i < spec->files.n && !st_; i++)
+		if (!(st_ = add_file(w, spec->files.v[i], taken, i + 1)))
+			taken[i + 1] = strchr(spec->files.v[i], ':') + 1;
 	if (st_ || (st_ = build_env(&spec->env, &env)))
 		return st_;
 	strings_add(&argv, spec->path);
