@@ -57,6 +57,7 @@ static struct cmdline cmdline;
 
 __attribute__((noreturn)) static void boot_fail(const struct boot_error *err)
 {
+	console_fatal();
 	printk("mote: boot failed: %s\n", err->message);
 	platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
 }
@@ -122,6 +123,7 @@ static void apply_cmdline(void)
 			     cerr.reason, cerr.offset);
 		boot_fail(&err);
 	}
+	console_init(cmdline_get(&cmdline, "console"));
 	for (unsigned i = 0; i < cmdline.nr_args; i++)
 		if (!strcmp(cmdline.args[i].key, "virtio_mmio.device") &&
 		    platform_record_mmio_device(cmdline.args[i].value ? cmdline.args[i].value : "",
@@ -263,6 +265,8 @@ static void *app_main(void *arg)
 		bootchart_report();
 	print_banner(cpus, smp_online_count());
 	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
+	if (cmdline_has(&cmdline, "console.selftest"))
+		platform_power_off(console_selftest(cmdline_get(&cmdline, "console.selftest")));
 	linux_strace = cmdline_has(&cmdline, "strace");
 	if (boot_info.nr_modules && try_run_module())
 		platform_power_off(LINUX_STATUS_NOEXEC);

@@ -5,6 +5,7 @@
  */
 #include <lib/fmt.h>
 #include <mote/arch.h>
+#include <mote/console.h>
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/platform.h>
@@ -14,6 +15,7 @@ static int panic_depth;
 
 void panic_begin(void)
 {
+	console_fatal();
 	if (panic_depth++) {
 		printk("\nmote: fault while handling a panic; stopping\n");
 		platform_power_off(MOTE_STATUS_KERNEL_FAILURE);

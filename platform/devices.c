@@ -4,9 +4,9 @@
  * `virtio_mmio.device=<size>@<base>:<irq>[:<id>]` (QEMU microvm with
  * acpi=off and Firecracker both write it). They are recorded here for the
  * virtio-mmio driver; a malformed entry is a boot error, not a guess. Also
- * the boot module check (include/abi/bundle.h).
+ * the boot module check (include/abi/bundle.h, lib/bundle).
  */
-#include <abi/bundle.h>
+#include <lib/bundle.h>
 #include <lib/errno.h>
 #include <lib/fmt.h>
 #include <lib/parse.h>
@@ -58,34 +58,13 @@ unsigned platform_mmio_devices(const struct mmio_device **list)
 	return nr_mmio_devices;
 }
 
+/* The module is checked whole before anything uses it: lib/bundle is the one parser. */
 int bundle_check(const void *data, uint64_t size, struct boot_error *err)
 {
-	struct bundle_header h;
+	struct bundle_reader r;
 
-	if (size < sizeof(h)) {
-		fmt_snprintf(err->message, sizeof(err->message),
-			     "boot module is %lu bytes, too short for a bundle header",
-			     (unsigned long)size);
-		return -EINVAL;
-	}
-	memcpy(&h, data, sizeof(h));
-	if (memcmp(h.magic, BUNDLE_MAGIC, sizeof(h.magic))) {
-		fmt_snprintf(err->message, sizeof(err->message),
-			     "boot module is not a mote bundle (bad magic)");
-		return -EINVAL;
-	}
-	if (h.version != BUNDLE_VERSION || h.header_size != sizeof(h)) {
-		fmt_snprintf(err->message, sizeof(err->message),
-			     "bundle version %u (header %u bytes) is not supported",
-			     h.version, h.header_size);
-		return -EINVAL;
-	}
-	/* Loaders may pad a module (to a page, say); only a short one is broken. */
-	if (h.total_size > size) {
-		fmt_snprintf(err->message, sizeof(err->message),
-			     "bundle truncated: header says %lu bytes, module has %lu",
-			     (unsigned long)h.total_size, (unsigned long)size);
-		return -EINVAL;
-	}
-	return 0;
+	if (!bundle_validate(&r, data, size))
+		return 0;
+	fmt_snprintf(err->message, sizeof(err->message), "%s", r.why);
+	return -EINVAL;
 }

@@ -34,7 +34,8 @@ for t in $(make -s --no-print-directory print-unit-tests); do
 	suite "unit: ${t##*/}" "$t"
 done
 suite "kernel self-tests" "$BUILD/mote" run --timeout 60 --cmdline --selftest
-suite "fuzz: lib/elf smoke" tests/fuzz/smoke-elf.sh
+suite "fuzz: lib/elf smoke" tests/fuzz/smoke.sh elf
+suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh
 suite "boot" tests/boot/test-boot.sh

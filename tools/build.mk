@@ -2,8 +2,8 @@
 # tools/mote/mote.h); all of them link into $(BUILD)/mote with libc only.
 
 mote-srcs := $(wildcard tools/mote/*.c)
-# lib/elf (with lib/fmt for its messages) is the parser the kernel shares.
-mote-lib-srcs := lib/elf.c lib/fmt.c
+# lib/elf, lib/bundle and lib/frame (lib/fmt for their messages) are shared with the kernel.
+mote-lib-srcs := lib/elf.c lib/fmt.c lib/bundle.c lib/frame.c
 mote-objs := $(patsubst %.c,$(BUILD)/host/%.o,$(mote-srcs) $(mote-lib-srcs))
 
 # Linked static: the dynamic loader was 0.5-0.7 ms of every `mote run` here,

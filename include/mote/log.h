@@ -1,15 +1,17 @@
 /*
  * Kernel messages and panics.
  *
- * printk() formats (lib/fmt.h conversions) straight to the console with no
- * buffer and no allocation, so it works from the first C instruction and
- * inside a panic. Messages are lines ending in "\n"; nothing adds prefixes.
+ * printk() formats (lib/fmt.h conversions) to the console's log stream
+ * through a 192-byte buffer on the stack and no allocation, so it works from
+ * the first C instruction and inside a panic. Messages are lines ending in
+ * "\n"; nothing adds prefixes.
  *
  * panic() is for broken kernel invariants only: anything an application or
  * a user can cause must be an error return instead. It prints the message
  * and a symbolized backtrace and powers the machine off with
  * MOTE_STATUS_KERNEL_FAILURE. A fault during a panic skips straight to the
- * power-off, so a panic can never loop.
+ * power-off, so a panic can never loop. Every such report starts with the
+ * console's fatal mark (console_fatal()), so `mote run` shows it.
  */
 #ifndef MOTE_LOG_H
 #define MOTE_LOG_H

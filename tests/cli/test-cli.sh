@@ -128,8 +128,6 @@ err "mem two suffixes" "-m: '64MB'" -m=64MB
 err "mem huge number" "-m: '99999999999999999999999'" -m 99999999999999999999999
 err "timeout negative" "--timeout: '-1'" --timeout -1
 err "timeout fraction" "--timeout: '1.5'" --timeout 1.5
-err "program not supported" \
-	"mote run: running programs is not supported yet (arrives with the Linux layer)" hello
 err "missing kernel" "--kernel $T/nope.elf: No such file or directory" --kernel "$T/nope.elf"
 err "kernel is a directory" "--kernel $T: Is a directory" --kernel "$T"
 err "missing initrd" "--initrd $T/nope.img: No such file or directory" --initrd "$T/nope.img"
@@ -184,6 +182,43 @@ cp "$MOTE" "$T/bin/mote"
 expect "error: default kernel missing" 2 "kernel $T/bin/kernel.elf (from the default): No such file"
 MOTE_KERNEL=$T/nope.elf run run --qemu "$RECORDER"
 expect "error: MOTE_KERNEL missing" 2 "kernel $T/nope.elf (from MOTE_KERNEL): No such file"
+
+# ------------------------------------------ programs: refused before boot
+# A static program (the kernel cannot run it yet, but mote checks and bundles it).
+printf '#include <stdio.h>\nint main(void) { puts("hi"); return 3; }\n' >"$T/hello.c"
+HELLO=$T/hello
+if ! gcc -O1 -static -o "$HELLO" "$T/hello.c" 2>"$T/gcc.err" || ! gcc -O1 -o "$T/dyn" "$T/hello.c"; then
+	echo "FAIL cli: cannot build the sample programs: $(cat "$T/gcc.err")"; exit 1
+fi
+head -c 100 "$HELLO" >"$T/hello-cut"
+printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\050\000' >"$T/arm-prog"
+head -c 64 /dev/zero >>"$T/arm-prog"
+mkdir -p "$T/bt"
+export TMPDIR=$T/bt	# where mote puts its bundles: checked empty after each run
+err "program missing" "mote run: program $T/nope: No such file or directory" "$T/nope"
+err "program is a directory" "program $T: Is a directory" "$T"
+err "program not ELF" "program $T/hello.c: not an ELF file" "$T/hello.c"
+err "program empty" "program $T/empty-prog: empty file" "$(: >"$T/empty-prog"; echo "$T/empty-prog")"
+err "program truncated" "program $T/hello-cut: truncated program headers" "$T/hello-cut"
+err "program wrong arch" "program $T/arm-prog: wrong architecture (ARM)" "$T/arm-prog"
+err "program dynamic" "program $T/dyn: dynamically linked (needs /lib64/ld-linux-x86-64.so.2); mote runs static programs" "$T/dyn"
+err "two programs" "unexpected argument 'x' (the program's arguments go after --)" "$HELLO" x
+err "--file without program" "--file and -e need a PROGRAM to run" --file "$T/hello.c:/x"
+err "-e without program" "--file and -e need a PROGRAM to run" -e A=1
+err "--file host missing" "--file $T/nope:/x: host file $T/nope: No such file or directory" "$HELLO" --file "$T/nope:/x"
+err "--file host directory" "--file $T:/x: host file $T: Is a directory" "$HELLO" --file "$T:/x"
+err "--file no colon" "--file $T/hello.c: want HOST:GUEST" "$HELLO" --file "$T/hello.c"
+err "--file guest relative" "guest path x is not absolute" "$HELLO" --file "$T/hello.c:x"
+err "--file guest dotdot" "guest path /a/../b has a '.' or '..' component" "$HELLO" --file "$T/hello.c:/a/../b"
+err "--file guest root" "guest path / is the root directory" "$HELLO" --file "$T/hello.c:/"
+err "--file guest taken by program" "guest path /app/hello is already taken by the program" "$HELLO" --file "$T/hello.c:/app/hello"
+err "--file guest twice" "guest path /d is already taken" "$HELLO" --file "$T/hello.c:/d" --file "$T/hello.c:/d"
+err "-e without a name" "-e =1: the variable needs a name" "$HELLO" -e =1
+err "program with fc-fixture" "a program cannot run with --hv fc-fixture" --hv fc-fixture "$HELLO"
+err "program with --initrd" "--initrd cannot be used with a program" --initrd "$I" "$HELLO"
+err "--log unwritable" "--log $T/nodir/log: No such file or directory" "$HELLO" --log "$T/nodir/log"
+if [ -z "$(ls "$T/bt")" ]; then pass "refusals leave no bundle behind"
+else fail "refusals leave no bundle behind" "$(ls "$T/bt")"; fi
 
 # ------------------------------------------------------------- --dry-run
 # dry NAME ARGS...: a dry run that must succeed; its line is in $line, words in $words.
@@ -265,6 +300,22 @@ PATH=$T/path:$PATH run run --dry-run --kernel "$K"; line=$(cat "$T/out")
 [ $rc = 0 ] && has "qemu found in PATH" "$T/path/qemu-system-x86_64" ||
 	fail "dry-run: qemu found in PATH" "exit $rc"
 
+# With a program: the bundle is the -initrd (kept for a dry run), the console framed.
+dry "program" --kernel "$K" "$HELLO" -- one "two words" 'q"uote' &&
+	word_after "program: framed console" -append "console=framed" &&
+	bundle=$(for ((i = 0; i < ${#words[@]} - 1; i++)); do [ "${words[i]}" = -initrd ] && echo "${words[i + 1]}"; done)
+case "${bundle-}" in
+"$T/bt/mote-bundle."*)
+	if [ "$(head -c 8 "$bundle")" = MOTEBNDL ] && grep -qa 'two words' "$bundle" && grep -qa 'q"uote' "$bundle" &&
+	   grep -qa '/app/hello' "$bundle" && grep -qa 'HOSTNAME=mote' "$bundle"; then
+		pass "dry-run: program bundle kept, with argv, env and /app/hello"
+	else fail "dry-run: program bundle kept, with argv, env and /app/hello" "$(od -c "$bundle" | head -3)"; fi
+	rm -f "$bundle" ;;
+*) fail "dry-run: program bundle in TMPDIR" "initrd '${bundle-}'" ;;
+esac
+dry "program strace" --kernel "$K" --cmdline "x=1" --strace "$HELLO" &&
+	word_after "program: --strace and --cmdline" -append "x=1 console=framed strace"
+rm -f "$T"/bt/mote-bundle.*
 dry "no exit device" --kernel "$K" --no-exit-device && lacks "no exit device" isa-debug-exit
 dry gdb --kernel "$K" --gdb && has gdb "-s -S"
 if [ "$(grep -c . "$T/err")" = 0 ]; then pass "dry-run: gdb hint only when running"
@@ -338,6 +389,28 @@ printf '#!/bin/sh\nprintf "mote: power "; sleep 0.2; printf "off, status 1"; sle
 chmod +x "$SPLIT"
 run run --qemu "$SPLIT" --kernel "$K"
 expect "status: marker split across reads" 11
+
+# ------------------------------------------- the framed console, faked
+# rec STREAM TEXT: one console record (include/abi/console.h) on stdout.
+rec() { local n=${#2}; printf "\\365\\$(printf %03o "$1")\\$(printf %03o $((n & 255)))\\$(printf %03o $((n >> 8)))"; printf '%s' "$2"; }
+{ printf 'firmware\n'; rec 0 "booting"$'\n'; rec 1 "out1 "; rec 2 "err1"; rec 1 "mote: power off, status 9"$'\n'
+  rec 0 "mote: power off, status 6"$'\n'; } >"$T/framed.bin"
+FAKE_CAT=$T/framed.bin MOTE_QEMU=$FAKE "$MOTE" run "$HELLO" --kernel "$K" --log "$T/fake.log" </dev/null >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc = 6 ] && [ "$(cat "$T/out")" = "out1 mote: power off, status 9" ] && [ "$(cat "$T/err")" = err1 ]; then
+	pass "framed: streams apart, the marker only from the log"
+else fail "framed: streams apart, the marker only from the log" "exit $rc, out '$(cat "$T/out")', err '$(cat "$T/err")'"; fi
+if [ "$(cat "$T/fake.log")" = "$(printf 'firmware\nbooting\nmote: power off, status 6')" ]; then pass "framed: --log holds raw bytes and log records"
+else fail "framed: --log holds raw bytes and log records" "$(cat "$T/fake.log")"; fi
+{ rec 0 "line before"$'\n'; rec 1 "x"; printf '\365\000\000\000'; rec 0 "mote: panic: oops"$'\n'; } >"$T/fatal.bin"
+FAKE_CAT=$T/fatal.bin FAKE_EXIT=251 MOTE_QEMU=$FAKE "$MOTE" run "$HELLO" --kernel "$K" </dev/null >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc = 125 ] && [ "$(cat "$T/err")" = "$(printf 'line before\nmote: panic: oops')" ]; then
+	pass "framed: the fatal mark shows the log tail and the rest"
+else fail "framed: the fatal mark shows the log tail and the rest" "exit $rc, err '$(cat "$T/err")'"; fi
+FAKE_CAT=$T/framed.bin MOTE_QEMU=$FAKE "$MOTE" run "$HELLO" --kernel "$K" --verbose </dev/null >"$T/out" 2>"$T/err"; rc=$?
+if [ $rc = 6 ] && grep -q '^booting$' "$T/err" && grep -q err1 "$T/err"; then pass "framed: --verbose shows the log on stderr"
+else fail "framed: --verbose shows the log on stderr" "exit $rc, err '$(cat "$T/err")'"; fi
+if [ -z "$(ls "$T/bt")" ]; then pass "framed: the bundle is removed after the run"
+else fail "framed: the bundle is removed after the run" "$(ls "$T/bt")"; fi
 
 # ------------------------------------------------------ byte-exact output
 BLOB=$T/blob
@@ -425,6 +498,55 @@ else
 	expect "qemu: initrd, smp, memory, cmdline accepted" 4
 	run run --kernel "$T/exit4.elf" --no-exit-device --timeout 1
 	expect "qemu: --no-exit-device omits the device" 124
+fi
+
+# ------------------------- the framed console end to end: console.selftest
+# The kernel's console.selftest app writes the 256 byte values 17 times to
+# stdout, once to stderr, then echoes stdin until its EOF record.
+KERNEL=$ROOT/build/kernel.elf
+if [ ! -f "$KERNEL" ]; then
+	fail "console: kernel" "$KERNEL missing (make)"
+elif command -v qemu-system-x86_64 >/dev/null; then
+	ALL=$T/all256
+	for i in $(seq 0 255); do printf "\\$(printf %03o "$i")"; done >"$ALL"
+	for i in $(seq 17); do cat "$ALL"; done >"$T/pattern"
+	{ cat "$ALL"; head -c 20000 /dev/urandom; printf '\365\000\000\000 end\n'; } >"$T/stdin.bin"
+	cat "$T/pattern" "$T/stdin.bin" >"$T/want"
+	for hv in microvm q35; do
+		"$MOTE" run --hv $hv --kernel "$KERNEL" --timeout 120 "$HELLO" --cmdline console.selftest=7 \
+			--log "$T/con.log" <"$T/stdin.bin" >"$T/out" 2>"$T/err"; rc=$?
+		if [ $rc = 7 ] && cmp -s "$T/want" "$T/out"; then pass "console: $hv stdout byte for byte, stdin echoed to EOF"
+		else fail "console: $hv stdout byte for byte, stdin echoed to EOF" "exit $rc; $(cmp "$T/want" "$T/out" 2>&1); $(tail -c 300 "$T/err")"; fi
+		if cmp -s "$ALL" "$T/err"; then pass "console: $hv stderr apart, no log on it"
+		else fail "console: $hv stderr apart, no log on it" "$(head -c 300 "$T/err" | od -c | head -3)"; fi
+		if grep -q "^console.selftest: echoed 20265 bytes, read ended with 0$" "$T/con.log" &&
+		   grep -q "^mote: power off, status 7$" "$T/con.log" && grep -q "^cmdline: console.selftest=7 console=framed$" "$T/con.log"; then
+			pass "console: $hv --log has the kernel log"
+		else fail "console: $hv --log has the kernel log" "$(tail -5 "$T/con.log")"; fi
+	done
+	"$MOTE" run --kernel "$KERNEL" --timeout 120 "$HELLO" --cmdline console.selftest --verbose </dev/null >"$T/out" 2>"$T/err"; rc=$?
+	if [ $rc = 0 ] && cmp -s "$T/pattern" "$T/out" && grep -qa "^mote 0.1.0 " "$T/err" && grep -qa "echoed 0 bytes" "$T/err"; then
+		pass "console: --verbose puts the log on stderr; empty stdin is an immediate EOF"
+	else fail "console: --verbose puts the log on stderr; empty stdin is an immediate EOF" "exit $rc: $(tail -3 "$T/err")"; fi
+	"$MOTE" run --kernel "$KERNEL" --timeout 120 "$HELLO" --cmdline debug.crash=panic </dev/null >"$T/out" 2>"$T/err"; rc=$?
+	if [ $rc = 125 ] && grep -q "^mote: panic: debug.crash=panic$" "$T/err" && grep -q "crashing on purpose" "$T/err" && [ ! -s "$T/out" ]; then
+		pass "console: a panic is shown without --verbose"
+	else fail "console: a panic is shown without --verbose" "exit $rc: $(head -3 "$T/err")"; fi
+	"$MOTE" run --kernel "$KERNEL" --timeout 120 "$HELLO" --cmdline 'a="open' </dev/null >"$T/out" 2>"$T/err"; rc=$?
+	if [ $rc = 125 ] && grep -q "^mote: boot failed: bad command line" "$T/err"; then
+		pass "console: a boot failure is shown without --verbose"
+	else fail "console: a boot failure is shown without --verbose" "exit $rc: $(head -3 "$T/err")"; fi
+	"$MOTE" run --kernel "$KERNEL" --timeout 120 "$HELLO" </dev/null >"$T/out" 2>"$T/err"; rc=$?
+	if [ $rc = 0 ] && [ ! -s "$T/out" ] && [ ! -s "$T/err" ]; then pass "console: a quiet kernel shows nothing"
+	else fail "console: a quiet kernel shows nothing" "exit $rc: $(head -3 "$T/err")"; fi
+	# A terminal on stdin is not read without -i: the program sees the end at once.
+	if command -v script >/dev/null; then
+		script -qec "'$MOTE' run --kernel '$KERNEL' --timeout 120 '$HELLO' --cmdline console.selftest --log '$T/tty.log' >/dev/null 2>&1" /dev/null >/dev/null </dev/null
+		if grep -q "echoed 0 bytes, read ended with 0" "$T/tty.log"; then pass "console: a terminal stdin is not forwarded without -i"
+		else fail "console: a terminal stdin is not forwarded without -i" "$(tail -2 "$T/tty.log")"; fi
+	fi
+	if [ -z "$(ls "$T/bt")" ]; then pass "console: no bundle left behind"
+	else fail "console: no bundle left behind" "$(ls "$T/bt")"; fi
 fi
 
 echo "test-cli: $failures failed"

@@ -1,7 +1,8 @@
 # tests/fuzz/: libFuzzer targets, built with clang. `make fuzz-elf` runs the
 # lib/elf target for a million executions from a seed corpus of real binaries
-# and records the run in $(BUILD)/fuzz/fuzz-elf.log; a short smoke run of it
-# (tests/fuzz/smoke-elf.sh) is part of `make test`.
+# and records the run in $(BUILD)/fuzz/fuzz-elf.log; `make fuzz-bundle` does
+# the same for lib/bundle from bundles `mote run` writes. A short smoke run
+# of each (tests/fuzz/smoke.sh) is part of `make test`.
 FUZZCC      ?= clang
 FUZZ_FLAGS  := -std=gnu11 -O1 -g -Iinclude -fsanitize=fuzzer,address,undefined \
 	       -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -30,5 +31,28 @@ fuzz-elf: $(fuzz-dir)/fuzz-elf $(fuzz-dir)/seeds-elf/.stamp
 	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-elf.log && \
 		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-elf.log
 
-# What tests/fuzz/smoke-elf.sh (run by `make test`) needs.
+# What tests/fuzz/smoke.sh (run by `make test`) needs.
 test-deps += $(fuzz-dir)/fuzz-elf $(fuzz-dir)/seeds-elf/.stamp
+
+# lib/bundle: the seeds are real bundles, written by `mote run --dry-run` (which
+# keeps the bundle it would boot) for a few programs and options.
+$(fuzz-dir)/fuzz-bundle: tests/fuzz/fuzz_bundle.c lib/bundle.c lib/fmt.c include/lib/bundle.h include/abi/bundle.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) -o $@ tests/fuzz/fuzz_bundle.c lib/bundle.c lib/fmt.c
+
+$(fuzz-dir)/seeds-bundle/.stamp: tests/fuzz/seeds-bundle.sh $(BUILD)/mote $(BUILD)/kernel.elf
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)tests/fuzz/seeds-bundle.sh $(dir $@)
+	$(Q)touch $@
+
+.PHONY: fuzz-bundle
+fuzz-bundle: $(fuzz-dir)/fuzz-bundle $(fuzz-dir)/seeds-bundle/.stamp
+	@mkdir -p $(fuzz-dir)/corpus-bundle
+	$(fuzz-dir)/fuzz-bundle -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
+		$(fuzz-dir)/corpus-bundle $(fuzz-dir)/seeds-bundle 2>&1 | tee $(fuzz-dir)/fuzz-bundle.log | \
+		grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)'
+	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-bundle.log && \
+		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-bundle.log
+
+test-deps += $(fuzz-dir)/fuzz-bundle $(fuzz-dir)/seeds-bundle/.stamp

@@ -1,4 +1,4 @@
 # tests/ktest: in-kernel self-tests (run with --selftest), linked into every kernel.
 kernel-srcs += tests/ktest/core.c tests/ktest/mm.c tests/ktest/timer.c tests/ktest/smp.c tests/ktest/irq.c \
 	tests/ktest/vm.c tests/ktest/mm_smp.c tests/ktest/sched.c tests/ktest/sync.c tests/ktest/preempt.c \
-	tests/ktest/tlb.c
+	tests/ktest/tlb.c tests/ktest/console.c

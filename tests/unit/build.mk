@@ -1,5 +1,5 @@
 # Host unit tests of the portable core, under ASan and UBSan.
-unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid
+unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid frame
 unit-tests += $(patsubst %,$(BUILD)/host/test-%,$(unit-names))
 
 $(BUILD)/host/test-%: tests/unit/test_%.c $(host-lib-srcs) tests/unit/check.h
@@ -39,3 +39,10 @@ $(BUILD)/host/test-elf: tests/unit/test_elf.c $(host-lib-srcs) tests/unit/check.
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -DELF_SAMPLES='"$(elf-samples-dir)"' \
 		-DKERNEL_ELF='"$(BUILD)/kernel.elf"' -o $@ $< $(host-lib-srcs)
+
+# lib/bundle with the host's writer (tools/mote/bundle.c), read back through the parser.
+unit-tests += $(BUILD)/host/test-bundle
+$(BUILD)/host/test-bundle: tests/unit/test_bundle.c tools/mote/bundle.c tools/mote/mote.h $(host-lib-srcs) tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools/mote -o $@ $< tools/mote/bundle.c $(host-lib-srcs)

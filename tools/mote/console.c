@@ -9,9 +9,22 @@
  * the guest runs; the pipes are drained to EOF before QEMU's exit status is
  * looked at, so nothing QEMU wrote on its way out is lost.
  *
- * While pumping, the guest's stdout is scanned for the kernel's last words,
- * a line `mote: power off, status N`. The exit status rules are in
+ * While pumping, the kernel log is scanned for the kernel's last words, a
+ * line `mote: power off, status N`. The exit status rules are in
  * exit_status() below, in the order they apply.
+ *
+ * With a program the console is framed (include/abi/console.h, decoded by
+ * lib/frame): records on stream 1 go to mote's stdout, stream 2 to its
+ * stderr, and the log (stream 0, and bytes outside records) to --log FILE,
+ * to stderr with --verbose, and into a 4 KiB tail kept for trouble. The
+ * kernel's fatal mark (an empty log record) prints that tail to stderr and
+ * sends the rest of the log there too; so does a failed run in which the
+ * kernel never framed anything (it died before reading its command line).
+ * QEMU's stdin is then a pipe: once the first record shows the kernel is
+ * framing (and has set its UART up, so no byte can be lost), mote's stdin
+ * is sent as stdin records, then an EOF record at its end; without
+ * forwarding, the EOF record goes at once. Without a program, QEMU's stdout
+ * is copied as it is and its stdin is mote's, as before.
  *
  * Signals: SIGINT, SIGTERM and SIGHUP sent to mote are forwarded to QEMU
  * (which then shuts down). They are blocked except inside ppoll() and while
@@ -28,6 +41,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <lib/frame.h>
 
 #include "mote.h"
 
@@ -107,12 +122,14 @@ static void ensure_std_fds(void)
 }
 
 /* The child gets mote's original signal state back, and the pipes as 1 and 2. */
-static int spawn_qemu(char *const argv[], int out_w, int err_w)
+static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 
 	posix_spawn_file_actions_init(&fa);
+	if (in_r >= 0)
+		posix_spawn_file_actions_adddup2(&fa, in_r, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err_w, STDERR_FILENO);
 	posix_spawnattr_init(&attr);
@@ -208,33 +225,210 @@ static void marker_feed(struct marker_scan *m, const char *buf, size_t len)
 	}
 }
 
-/* One pipe from QEMU to one of mote's outputs. */
-struct pump {
-	int in;         /* -1 after EOF */
-	int out;
-	bool out_ok;    /* false after the reader went away: drain, discard */
-	bool wrote;     /* QEMU wrote anything at all */
+/* Where the guest's output goes; the log's destinations and its tail. */
+struct sink {
+	bool out_ok, err_ok;        /* false after a reader went away: discard */
+	bool framed, verbose;
+	int log_fd;                 /* -1: no --log */
+	bool fatal;                 /* the kernel marked a fatal report */
+	bool framing_seen;          /* a whole record arrived: the kernel frames */
+	struct frame_decoder dec;
+	struct marker_scan scan;
+	char tail[4096];            /* the log's last bytes, for a fatal report */
+	size_t tail_len;
 };
 
-/* Move one chunk; the scanner, when given, sees the bytes too. */
-static void pump_once(struct pump *p, struct marker_scan *scan)
+static void tail_add(struct sink *k, const uint8_t *p, size_t n)
 {
-	static char buf[65536];
-	ssize_t n = read(p->in, buf, sizeof(buf));
+	if (n >= sizeof(k->tail)) {
+		memcpy(k->tail, p + n - sizeof(k->tail), sizeof(k->tail));
+		k->tail_len = sizeof(k->tail);
+		return;
+	}
+	if (k->tail_len + n > sizeof(k->tail)) {
+		size_t drop = k->tail_len + n - sizeof(k->tail);
+		memmove(k->tail, k->tail + drop, k->tail_len - drop);
+		k->tail_len -= drop;
+	}
+	memcpy(k->tail + k->tail_len, p, n);
+	k->tail_len += n;
+}
+
+/* The tail from its first whole line, to stderr (once, unless the log is already shown). */
+static void tail_show(struct sink *k)
+{
+	const char *p = k->tail, *nl;
+	size_t n = k->tail_len;
+
+	if (k->verbose || !n)
+		return;
+	if (n == sizeof(k->tail) && (nl = memchr(p, '\n', n))) {
+		n -= (size_t)(nl + 1 - p);
+		p = nl + 1;
+	}
+	if (k->err_ok)
+		k->err_ok = write_all(STDERR_FILENO, p, n);
+}
+
+static void log_bytes(struct sink *k, const uint8_t *p, size_t n)
+{
+	if (k->log_fd >= 0 && !write_all(k->log_fd, (const char *)p, n)) {
+		close(k->log_fd);
+		k->log_fd = -1;
+	}
+	if ((k->verbose || k->fatal) && k->err_ok)
+		k->err_ok = write_all(STDERR_FILENO, (const char *)p, n);
+	marker_feed(&k->scan, (const char *)p, n);
+	tail_add(k, p, n);
+}
+
+static void span_out(struct sink *k, const struct frame_span *sp)
+{
+	switch (sp->kind) {
+	case FRAME_RAW:
+		log_bytes(k, sp->data, sp->len);
+		break;
+	case FRAME_DATA:
+		k->framing_seen = true;
+		if (sp->stream == CONSOLE_LOG)
+			log_bytes(k, sp->data, sp->len);
+		else if (sp->stream == CONSOLE_STDOUT && k->out_ok)
+			k->out_ok = write_all(STDOUT_FILENO, (const char *)sp->data, sp->len);
+		else if (sp->stream == CONSOLE_STDERR && k->err_ok)
+			k->err_ok = write_all(STDERR_FILENO, (const char *)sp->data, sp->len);
+		break;
+	case FRAME_EMPTY:
+		k->framing_seen = true;
+		if (sp->stream == CONSOLE_LOG && !k->fatal) {
+			tail_show(k);
+			k->fatal = true;
+		}
+		break;
+	case FRAME_NONE:
+		break;
+	}
+}
+
+/* The guest's serial output: demultiplexed when framed, else the console itself. */
+static void sink_feed(struct sink *k, const uint8_t *buf, size_t n)
+{
+	if (!k->framed) {
+		if (k->out_ok)
+			k->out_ok = write_all(STDOUT_FILENO, (const char *)buf, n);
+		if (k->log_fd >= 0 && !write_all(k->log_fd, (const char *)buf, n)) {
+			close(k->log_fd);
+			k->log_fd = -1;
+		}
+		marker_feed(&k->scan, (const char *)buf, n);
+		return;
+	}
+	while (n) {
+		struct frame_span sp;
+		size_t used = frame_decode(&k->dec, buf, n, &sp);
+		span_out(k, &sp);
+		buf += used;
+		n -= used;
+	}
+}
+
+/* mote's stdin on its way to the guest as stdin records. */
+struct feeder {
+	int in;                 /* mote's stdin, -1 once it ended (or is not forwarded) */
+	int out;                /* QEMU's stdin pipe, -1 when done */
+	uint8_t buf[CONSOLE_HEADER + CONSOLE_RECORD_MAX];
+	size_t off, len;        /* a record being written */
+	bool eof_sent;
+};
+
+static void feeder_record(struct feeder *f, const uint8_t *p, size_t n)
+{
+	frame_header(f->buf, CONSOLE_STDIN, n);
+	memcpy(f->buf + CONSOLE_HEADER, p, n);
+	f->off = 0;
+	f->len = CONSOLE_HEADER + n;
+}
+
+/* Reads a chunk of mote's stdin into a record (its end into the EOF record). */
+static void feeder_read(struct feeder *f)
+{
+	static uint8_t chunk[CONSOLE_RECORD_MAX];
+	ssize_t n = read(f->in, chunk, sizeof(chunk));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n <= 0) {
-		close(p->in);
-		p->in = -1;
-		if (scan)
-			marker_end_line(scan);  /* a last line without its newline */
+		f->in = -1;
+		feeder_record(f, NULL, 0);
+		f->eof_sent = true;
 		return;
 	}
+	feeder_record(f, chunk, (size_t)n);
+}
+
+static void feeder_write(struct feeder *f)
+{
+	ssize_t n = write(f->out, f->buf + f->off, f->len - f->off);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0) {            /* QEMU is gone: nobody to feed */
+		close(f->out);
+		f->out = -1;
+		return;
+	}
+	f->off += (size_t)n;
+	if (f->off == f->len) {
+		f->off = f->len = 0;
+		if (f->eof_sent) {
+			close(f->out);
+			f->out = -1;
+		}
+	}
+}
+
+/* What the feeder waits for now: mote's stdin, QEMU's pipe, or nothing (fd -1). */
+static void feeder_poll(struct feeder *f, bool started, struct pollfd *p)
+{
+	p->fd = -1;
+	p->events = 0;
+	if (!started || f->out < 0)
+		return;
+	if (f->len == 0 && !f->eof_sent && f->in < 0) {
+		feeder_record(f, NULL, 0);  /* not forwarding: the end at once */
+		f->eof_sent = true;
+	}
+	if (f->len) {
+		p->fd = f->out;
+		p->events = POLLOUT;
+	} else if (f->in >= 0) {
+		p->fd = f->in;
+		p->events = POLLIN;
+	}
+}
+
+/* One pipe from QEMU: its stdout (the serial port) into the sink, or its stderr to ours. */
+struct pump {
+	int in;         /* -1 after EOF */
+	bool wrote;     /* QEMU wrote anything at all */
+};
+
+static bool pump_once(struct pump *p, struct sink *k, bool is_stdout)
+{
+	static uint8_t buf[65536];
+	ssize_t n = read(p->in, buf, sizeof(buf));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return false;
+	if (n <= 0) {
+		close(p->in);
+		p->in = -1;
+		if (is_stdout)
+			marker_end_line(&k->scan);  /* a last line without its newline */
+		return false;
+	}
 	p->wrote = true;
-	if (p->out_ok)
-		p->out_ok = write_all(p->out, buf, (size_t)n);
-	if (scan)
-		marker_feed(scan, buf, (size_t)n);
+	if (is_stdout)
+		sink_feed(k, buf, (size_t)n);
+	else if (k->err_ok)
+		k->err_ok = write_all(STDERR_FILENO, (const char *)buf, (size_t)n);
+	return true;
 }
 
 /* Time left until DEADLINE in *LEFT; false once it has passed. */
@@ -259,13 +453,13 @@ struct outcome {
 	bool poll_failed;
 };
 
-static void pump_until_eof(struct pump pumps[2], struct marker_scan *scan,
-			   unsigned timeout_s, struct outcome *o)
+static void pump_until_eof(struct pump pumps[2], struct sink *k, struct feeder *f,
+			   const struct run_config *cfg, struct outcome *o)
 {
 	struct timespec deadline, left, *tp = NULL;
-	if (timeout_s) {
+	if (cfg->timeout_s) {
 		clock_gettime(CLOCK_MONOTONIC, &deadline);
-		deadline.tv_sec += timeout_s;
+		deadline.tv_sec += cfg->timeout_s;
 		tp = &left;
 	}
 	while (pumps[0].in >= 0 || pumps[1].in >= 0) {
@@ -274,11 +468,12 @@ static void pump_until_eof(struct pump pumps[2], struct marker_scan *scan,
 			o->timed_out = true;
 			tp = NULL;  /* now just drain to EOF */
 		}
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = pumps[0].in, .events = POLLIN },
 			{ .fd = pumps[1].in, .events = POLLIN },
 		};
-		if (ppoll(pfd, 2, tp, &run_mask) < 0) {
+		feeder_poll(f, k->framing_seen, &pfd[2]);
+		if (ppoll(pfd, 3, tp, &run_mask) < 0) {
 			if (errno == EINTR) {
 				forward_pending();
 				continue;
@@ -287,10 +482,14 @@ static void pump_until_eof(struct pump pumps[2], struct marker_scan *scan,
 			o->poll_failed = true;
 			return;
 		}
-		if (pfd[0].revents)
-			pump_once(&pumps[0], scan);
+		if (pfd[0].revents && pump_once(&pumps[0], k, true))
+			program_remove_bundle();  /* the guest runs: QEMU has read it */
 		if (pfd[1].revents)
-			pump_once(&pumps[1], NULL);
+			pump_once(&pumps[1], k, false);
+		if (pfd[2].revents && pfd[2].fd == f->out)
+			feeder_write(f);
+		else if (pfd[2].revents)
+			feeder_read(f);
 	}
 }
 
@@ -324,33 +523,60 @@ static int exit_status(const struct outcome *o, unsigned timeout_s)
 	return MOTE_EXIT_QEMU;
 }
 
-int console_run(char *const argv[], unsigned timeout_s)
+static int open_log(const struct run_config *cfg)
 {
-	int outp[2], errp[2];
+	if (!cfg->log_path)
+		return -1;
+	int fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fprintf(stderr, "mote run: --log %s: %s\n", cfg->log_path, strerror(errno));
+	return fd;
+}
+
+int console_run(char *const argv[], const struct run_config *cfg)
+{
+	int outp[2], errp[2], inp[2] = { -1, -1 };
 	ensure_std_fds();
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0) {
+	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+	    (cfg->framed && pipe2(inp, O_CLOEXEC) < 0)) {
 		fprintf(stderr, "mote run: pipe: %s\n", strerror(errno));
 		return MOTE_EXIT_QEMU;
 	}
+	static struct sink k;
+	k = (struct sink){ .out_ok = true, .err_ok = true, .framed = cfg->framed,
+			   .verbose = cfg->verbose, .log_fd = open_log(cfg),
+			   .scan = { .status = -1 } };
+	frame_decoder_init(&k.dec, CONSOLE_STDERR);
 	install_signals();
-	int err = spawn_qemu(argv, outp[1], errp[1]);
+	int err = spawn_qemu(argv, inp[0], outp[1], errp[1]);
 	close(outp[1]);
 	close(errp[1]);
+	if (inp[0] >= 0) {
+		close(inp[0]);
+		fcntl(inp[1], F_SETFL, O_NONBLOCK);  /* our end only: never stalls the pump */
+	}
 	if (err) {
 		fprintf(stderr, "mote run: cannot execute %s: %s\n", argv[0], strerror(err));
 		return MOTE_EXIT_USAGE;
 	}
 
-	struct pump pumps[2] = {
-		{ .in = outp[0], .out = STDOUT_FILENO, .out_ok = true },
-		{ .in = errp[0], .out = STDERR_FILENO, .out_ok = true },
-	};
-	struct marker_scan scan = { .status = -1 };
+	struct pump pumps[2] = { { .in = outp[0] }, { .in = errp[0] } };
+	static struct feeder f;
+	f = (struct feeder){ .in = cfg->forward_stdin ? STDIN_FILENO : -1, .out = inp[1] };
 	struct outcome o = { .marker = -1 };
-	pump_until_eof(pumps, &scan, timeout_s, &o);
+	pump_until_eof(pumps, &k, &f, cfg, &o);
 	while (waitpid(qemu_pid, &o.wait_status, 0) < 0 && errno == EINTR)
 		;
-	o.marker = scan.status;
+	if (f.out >= 0)
+		close(f.out);
+	program_remove_bundle();
+	o.marker = k.scan.status;
 	o.stderr_written = pumps[1].wrote;
-	return exit_status(&o, timeout_s);
+	int status = exit_status(&o, cfg->timeout_s);
+	/* A kernel that died before it framed anything could not mark its report. */
+	if (cfg->framed && !k.framing_seen && !k.fatal && status != 0 && !o.timed_out)
+		tail_show(&k);
+	if (k.log_fd >= 0)
+		close(k.log_fd);
+	return status;
 }

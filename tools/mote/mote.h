@@ -12,7 +12,9 @@
  *   run.c      `mote run`: option parsing, defaults, validation
  *   paths.c    where things are: mote's own directory, PATH lookup, file checks
  *   qemu.c     the QEMU argv for each hypervisor, and its shell-quoted form
- *   console.c  spawning QEMU, the serial pump, and the exit-status rules
+ *   program.c  `mote run PROGRAM`: checking the program, building its bundle
+ *   bundle.c   writing a boot bundle (include/abi/bundle.h)
+ *   console.c  spawning QEMU, the serial pump and demultiplexer, the exit-status rules
  *
  * Errors: functions that can fail for a user-visible reason print one line
  * `mote run: <problem>` to stderr themselves and return a nonzero status, so
@@ -22,6 +24,7 @@
 #define MOTE_TOOLS_MOTE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses of `mote run` that do not come from the guest. */
@@ -57,6 +60,29 @@ struct run_config {
 	const char *initrd;       /* NULL: none */
 	const char *fcfixture;    /* only for MOTE_HV_FC_FIXTURE */
 	const char *cmdline;      /* full kernel command line, app args included */
+
+	/* With a program (`mote run PROGRAM`): the framed console. */
+	const char *program;      /* NULL: none, the plain console of the kernel alone */
+	bool framed;              /* console=framed: demultiplex the guest's streams */
+	bool forward_stdin;       /* send mote's stdin (else an immediate EOF) */
+	bool verbose;             /* the kernel log on stderr too */
+	const char *log_path;     /* --log FILE, NULL: none */
+	const char *bundle_path;  /* the temporary bundle (-initrd), removed at exit */
+};
+
+/* A --file HOST:GUEST or -e KEY=VALUE list, in command-line order. */
+struct word_list {
+	const char **v;
+	int n;
+};
+
+/* program.c: what `mote run PROGRAM` puts in the VM. */
+struct program_spec {
+	const char *path;         /* as given: the host path, and argv[0] */
+	int argc;                 /* arguments after -- */
+	char **argv;
+	struct word_list files;   /* HOST:GUEST */
+	struct word_list env;     /* KEY=VALUE or KEY */
 };
 
 /* run.c: `mote run ARGS...`; returns the process exit status. */
@@ -75,10 +101,40 @@ char **qemu_build_argv(const struct run_config *cfg);
 void qemu_print_shell(FILE *out, char *const argv[]);
 void qemu_fput_quoted(FILE *out, const char *word);
 
-/* console.c: runs argv[0] with argv; returns mote's exit status. */
-int console_run(char *const argv[], unsigned timeout_s);
+/* console.c: runs argv[0] with argv as cfg says; returns mote's exit status. */
+int console_run(char *const argv[], const struct run_config *cfg);
+
+/*
+ * program.c: program_check() refuses anything but a static x86-64 ELF
+ * (exit status 2 after one line); program_bundle() checks the --file and
+ * -e words and writes the bundle to a new private file, returning its path
+ * in *path. Both print `mote run: <problem>` and return 2 on failure.
+ */
+int program_check(const char *path);
+int program_bundle(const struct program_spec *spec, bool keep, const char **path);
+void program_remove_bundle(void);
+#define PROGRAM_GUEST_DIR "/app"
 
 /* elf.c: the end of a kernel ELF's loaded image in physical memory; -1 with *why if unusable. */
 int elf_image_end(const char *path, unsigned long long *end, const char **why);
+
+/*
+ * bundle.c: streams a bundle into fd. bundle_begin() writes a placeholder
+ * header, bundle_add*() append entries (path NULL for ARGV/ENV), and
+ * bundle_finish() writes the real header. Each returns 0 or the first
+ * negative errno met (-EINVAL for a path lib/bundle would refuse).
+ */
+struct bundle_writer {
+	int fd;
+	int err;
+	uint32_t nr;
+	uint64_t size;
+};
+int bundle_begin(struct bundle_writer *w, int fd);
+int bundle_add(struct bundle_writer *w, uint32_t type, uint32_t mode, const char *path,
+	       const void *data, uint64_t len);
+int bundle_add_file(struct bundle_writer *w, const char *path, uint32_t mode, int src,
+		    uint64_t len);
+int bundle_finish(struct bundle_writer *w);
 
 #endif

@@ -7,8 +7,10 @@
  * VM or a QEMU error to decipher. The options are a table: the parser and
  * `mote run --help` are both driven by it and cannot drift apart.
  *
- * Both `--opt value` and `--opt=value` are accepted. Words after `--` are
- * the app's arguments: they go to the kernel command line after " -- ".
+ * Both `--opt value` and `--opt=value` are accepted. The one word that is
+ * not an option is the PROGRAM (program.c builds what the VM gets from
+ * it); words after `--` are its arguments, or without a program the
+ * app's arguments on the kernel command line after " -- ".
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +35,9 @@ struct run_args {
 	const char *cmdline;
 	int app_argc;
 	char **app_argv;
+	struct program_spec prog;
+	bool interactive;
+	bool strace;
 };
 
 static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -195,6 +200,59 @@ static int set_no_exit_device(struct run_args *a, const char *opt, const char *v
 	return 0;
 }
 
+static void word_add(struct word_list *l, const char *w)
+{
+	l->v = realloc(l->v, (size_t)(l->n + 1) * sizeof(char *));
+	if (!l->v)
+		abort();
+	l->v[l->n++] = w;
+}
+
+static int set_file(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	word_add(&a->prog.files, val);
+	return 0;
+}
+
+static int set_env(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	word_add(&a->prog.env, val);
+	return 0;
+}
+
+static int set_log(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	a->cfg.log_path = val;
+	return 0;
+}
+
+static int set_verbose(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->cfg.verbose = true;
+	return 0;
+}
+
+static int set_interactive(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->interactive = true;
+	return 0;
+}
+
+static int set_strace(struct run_args *a, const char *opt, const char *val)
+{
+	(void)opt;
+	(void)val;
+	a->strace = true;
+	return 0;
+}
+
 struct run_option {
 	const char *name;
 	const char *metavar;     /* NULL: a flag that takes no value */
@@ -223,24 +281,38 @@ static const struct run_option run_options[] = {
 	{ "--dry-run", NULL, false, set_dry_run, "print the QEMU command line, start nothing" },
 	{ "--no-exit-device", NULL, false, set_no_exit_device,
 	  "omit isa-debug-exit (the guest must power off by ACPI or reset)" },
+	{ "--file", "HOST:GUEST", false, set_file,
+	  "with PROGRAM: add host file HOST at GUEST (repeatable)" },
+	{ "-e", "KEY=VALUE", false, set_env,
+	  "with PROGRAM: set an environment variable; -e KEY copies mote's (repeatable)" },
+	{ "-i", NULL, false, set_interactive,
+	  "with PROGRAM: send stdin even when it is a terminal" },
+	{ "--log", "FILE", false, set_log, "write the kernel log to FILE" },
+	{ "--verbose", NULL, false, set_verbose,
+	  "with PROGRAM: show the kernel log on stderr" },
+	{ "--strace", NULL, false, set_strace,
+	  "with PROGRAM: have the kernel trace system calls (strace on its command line)" },
 };
 
 void run_usage(FILE *out)
 {
-	fputs("usage: mote run [options] [-- app-args...]\n\n"
-	      "Boot the mote kernel under QEMU, its serial console on stdout. The exit\n"
-	      "status is the guest's (`mote: power off, status N` or isa-debug-exit),\n"
-	      "2 for a usage error, 124 on --timeout, 125 if QEMU failed.\n\noptions:\n",
+	fputs("usage: mote run [PROGRAM] [options] [-- args...]\n\n"
+	      "Run the static x86-64 Linux PROGRAM in a VM: its stdout, stderr and exit\n"
+	      "status become mote's, byte for byte; the kernel log is hidden unless\n"
+	      "--verbose, --log or a fatal error. Without PROGRAM, boot the kernel alone\n"
+	      "with its console on stdout. The exit status is the guest's, 2 for a usage\n"
+	      "error, 124 on --timeout, 125 if QEMU or the kernel failed.\n\noptions:\n",
 	      out);
 	for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++) {
 		const struct run_option *o = &run_options[i];
 		char head[40];
 		snprintf(head, sizeof(head), "%s%s%s", o->name, o->metavar ? " " : "",
 			 o->metavar ? o->metavar : "");
-		fprintf(out, "  %-18s %s\n", head, o->help);
+		fprintf(out, "  %-20s %s\n", head, o->help);
 	}
-	fputs("  -h, --help         print this help\n\n"
-	      "Words after -- are appended to the kernel command line after \" -- \".\n",
+	fputs("  -h, --help           print this help\n\n"
+	      "Words after -- are PROGRAM's arguments; without PROGRAM they are appended\n"
+	      "to the kernel command line after \" -- \".\n",
 	      out);
 }
 
@@ -277,9 +349,13 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 			run_usage(stdout);
 			return 0;
 		}
-		if (arg[0] != '-' || arg[1] == '\0')
-			return fail("running programs is not supported yet "
-				    "(arrives with the Linux layer)");
+		if (arg[0] != '-' || arg[1] == '\0') {
+			if (a->prog.path)
+				return fail("unexpected argument '%s' (the program's arguments go "
+					    "after --)", arg);
+			a->prog.path = arg;
+			continue;
+		}
 		const char *val;
 		const struct run_option *o = find_option(arg, &val);
 		if (!o)
@@ -408,6 +484,55 @@ static bool kvm_usable(void)
 	return ok;
 }
 
+/* The words `mote run PROGRAM` adds to the kernel command line. */
+static const char *program_cmdline(const struct run_args *a)
+{
+	const char *user = a->cmdline ? a->cmdline : "";
+	char *s = malloc(strlen(user) + 32);
+	if (!s)
+		abort();
+	sprintf(s, "%s%sconsole=framed%s", user, *user ? " " : "", a->strace ? " strace" : "");
+	return s;
+}
+
+static int resolve_program(struct run_args *a, struct run_config *cfg)
+{
+	int st;
+
+	if (cfg->hv == MOTE_HV_FC_FIXTURE)
+		return fail("a program cannot run with --hv fc-fixture (the fixture takes the "
+			    "kernel as its initrd; use microvm or q35)");
+	if (cfg->initrd)
+		return fail("--initrd cannot be used with a program (mote builds the initrd "
+			    "from it)");
+	if ((st = program_check(a->prog.path)))
+		return st;
+	a->prog.argc = a->app_argc;
+	a->prog.argv = a->app_argv;
+	if ((st = program_bundle(&a->prog, cfg->dry_run, &cfg->initrd)))
+		return st;
+	cfg->program = a->prog.path;
+	cfg->bundle_path = cfg->initrd;
+	cfg->framed = true;
+	cfg->forward_stdin = a->interactive || !isatty(STDIN_FILENO);
+	cfg->cmdline = program_cmdline(a);
+	return 0;
+}
+
+/* --log FILE is opened (and emptied) before anything starts, so a bad path costs nothing. */
+static int check_log(const struct run_config *cfg)
+{
+	int fd;
+
+	if (!cfg->log_path || cfg->dry_run)
+		return 0;
+	fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail("--log %s: %s", cfg->log_path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
 static int resolve(struct run_args *a, struct run_config *cfg)
 {
 	*cfg = a->cfg;
@@ -425,15 +550,21 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 				  &cfg->fcfixture);
 	if (!st)
 		st = resolve_qemu(a, cfg);
+	if (!st)
+		st = check_log(cfg);
 	if (st)
 		return st;
 
+	if (!a->accel_set)
+		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
+	if (a->prog.path)
+		return resolve_program(a, cfg);
+	if (a->prog.files.n || a->prog.env.n)
+		return fail("--file and -e need a PROGRAM to run");
 	const char *cmdline = a->cmdline ? a->cmdline : "";
 	if (a->app_argc > 0 && (st = append_app_args(&cmdline, a->app_argc, a->app_argv)))
 		return st;
 	cfg->cmdline = cmdline;
-	if (!a->accel_set)
-		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
 	return 0;
 }
 
@@ -468,5 +599,5 @@ int run_main(int argc, char **argv)
 	}
 	if (cfg.gdb)
 		print_gdb_hint(&cfg);
-	return console_run(qemu_argv, cfg.timeout_s);
+	return console_run(qemu_argv, &cfg);
 }

@@ -1,0 +1,249 @@
+/*
+ * The console (include/mote/console.h): streams onto the serial line,
+ * plain or framed, and stdin from it.
+ *
+ * Output. A record is written whole under the output lock, a plain
+ * spinning flag rather than struct spinlock: the lock must work inside a
+ * panic (a CPU that already holds it and faults writes on without it
+ * instead of deadlocking) and before the scheduler exists. Until
+ * console_init() runs there is one CPU and no lock is needed.
+ *
+ * Input. Nothing happens at boot except, when framed, turning the UART's
+ * FIFO on (one port write): enabling it later would empty it, and the
+ * host sends nothing before it has seen a framed record, which comes
+ * after this. The first console_stdin_* call sets the rest up: the ring,
+ * the line rate, the interrupt vector and its IOAPIC route, the receive
+ * interrupt. Plain input gets no FIFO (turning it on then could drop a
+ * byte already received): a byte per interrupt is plenty for a person.
+ */
+#include <lib/errno.h>
+#include <lib/fmt.h>
+#include <lib/frame.h>
+#include <lib/parse.h>
+#include <lib/string.h>
+#include <mote/arch.h>
+#include <mote/console.h>
+#include <mote/irq.h>
+#include <mote/log.h>
+#include <mote/mm.h>
+#include <mote/percpu.h>
+#include <mote/sync.h>
+
+#include "console_in.h"
+#include "serial.h"
+
+#define STDIN_RING  (64 * 1024)
+#define STDIN_POLL_NS 10000000ull	/* without an interrupt route */
+
+static struct {
+	uint32_t owner;		/* cpu id + 1 holding the output lock, 0 when free */
+	bool ready;		/* console_init() ran: other CPUs may exist, lock */
+	bool framed;
+} out;
+
+static unsigned long out_lock(bool *nested)
+{
+	unsigned long flags = irq_enabled();
+	uint32_t me, free;
+
+	irq_disable();
+	*nested = false;
+	if (!out.ready)
+		return flags;
+	me = cpu_self()->id + 1;
+	if (__atomic_load_n(&out.owner, __ATOMIC_RELAXED) == me) {
+		*nested = true;	/* a fault inside a write on this CPU: write on */
+		return flags;
+	}
+	for (;;) {
+		free = 0;
+		if (__atomic_compare_exchange_n(&out.owner, &free, me, false, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return flags;
+		arch_cpu_relax();
+	}
+}
+
+static void out_unlock(unsigned long flags, bool nested)
+{
+	if (out.ready && !nested)
+		__atomic_store_n(&out.owner, 0, __ATOMIC_RELEASE);
+	if (flags)
+		irq_enable();
+}
+
+void console_init(const char *mode)
+{
+	out.framed = mode && !strcmp(mode, "framed");
+	if (out.framed)
+		serial_fifo_enable();
+	out.ready = true;
+}
+
+bool console_framed(void)
+{
+	return out.framed;
+}
+
+static void write_record(unsigned stream, const uint8_t *p, size_t n)
+{
+	uint8_t hdr[CONSOLE_HEADER];
+	bool nested;
+	unsigned long flags = out_lock(&nested);
+
+	if (out.framed) {
+		frame_header(hdr, stream, n);
+		serial_write(hdr, sizeof(hdr));
+	}
+	serial_write(p, n);
+	out_unlock(flags, nested);
+}
+
+void console_stream_write(enum console_stream s, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		size_t n = len < CONSOLE_RECORD_MAX ? len : CONSOLE_RECORD_MAX;
+
+		write_record(s, p, n);
+		p += n;
+		len -= n;
+	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	console_stream_write(CONSOLE_LOG, s, n);
+}
+
+void console_fatal(void)
+{
+	if (out.framed)
+		write_record(CONSOLE_LOG, 0, 0);
+}
+
+/* ---- stdin ------------------------------------------------------------------ */
+
+static struct console_in stdin_in;
+static bool stdin_ready;
+static struct mutex stdin_start_lock = MUTEX_INIT(stdin_start_lock);
+static uint8_t stdin_fallback_ring[512];
+
+static int uart_pull(void *dev)
+{
+	(void)dev;
+	return serial_rx_byte();
+}
+
+static void uart_hold(void *dev, bool stop)
+{
+	(void)dev;
+	serial_rx_irq(!stop);
+}
+
+static void uart_irq(unsigned vector, void *ctx)
+{
+	(void)vector;
+	cin_receive(ctx);
+}
+
+/* The rate change reprograms the data port as the divisor latch: not under a writer. */
+static void uart_setup(void)
+{
+	bool nested;
+	unsigned long flags = out_lock(&nested);
+
+	serial_rx_setup();
+	out_unlock(flags, nested);
+}
+
+static void stdin_start_locked(void)
+{
+	uint8_t *ring = mm_malloc(STDIN_RING);
+	size_t cap = STDIN_RING;
+	int vector = irq_alloc_vector();
+
+	if (!ring) {
+		ring = stdin_fallback_ring;
+		cap = sizeof(stdin_fallback_ring);
+	}
+	cin_init(&stdin_in, ring, cap, out.framed, uart_pull, uart_hold, 0);
+	uart_setup();
+	if (vector >= 0) {
+		irq_set_handler((unsigned)vector, uart_irq, &stdin_in);
+		if (irq_route_isa(SERIAL_ISA_IRQ, (unsigned)vector, cpu_self()->apic_id))
+			vector = -ENODEV;
+	}
+	if (vector < 0) {
+		printk("mote: console: no interrupt for the serial port; stdin is polled\n");
+		stdin_in.hold = 0;
+		stdin_in.poll_ns = STDIN_POLL_NS;
+		return;
+	}
+	serial_rx_irq(true);
+}
+
+/* Input is set up by its first user (thread context: it allocates and may sleep). */
+static struct console_in *stdin_get(void)
+{
+	if (__atomic_load_n(&stdin_ready, __ATOMIC_ACQUIRE))
+		return &stdin_in;
+	mutex_lock(&stdin_start_lock);
+	if (!stdin_ready) {
+		stdin_start_locked();
+		__atomic_store_n(&stdin_ready, true, __ATOMIC_RELEASE);
+	}
+	mutex_unlock(&stdin_start_lock);
+	return &stdin_in;
+}
+
+long console_stdin_read(void *buf, size_t len, bool nonblock)
+{
+	return cin_read(stdin_get(), buf, len, nonblock);
+}
+
+unsigned console_stdin_poll(void)
+{
+	return cin_poll(stdin_get());
+}
+
+void console_stdin_set_notify(void (*fn)(void))
+{
+	struct console_in *in = stdin_get();
+	unsigned long flags = spin_lock_irqsave(&in->wq.lock);
+
+	in->notify = fn;
+	spin_unlock_irqrestore(&in->wq.lock, flags);
+}
+
+/* ---- console.selftest ------------------------------------------------------- */
+
+int console_selftest(const char *status)
+{
+	static uint8_t pattern[17 * 256], all[256], buf[4096];
+	uint64_t st = 0, echoed = 0;
+	long n;
+
+	if (status && (parse_u64(status, 0, &st) || st > 255)) {
+		printk("console.selftest: bad status '%s'\n", status);
+		return MOTE_STATUS_TESTS_FAILED;
+	}
+	for (unsigned i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)i;
+	/* 17 copies in one call: 4352 bytes, more than one record. */
+	console_stream_write(CONSOLE_STDOUT, pattern, sizeof(pattern));
+	memcpy(all, pattern, sizeof(all));
+	console_stream_write(CONSOLE_STDERR, all, sizeof(all));
+	if (!out.framed) {
+		printk("console.selftest: plain console, stdin has no end: not echoing\n");
+		return (int)st;
+	}
+	printk("console.selftest: echoing stdin\n");
+	while ((n = console_stdin_read(buf, sizeof(buf), false)) > 0) {
+		console_stream_write(CONSOLE_STDOUT, buf, (size_t)n);
+		echoed += (uint64_t)n;
+	}
+	printk("console.selftest: echoed %lu bytes, read ended with %ld\n", echoed, n);
+	return n < 0 ? MOTE_STATUS_TESTS_FAILED : (int)st;
+}

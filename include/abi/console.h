@@ -1,0 +1,39 @@
+/*
+ * The framed console: how one serial line carries the kernel log, the
+ * application's stdout and stderr, and its stdin, byte-exact.
+ *
+ * The kernel frames its serial output when the command line says
+ * `console=framed` (`mote run` does when it runs a program); otherwise the
+ * serial port is a plain console and every stream is written to it as is.
+ *
+ * A record is CONSOLE_MAGIC, a stream number, a 16-bit little-endian
+ * length, then that many bytes. Guest to host: stream 0 is the kernel log,
+ * 1 the application's stdout, 2 its stderr. Bytes the host finds outside a
+ * record (firmware output before the kernel starts) belong to the log.
+ * Host to guest: stream 0 is stdin; a record of length 0 ends it (EOF).
+ * Records never exceed CONSOLE_RECORD_MAX payload bytes.
+ *
+ * Conventions on top (mote's, documented here so both sides agree):
+ * - An empty record on the log stream (guest to host) is the fatal mark:
+ *   what follows in the log is a fatal report (panic, CPU exception, boot
+ *   failure, a fatal signal), which `mote run` shows on stderr even when
+ *   the log is hidden, after the last lines of log before it.
+ * - The host sends nothing until it has received one whole record: by
+ *   then the kernel has set its UART up, so no input byte can be lost.
+ * - The power-off line `mote: power off, status N` is on the log stream.
+ */
+#ifndef ABI_CONSOLE_H
+#define ABI_CONSOLE_H
+
+#define CONSOLE_MAGIC      0xf5
+#define CONSOLE_HEADER     4
+#define CONSOLE_RECORD_MAX 4096
+
+enum console_stream {
+	CONSOLE_LOG = 0,
+	CONSOLE_STDOUT = 1,
+	CONSOLE_STDERR = 2,
+	CONSOLE_STDIN = 0,	/* host to guest */
+};
+
+#endif
