@@ -59,7 +59,7 @@ static inline bool vnode_is_fs_root(const struct vnode *vn)
 
 static inline unsigned vnode_dtype(uint32_t mode)
 {
-	return (mode & S_IFMT) >> 12;
+	return (mode & VFS_S_IFMT) >> 12;
 }
 
 #endif

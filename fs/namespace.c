@@ -85,7 +85,7 @@ int vfs_mkdir(struct vnode *dir, const char *path, uint32_t mode)
 		mutex_lock(&w.dir->fs->ns_lock);
 		old = child_locked(w.dir, w.name, w.len);
 		ret = old ? -EEXIST : vfs_create_locked(w.dir, w.name, w.len,
-						      S_IFDIR | (mode & 01777), NULL, NULL);
+						      VFS_S_IFDIR | (mode & 01777), NULL, NULL);
 		mutex_unlock(&w.dir->fs->ns_lock);
 		put_maybe(old);
 	}
@@ -111,7 +111,7 @@ int vfs_symlink(const char *target, struct vnode *dir, const char *path)
 	if (!ret) {
 		mutex_lock(&w.dir->fs->ns_lock);
 		old = child_locked(w.dir, w.name, w.len);
-		ret = old ? -EEXIST : vfs_create_locked(w.dir, w.name, w.len, S_IFLNK | 0777,
+		ret = old ? -EEXIST : vfs_create_locked(w.dir, w.name, w.len, VFS_S_IFLNK | 0777,
 						      target, NULL);
 		mutex_unlock(&w.dir->fs->ns_lock);
 		put_maybe(old);

@@ -77,7 +77,7 @@ static int open_create(struct walk *w, unsigned oflags, uint32_t mode, bool *cre
 	mutex_lock(&fs->ns_lock);
 	w->vn = fs->ops->lookup(w->dir, w->name, w->len);	/* created meanwhile? */
 	if (!w->vn) {
-		ret = vfs_create_locked(w->dir, w->name, w->len, S_IFREG | (mode & 07777),
+		ret = vfs_create_locked(w->dir, w->name, w->len, VFS_S_IFREG | (mode & 07777),
 					NULL, &w->vn);
 		*created = !ret;
 	} else if (oflags & VFS_O_EXCL) {

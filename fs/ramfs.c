@@ -411,7 +411,7 @@ struct vfs_fs *ramfs_create(uint64_t max_bytes)
 		return ERR_PTR(-ENOMEM);
 	vfs_fs_init(&fs->fs, &ramfs_ops, 0);
 	fs->max_bytes = max_bytes;
-	root = node_new(fs, S_IFDIR | 0755, NULL, &err);
+	root = node_new(fs, VFS_S_IFDIR | 0755, NULL, &err);
 	if (!root) {
 		fs_free(fs);
 		return ERR_PTR(err);

@@ -179,7 +179,7 @@ long ramfs_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 		done += n;
 	}
 	stat_add(&fs->stats.bytes_copied, (int64_t)done);
-	if (off + done > vn->size)
+	if (done && off + done > vn->size)
 		vn->size = off + done;
 	vn->blocks = d->nblocks * (RAMFS_BLOCK / 512);
 	return done ? (long)done : err;

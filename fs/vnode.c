@@ -142,7 +142,7 @@ int vfs_chmod(struct vnode *vn, uint32_t mode)
 	if (read_only(vn))
 		return -EROFS;
 	mutex_lock(&vn->lock);
-	vn->mode = (vn->mode & S_IFMT) | (mode & VFS_PERM_MASK);
+	vn->mode = (vn->mode & VFS_S_IFMT) | (mode & VFS_PERM_MASK);
 	vfs_touch(vn, VFS_TOUCH_C);
 	mutex_unlock(&vn->lock);
 	return 0;
@@ -159,7 +159,7 @@ int vfs_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 		vn->gid = gid;
 	/* Like Linux: a chown of a non-directory clears set-user-ID (root keeps nothing). */
 	if (!VFS_ISDIR(vn->mode) && (uid != (uint32_t)-1 || gid != (uint32_t)-1))
-		vn->mode &= ~(uint32_t)(S_ISUID | ((vn->mode & 010) ? S_ISGID : 0));
+		vn->mode &= ~(uint32_t)(VFS_S_ISUID | ((vn->mode & 010) ? VFS_S_ISGID : 0));
 	vfs_touch(vn, VFS_TOUCH_C);
 	mutex_unlock(&vn->lock);
 	return 0;

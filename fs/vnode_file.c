@@ -330,8 +330,24 @@ static long dir_pread(struct file *f, void *buf, size_t len, uint64_t off)
 	return dir_read(f, buf, len);
 }
 
+/* A directory is never open for writing (open says -EISDIR), so: not writable. */
+static long dir_write(struct file *f, const void *buf, size_t len)
+{
+	(void)f;
+	(void)buf;
+	(void)len;
+	return -EBADF;
+}
+
+static long dir_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
+{
+	(void)off;
+	return dir_write(f, buf, len);
+}
+
 static const struct file_ops dir_ops = {
-	.read = dir_read, .pread = dir_pread, .lseek = dir_lseek, .poll = reg_poll,
+	.read = dir_read, .pread = dir_pread, .write = dir_write, .pwrite = dir_pwrite,
+	.lseek = dir_lseek, .poll = reg_poll,
 	.stat = vn_stat, .getdents = dir_getdents, .fsync = vn_fsync, .release = vn_release,
 };
 

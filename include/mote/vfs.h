@@ -69,22 +69,22 @@
 #define VFS_PATH_MAX 4096	/* bytes in a path, NUL included */
 #define VFS_SYMLOOP_MAX 40	/* symlinks one resolution may follow */
 
-#define S_IFMT   0170000
-#define S_IFSOCK 0140000
-#define S_IFLNK  0120000
-#define S_IFREG  0100000
-#define S_IFBLK  0060000
-#define S_IFDIR  0040000
-#define S_IFCHR  0020000
-#define S_IFIFO  0010000
-#define S_ISUID  04000
-#define S_ISGID  02000
-#define S_ISVTX  01000
+#define VFS_S_IFMT   0170000
+#define VFS_S_IFSOCK 0140000
+#define VFS_S_IFLNK  0120000
+#define VFS_S_IFREG  0100000
+#define VFS_S_IFBLK  0060000
+#define VFS_S_IFDIR  0040000
+#define VFS_S_IFCHR  0020000
+#define VFS_S_IFIFO  0010000
+#define VFS_S_ISUID  04000
+#define VFS_S_ISGID  02000
+#define VFS_S_ISVTX  01000
 #define VFS_PERM_MASK 07777
 
-#define VFS_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define VFS_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define VFS_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#define VFS_ISREG(m) (((m) & VFS_S_IFMT) == VFS_S_IFREG)
+#define VFS_ISDIR(m) (((m) & VFS_S_IFMT) == VFS_S_IFDIR)
+#define VFS_ISLNK(m) (((m) & VFS_S_IFMT) == VFS_S_IFLNK)
 
 /* open(2) flags (x86-64 values). FILE_* in mote/file.h are the same bits. */
 #define VFS_O_ACCMODE   03
@@ -189,7 +189,7 @@ typedef bool vfs_filldir_fn(void *ctx, const char *name, size_t len, uint64_t in
 struct vfs_fs_ops {
 	/* The child named, referenced; NULL if there is none. */
 	struct vnode *(*lookup)(struct vnode *dir, const char *name, size_t len);
-	/* A new object of type mode & S_IFMT (REG, DIR or LNK with `target`), referenced. */
+	/* A new object of type mode & VFS_S_IFMT (REG, DIR or LNK with `target`), referenced. */
 	struct vnode *(*create)(struct vnode *dir, const char *name, size_t len, uint32_t mode,
 				const char *target);
 	/* Adds an entry for vn (not a directory) in dir. */

@@ -502,7 +502,7 @@ static void test_attributes(void)
 	CHECK_EQ(put_file(d, "f", "abc"), 0);
 	CHECK_EQ(vfs_lookup(d, "f", 0, &vn), 0);
 	st = stat_path(d, "f", 0, &err);
-	CHECK_EQ(st.mode, S_IFREG | 0644);
+	CHECK_EQ(st.mode, VFS_S_IFREG | 0644);
 	CHECK_EQ(st.nlink, 1);
 	CHECK_EQ(st.uid, 0);
 	CHECK_EQ(st.blksize, 4096);
@@ -510,7 +510,7 @@ static void test_attributes(void)
 	CHECK(st.mtime.sec >= 1700000000);
 	CHECK_EQ(vfs_chmod(vn, 04755), 0);
 	vfs_stat(vn, &st2);
-	CHECK_EQ(st2.mode, S_IFREG | 04755);
+	CHECK_EQ(st2.mode, VFS_S_IFREG | 04755);
 	CHECK(st2.ctime.sec > st.ctime.sec ||
 	      (st2.ctime.sec == st.ctime.sec && st2.ctime.nsec > st.ctime.nsec));
 	CHECK_EQ(vfs_utimens(vn, ts), 0);
@@ -548,18 +548,18 @@ static void test_populate(void)
 
 	CHECK_EQ(vfs_create_file("/pop/usr/bin/app", 0755, "\x7f" "ELF", 4), 0);
 	st = stat_path(NULL, "/pop/usr/bin/app", 0, &err);
-	CHECK_EQ(st.mode, S_IFREG | 0755);
+	CHECK_EQ(st.mode, VFS_S_IFREG | 0755);
 	CHECK_EQ(st.size, 4);
 	st = stat_path(NULL, "/pop/usr", 0, &err);
-	CHECK_EQ(st.mode, S_IFDIR | 0755);
+	CHECK_EQ(st.mode, VFS_S_IFDIR | 0755);
 	CHECK_EQ(vfs_create_file("/pop/usr/bin/app", 0700, "new", 3), 0);
 	CHECK_EQ(get_file(NULL, "/pop/usr/bin/app", buf, sizeof(buf)), 3);
 	st = stat_path(NULL, "/pop/usr/bin/app", 0, &err);
-	CHECK_EQ(st.mode, S_IFREG | 0700);
+	CHECK_EQ(st.mode, VFS_S_IFREG | 0700);
 	CHECK_EQ(vfs_mkdir_p("/pop/a//b/c/", 0700), 0);
 	CHECK_EQ(vfs_mkdir_p("/pop/a/b/c", 0700), 0);
 	st = stat_path(NULL, "/pop/a/b", 0, &err);
-	CHECK_EQ(st.mode, S_IFDIR | 0700);
+	CHECK_EQ(st.mode, VFS_S_IFDIR | 0700);
 	CHECK_EQ(vfs_mkdir_p("/pop/usr/bin/app/x", 0755), -ENOTDIR);
 	CHECK_EQ(vfs_mkdir_p("rel", 0755), -EINVAL);
 	CHECK_EQ(vfs_create_symlink("/pop/lib/ld.so", "../usr/bin/app"), 0);
