@@ -28,9 +28,21 @@ struct walk {
 };
 
 /*
+ * For namespace changes (mkdir, unlink, rename, symlink, link): the last
+ * component is never followed, even with a trailing slash, as Linux's
+ * parent lookups do ("rmdir link/" is -ENOTDIR, "mkdir dangling/" -EEXIST).
+ */
+#define WALK_PARENT 0x100
+/*
+ * For open(O_CREAT): a last name (the path's, or a followed link's) with a
+ * trailing slash is -EISDIR before it is even looked up, as in Linux.
+ */
+#define WALK_CREATE 0x200
+
+/*
  * Resolves path from dir (NULL: root). On success w->dir is set, and
  * w->vn unless the last component does not exist (then 0 with vn NULL:
- * creators want that). flags: VFS_LOOKUP_NOFOLLOW. Errors leave nothing
+ * creators want that). flags: VFS_LOOKUP_NOFOLLOW, WALK_PARENT, WALK_CREATE. Errors leave nothing
  * referenced.
  */
 int walk_path(struct vnode *dir, const char *path, unsigned flags, struct walk *w);

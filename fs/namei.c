@@ -171,6 +171,14 @@ static void finish(struct walker *wk, struct walk *w, struct vnode *vn, enum wal
 	w->len = len;
 }
 
+/* Whether a symlink in the last component is followed. */
+static bool follow_last(const struct walker *wk, unsigned flags)
+{
+	if (flags & WALK_PARENT)
+		return false;
+	return !(flags & VFS_LOOKUP_NOFOLLOW) || any_trailing_slash(wk);
+}
+
 /*
  * One component (name, len) from cur. Returns 1 when the walk is done
  * (w filled), 0 to go on, or -errno.
@@ -202,6 +210,8 @@ static int step(struct walker *wk, const char *name, size_t len, unsigned flags,
 		wk->cur = child;
 		return 0;
 	}
+	if (last && (flags & WALK_CREATE) && any_trailing_slash(wk))
+		return -EISDIR;
 	child = lookup_child(wk->cur, name, len);
 	if (!child) {
 		if (!last)
@@ -209,8 +219,7 @@ static int step(struct walker *wk, const char *name, size_t len, unsigned flags,
 		finish(wk, w, NULL, LAST_NORM, name, len);
 		return 1;
 	}
-	if (VFS_ISLNK(child->mode) &&
-	    (!last || !(flags & VFS_LOOKUP_NOFOLLOW) || any_trailing_slash(wk)))
+	if (VFS_ISLNK(child->mode) && (!last || follow_last(wk, flags)))
 		return push_symlink(wk, child);
 	if (last) {
 		finish(wk, w, child, LAST_NORM, name, len);

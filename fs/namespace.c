@@ -75,7 +75,7 @@ static int create_checks(const struct walk *w, bool want_dir)
 int vfs_mkdir(struct vnode *dir, const char *path, uint32_t mode)
 {
 	struct walk w;
-	int ret = walk_path(dir, path, VFS_LOOKUP_NOFOLLOW, &w);
+	int ret = walk_path(dir, path, WALK_PARENT, &w);
 	struct vnode *old;
 
 	if (ret)
@@ -104,7 +104,7 @@ int vfs_symlink(const char *target, struct vnode *dir, const char *path)
 		return -ENOENT;
 	if (tlen == VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	ret = walk_path(dir, path, VFS_LOOKUP_NOFOLLOW, &w);
+	ret = walk_path(dir, path, WALK_PARENT, &w);
 	if (ret)
 		return ret;
 	ret = create_checks(&w, false);
@@ -145,7 +145,7 @@ int vfs_link(struct vnode *olddir, const char *oldpath, struct vnode *newdir,
 			 (flags & VFS_AT_SYMLINK_FOLLOW) ? 0 : VFS_LOOKUP_NOFOLLOW, &src);
 	if (ret)
 		return ret;
-	ret = walk_path(newdir, newpath, VFS_LOOKUP_NOFOLLOW, &w);
+	ret = walk_path(newdir, newpath, WALK_PARENT, &w);
 	if (ret) {
 		vnode_put(src);
 		return ret;
@@ -224,7 +224,7 @@ int vfs_unlink(struct vnode *dir, const char *path, unsigned flags)
 
 	if (flags & ~VFS_AT_REMOVEDIR)
 		return -EINVAL;
-	ret = walk_path(dir, path, VFS_LOOKUP_NOFOLLOW, &w);
+	ret = walk_path(dir, path, WALK_PARENT, &w);
 	if (ret)
 		return ret;
 	ret = unlink_last_checks(&w, rmdir);
@@ -265,13 +265,13 @@ static int rename_type_checks(struct rename_args *a)
 
 	if (!a->old)
 		return -ENOENT;
-	if (!VFS_ISDIR(a->old->mode) && (a->ow->slash || (!exchange && a->nw->slash)))
-		return -ENOTDIR;
 	if ((a->flags & VFS_RENAME_NOREPLACE) && a->new)
 		return -EEXIST;
 	if (exchange && !a->new)
 		return -ENOENT;
 	if (exchange && !VFS_ISDIR(a->new->mode) && a->nw->slash)
+		return -ENOTDIR;
+	if (!VFS_ISDIR(a->old->mode) && (a->ow->slash || (!exchange && a->nw->slash)))
 		return -ENOTDIR;
 	if (VFS_ISDIR(a->old->mode) && a->ow->dir != a->nw->dir &&
 	    is_ancestor(a->old, a->nw->dir))
@@ -340,10 +340,10 @@ int vfs_rename(struct vnode *olddir, const char *oldpath, struct vnode *newdir,
 		return -EINVAL;
 	if ((flags & VFS_RENAME_NOREPLACE) && (flags & VFS_RENAME_EXCHANGE))
 		return -EINVAL;
-	ret = walk_path(olddir, oldpath, VFS_LOOKUP_NOFOLLOW, &ow);
+	ret = walk_path(olddir, oldpath, WALK_PARENT, &ow);
 	if (ret)
 		return ret;
-	ret = walk_path(newdir, newpath, VFS_LOOKUP_NOFOLLOW, &nw);
+	ret = walk_path(newdir, newpath, WALK_PARENT, &nw);
 	if (!ret) {
 		ret = rename_walked(&ow, &nw, flags);
 		walk_done(&nw);

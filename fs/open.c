@@ -72,8 +72,6 @@ static int open_create(struct walk *w, unsigned oflags, uint32_t mode, bool *cre
 	struct vfs_fs *fs = w->dir->fs;
 	int ret = 0;
 
-	if (w->slash)
-		return -EISDIR;
 	mutex_lock(&fs->ns_lock);
 	w->vn = fs->ops->lookup(w->dir, w->name, w->len);	/* created meanwhile? */
 	if (!w->vn) {
@@ -93,6 +91,8 @@ static int open_walked(struct walk *w, unsigned oflags, uint32_t mode)
 	int ret;
 
 	if (oflags & VFS_O_CREAT) {
+		if (w->last == LAST_NORM && w->slash)
+			return -EISDIR;	/* a link's target ending in "/" */
 		if (w->last == LAST_NORM && !w->vn) {
 			ret = open_create(w, oflags, mode, &created);
 			if (ret)
@@ -125,7 +125,8 @@ struct file *vfs_open(struct vnode *dir, const char *path, unsigned oflags, uint
 		return ERR_PTR(-EINVAL);
 	nofollow = (oflags & VFS_O_NOFOLLOW) ||
 		   ((oflags & VFS_O_CREAT) && (oflags & VFS_O_EXCL));
-	ret = walk_path(dir, path, nofollow ? VFS_LOOKUP_NOFOLLOW : 0, &w);
+	ret = walk_path(dir, path, (nofollow ? VFS_LOOKUP_NOFOLLOW : 0) |
+			((oflags & VFS_O_CREAT) ? WALK_CREATE : 0), &w);
 	if (ret)
 		return ERR_PTR(ret);
 	ret = open_walked(&w, oflags, mode);

@@ -42,6 +42,8 @@ static void t_fail(const char *file, int line, const char *fmt, ...)
 
 #define CHECK(cond) \
 	((cond) ? true : (t_fail(__FILE__, __LINE__, "%s", #cond), false))
+#define CHECKF(cond, ...) \
+	((cond) ? true : (t_fail(__FILE__, __LINE__, __VA_ARGS__), false))
 #define CHECK_EQ(got, want)							\
 	({									\
 		long long g_ = (long long)(got), w_ = (long long)(want);	\
