@@ -3,6 +3,7 @@ unit-tests :=
 include tests/unit/build.mk
 -include tests/unit/mm/build.mk
 -include tests/unit/vm/build.mk
+-include tests/unit/fs/build.mk
 include tests/boot/fcfixture/build.mk
 include tests/boot/build.mk
 include tests/fuzz/build.mk

@@ -1,0 +1,6 @@
+# fs/: the VFS, ramfs, open files and descriptor tables (include/mote/vfs.h,
+# file.h, fdtable.h; docs/fs.md). Portable: the same sources build the
+# kernel and the host tests in tests/unit/fs (with a mutex shim).
+fs-srcs := fs/vnode.c fs/mount.c fs/namei.c fs/namespace.c fs/open.c fs/vnode_file.c \
+	fs/getpath.c fs/populate.c fs/file.c fs/fdtable.c fs/ramfs.c fs/ramfs_data.c
+kernel-srcs += $(fs-srcs)

@@ -1,0 +1,109 @@
+/*
+ * fs/populate.c: filling the root filesystem at boot (the boot bundle's
+ * files, directories and symlinks). Absolute paths only; missing parents
+ * are made 0755, as `mkdir -p` would.
+ */
+#include <lib/errno.h>
+#include <lib/err.h>
+#include <lib/string.h>
+
+#include "internal.h"
+
+/* mkdir of one prefix: an existing directory is fine, anything else there is not. */
+static int mkdir_one(const char *path, uint32_t mode)
+{
+	struct vnode *vn;
+	int ret = vfs_mkdir(NULL, path, mode);
+
+	if (ret != -EEXIST)
+		return ret;
+	ret = vfs_lookup(NULL, path, VFS_LOOKUP_DIRECTORY, &vn);
+	if (!ret)
+		vnode_put(vn);
+	return ret;
+}
+
+/* mkdir -p of the first n bytes of path. */
+static int mkdir_prefix(const char *path, size_t n, uint32_t mode)
+{
+	char *buf;
+	int ret = 0;
+
+	if (n >= VFS_PATH_MAX)
+		return -ENAMETOOLONG;
+	buf = fs_alloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 1; i <= n && !ret; i++) {
+		if (i < n && path[i] != '/')
+			continue;
+		if (path[i - 1] == '/')
+			continue;	/* an empty component: "//" */
+		memcpy(buf, path, i);
+		buf[i] = 0;
+		ret = mkdir_one(buf, mode);
+	}
+	fs_free(buf);
+	return ret;
+}
+
+int vfs_mkdir_p(const char *path, uint32_t mode)
+{
+	if (path[0] != '/')
+		return -EINVAL;
+	return mkdir_prefix(path, strnlen(path, VFS_PATH_MAX), mode);
+}
+
+/* Makes the parents of path (absolute). */
+static int make_parents(const char *path)
+{
+	size_t n;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	n = strnlen(path, VFS_PATH_MAX);
+	while (n > 0 && path[n - 1] == '/')
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	return mkdir_prefix(path, n, 0755);
+}
+
+static int write_all(struct file *f, const void *data, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		long n = f->ops->write(f, (const char *)data + done, len - done);
+
+		if (n <= 0)
+			return n < 0 ? (int)n : -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t len)
+{
+	struct file *f;
+	int ret = make_parents(path);
+
+	if (ret)
+		return ret;
+	f = vfs_open(NULL, path, VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC | VFS_O_NOFOLLOW,
+		     mode);
+	if (IS_ERR(f))
+		return (int)PTR_ERR(f);
+	ret = write_all(f, data, len);
+	if (!ret)
+		ret = vfs_chmod(f->vnode, mode);	/* an existing file keeps its mode otherwise */
+	file_put(f);
+	return ret;
+}
+
+int vfs_create_symlink(const char *path, const char *target)
+{
+	int ret = make_parents(path);
+
+	return ret ? ret : vfs_symlink(target, NULL, path);
+}
