@@ -66,8 +66,7 @@ struct epkey {
 
 static struct {
 	struct mutex lock;
-	struct list_node buckets[EP_LINK_BUCKETS];
-	bool ready;
+	struct list_node *buckets;	/* EP_LINK_BUCKETS, allocated with the first instance */
 	unsigned long count;		/* items in all instances: the hook's fast path */
 } links = { .lock = MUTEX_INIT(links.lock) };
 
@@ -268,14 +267,15 @@ int epoll_ctl_k(struct file *epf, int op, int fd, struct file *f, const struct e
 
 /* ---- epoll_wait --------------------------------------------------------------------- */
 
-/* After a scan polled it: where the item goes. wq lock held. */
-static void ep_settle(struct epoll *ep, struct epitem *it, bool polled, bool reported)
+/*
+ * After a scan: where a polled item goes. wq lock held. (Items the scan
+ * had no room for go back to the front of the list, in ep_scan.)
+ */
+static void ep_settle(struct epoll *ep, struct epitem *it, bool reported)
 {
 	bool requeue;
 
-	if (!polled)
-		requeue = true;		/* out of room in `out`: still pending */
-	else if (!reported)
+	if (!reported)
 		requeue = it->renotified;
 	else if (it->events & EPOLLONESHOT)
 		requeue = false, it->events &= EP_PRIVATE_BITS;
@@ -308,25 +308,28 @@ static int ep_scan(struct epoll *ep, struct epoll_event_k *out, int max)
 		it->renotified = false;
 	}
 	spin_unlock_irqrestore(&ep->wq.lock, flags);
-	while ((n = list_first(&scan))) {
+	while (count < max && (n = list_first(&scan))) {
 		struct epitem *it = list_entry(n, struct epitem, rdlink);
-		bool polled = count < max;
-		unsigned revents = 0;
+		unsigned revents = poll_file_now(it->file) & it->events & ~EP_PRIVATE_BITS;
 
 		list_remove(n);
-		if (polled)
-			revents = poll_file_now(it->file) & it->events & ~EP_PRIVATE_BITS;
 		if (revents) {
 			out[count].events = revents;
 			out[count].data = it->data;
 			count++;
 		}
 		flags = spin_lock_irqsave(&ep->wq.lock);
-		ep_settle(ep, it, polled, revents != 0);
+		ep_settle(ep, it, revents != 0);
 		spin_unlock_irqrestore(&ep->wq.lock, flags);
 	}
-	/* Items left for later (level-triggered, or no room): let another waiter see them. */
 	flags = spin_lock_irqsave(&ep->wq.lock);
+	/* Items there was no room for: still pending, and first in line next time. */
+	while ((n = scan.prev) != &scan) {
+		list_remove(n);
+		list_add_head(&ep->ready, n);
+		list_entry(n, struct epitem, rdlink)->state = EPI_READY;
+	}
+	/* Items left for later (level-triggered, or no room): let another waiter see them. */
 	if (!list_empty(&ep->ready))
 		waitq_wake_locked(&ep->wq, 1);
 	spin_unlock_irqrestore(&ep->wq.lock, flags);
@@ -406,6 +409,17 @@ static const struct file_ops epoll_ops = {
 	.release = epoll_release,
 };
 
+/* The links table, on first use (a kernel that never sees epoll never pays for it). */
+static bool ep_links_init(void)
+{
+	mutex_lock(&links.lock);
+	if (!links.buckets && (links.buckets = mm_malloc(EP_LINK_BUCKETS * sizeof(*links.buckets))))
+		for (unsigned i = 0; i < EP_LINK_BUCKETS; i++)
+			list_init(&links.buckets[i]);
+	mutex_unlock(&links.lock);
+	return links.buckets != NULL;
+}
+
 struct file *epoll_create_k(unsigned flags)
 {
 	struct epoll *ep;
@@ -421,13 +435,10 @@ struct file *epoll_create_k(unsigned flags)
 	list_init(&ep->ready);
 	poll_head_init(&ep->poll);
 	spin_init(&ep->poll.lock, "epoll head", SPIN_RANK_POLL_EPOLL);
-	mutex_lock(&links.lock);
-	if (!links.ready) {
-		for (unsigned i = 0; i < EP_LINK_BUCKETS; i++)
-			list_init(&links.buckets[i]);
-		links.ready = true;
+	if (!ep_links_init()) {
+		mm_free(ep);
+		return ERR_PTR(-ENOMEM);
 	}
-	mutex_unlock(&links.lock);
 	f = file_alloc(&epoll_ops, flags | 2 /* O_RDWR */, ep);
 	if (IS_ERR(f))
 		mm_free(ep);

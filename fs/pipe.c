@@ -1,10 +1,15 @@
 /*
  * Anonymous pipes (see mote/pipe.h for the semantics).
  *
- * State: a ring buffer (allocated on the first write, so an unused pipe
- * costs a few dozen bytes), the count of bytes in it, and the number of
- * open read and write ends, all under `lock`, a mutex: copies of up to
- * 64 KiB happen under it, which is too long for interrupts to stay off.
+ * State: a ring buffer, the count of bytes in it, and the number of open
+ * read and write ends, all under `lock`, a mutex: copies of up to 64 KiB
+ * happen under it, which is too long for interrupts to stay off.
+ *
+ * The ring is 16 pages allocated as writes reach them, and a pipe that
+ * drains restarts at the front and gives back all its pages but the
+ * first: a pipe carrying small messages costs one page, however long it
+ * lives, and only a pipe that really holds 64 KiB costs 64 KiB (which
+ * matters in a VM of 2 MiB).
  * Holding the mutex for a whole copy is what makes small writes atomic
  * and gives each read a contiguous run of bytes.
  *
@@ -28,13 +33,15 @@
 #include <mote/pipe.h>
 #include <mote/sync.h>
 
+#define PIPE_PAGES (PIPE_CAPACITY / PIPE_BUF)
+
 struct pipe {
 	struct mutex lock;
 	struct waitq rd_wait, wr_wait;
 	unsigned rd_seq, wr_seq;	/* under rd_wait.lock, wr_wait.lock */
 	struct poll_head poll;
-	char *buf;			/* PIPE_CAPACITY bytes, NULL until the first write */
-	size_t start;			/* index of the oldest byte */
+	char *page[PIPE_PAGES];		/* the ring, PIPE_BUF bytes each, NULL until written */
+	size_t start;			/* ring index of the oldest byte */
 	size_t len;			/* bytes buffered */
 	unsigned readers, writers;	/* open ends */
 	unsigned ends;			/* ends not yet released: the last frees the pipe */
@@ -83,25 +90,58 @@ static int pipe_wait(struct pipe *p, struct waitq *wq, unsigned *seq)
 	return ret;
 }
 
-/* Copies n bytes out of the ring (n <= p->len). */
-static void ring_take(struct pipe *p, char *dst, size_t n)
+/* The bytes from ring index pos on that lie in one page, at most n. */
+static size_t page_run(size_t pos, size_t n)
 {
-	size_t first = PIPE_CAPACITY - p->start < n ? PIPE_CAPACITY - p->start : n;
+	size_t left = PIPE_BUF - pos % PIPE_BUF;
 
-	memcpy(dst, p->buf + p->start, first);
-	memcpy(dst + first, p->buf, n - first);
-	p->start = (p->start + n) % PIPE_CAPACITY;
-	__atomic_store_n(&p->len, p->len - n, __ATOMIC_RELAXED);
+	return n < left ? n : left;
 }
 
-/* Copies n bytes into the ring (n <= room). */
+/* Copies n bytes out of the ring (n <= p->len); a drained ring starts over at page 0. */
+static void ring_take(struct pipe *p, char *dst, size_t n)
+{
+	size_t pos = p->start;
+
+	for (size_t done = 0, run; done < n; done += run, pos = (pos + run) % PIPE_CAPACITY) {
+		run = page_run(pos, n - done);
+		memcpy(dst + done, p->page[pos / PIPE_BUF] + pos % PIPE_BUF, run);
+	}
+	p->start = pos;
+	__atomic_store_n(&p->len, p->len - n, __ATOMIC_RELAXED);
+	if (p->len)
+		return;
+	p->start = 0;
+	for (unsigned i = 1; i < PIPE_PAGES; i++) {
+		mm_free(p->page[i]);
+		p->page[i] = NULL;
+	}
+}
+
+/* Makes sure the n bytes after the end of the data have pages; how many do. */
+static size_t ring_reserve(struct pipe *p, size_t n)
+{
+	size_t pos = (p->start + p->len) % PIPE_CAPACITY, done = 0, run;
+
+	for (; done < n; done += run, pos = (pos + run) % PIPE_CAPACITY) {
+		char **page = &p->page[pos / PIPE_BUF];
+
+		run = page_run(pos, n - done);
+		if (!*page && !(*page = mm_malloc(PIPE_BUF)))
+			break;
+	}
+	return done;
+}
+
+/* Copies n bytes into the ring (n <= room, pages reserved). */
 static void ring_put(struct pipe *p, const char *src, size_t n)
 {
-	size_t end = (p->start + p->len) % PIPE_CAPACITY;
-	size_t first = PIPE_CAPACITY - end < n ? PIPE_CAPACITY - end : n;
+	size_t pos = (p->start + p->len) % PIPE_CAPACITY;
 
-	memcpy(p->buf + end, src, first);
-	memcpy(p->buf, src + first, n - first);
+	for (size_t done = 0, run; done < n; done += run, pos = (pos + run) % PIPE_CAPACITY) {
+		run = page_run(pos, n - done);
+		memcpy(p->page[pos / PIPE_BUF] + pos % PIPE_BUF, src + done, run);
+	}
 	__atomic_store_n(&p->len, p->len + n, __ATOMIC_RELAXED);
 }
 
@@ -157,16 +197,20 @@ static long pipe_write(struct file *f, const void *buf, size_t len)
 	if (!len)
 		return 0;
 	mutex_lock(&p->lock);
-	if (!p->buf && !(p->buf = mm_malloc(PIPE_CAPACITY)))
-		ret = -ENOMEM;
 	while (!ret) {
-		size_t n;
+		size_t n, backed;
 
 		if (!p->readers) {
 			ret = -EPIPE;
 			break;
 		}
 		if ((n = write_chunk(p, len, done))) {
+			backed = ring_reserve(p, n);
+			if (backed < n && (len <= PIPE_BUF || !backed)) {
+				ret = -ENOMEM;
+				break;
+			}
+			n = backed;
 			ring_put(p, (const char *)buf + done, n);
 			done += n;
 			pipe_kick(&p->rd_wait, &p->rd_seq);
@@ -184,31 +228,24 @@ static long pipe_write(struct file *f, const void *buf, size_t len)
 	return done ? (long)done : ret;
 }
 
-static unsigned pipe_poll_read(struct file *f, struct poll_watch *w)
+static unsigned pipe_poll(struct file *f, struct poll_watch *w)
 {
 	struct pipe *p = f->priv;
 	unsigned mask = 0;
 
 	if (w)
 		poll_watch_add(&p->poll, w);
-	if (load_size(&p->len))
-		mask |= POLLIN | POLLRDNORM;
-	if (!load_count(&p->writers))
-		mask |= POLLHUP;
-	return mask;
-}
-
-static unsigned pipe_poll_write(struct file *f, struct poll_watch *w)
-{
-	struct pipe *p = f->priv;
-	unsigned mask = 0;
-
-	if (w)
-		poll_watch_add(&p->poll, w);
-	if (PIPE_CAPACITY - load_size(&p->len) >= PIPE_BUF)
-		mask |= POLLOUT | POLLWRNORM;
-	if (!load_count(&p->readers))
-		mask |= POLLERR;
+	if (f->ops == &pipe_read_ops) {
+		if (load_size(&p->len))
+			mask |= POLLIN | POLLRDNORM;
+		if (!load_count(&p->writers))
+			mask |= POLLHUP;
+	} else {
+		if (PIPE_CAPACITY - load_size(&p->len) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!load_count(&p->readers))
+			mask |= POLLERR;
+	}
 	return mask;
 }
 
@@ -216,44 +253,41 @@ static void pipe_free_if_last(struct pipe *p)
 {
 	if (__atomic_sub_fetch(&p->ends, 1, __ATOMIC_ACQ_REL))
 		return;
-	mm_free(p->buf);
+	for (unsigned i = 0; i < PIPE_PAGES; i++)
+		mm_free(p->page[i]);
 	mm_free(p);
 }
 
-static void pipe_release_read(struct file *f)
+/* An end closes: the other side's sleepers and watchers learn of it (EOF, EPIPE). */
+static void pipe_release(struct file *f)
 {
 	struct pipe *p = f->priv;
+	bool reader = f->ops == &pipe_read_ops;
+	unsigned *count = reader ? &p->readers : &p->writers;
 
 	mutex_lock(&p->lock);
-	__atomic_store_n(&p->readers, p->readers - 1, __ATOMIC_RELAXED);
+	__atomic_store_n(count, *count - 1, __ATOMIC_RELAXED);
 	mutex_unlock(&p->lock);
-	pipe_kick(&p->wr_wait, &p->wr_seq);
-	poll_notify(&p->poll, POLLERR);
-	pipe_free_if_last(p);
-}
-
-static void pipe_release_write(struct file *f)
-{
-	struct pipe *p = f->priv;
-
-	mutex_lock(&p->lock);
-	__atomic_store_n(&p->writers, p->writers - 1, __ATOMIC_RELAXED);
-	mutex_unlock(&p->lock);
-	pipe_kick(&p->rd_wait, &p->rd_seq);
-	poll_notify(&p->poll, POLLHUP);
+	if (reader) {
+		pipe_kick(&p->wr_wait, &p->wr_seq);
+		poll_notify(&p->poll, POLLERR);
+	} else {
+		pipe_kick(&p->rd_wait, &p->rd_seq);
+		poll_notify(&p->poll, POLLHUP);
+	}
 	pipe_free_if_last(p);
 }
 
 static const struct file_ops pipe_read_ops = {
 	.read = pipe_read,
-	.poll = pipe_poll_read,
-	.release = pipe_release_read,
+	.poll = pipe_poll,
+	.release = pipe_release,
 };
 
 static const struct file_ops pipe_write_ops = {
 	.write = pipe_write,
-	.poll = pipe_poll_write,
-	.release = pipe_release_write,
+	.poll = pipe_poll,
+	.release = pipe_release,
 };
 
 int pipe_create(struct file **rd, struct file **wr, unsigned flags)

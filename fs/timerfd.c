@@ -43,12 +43,16 @@ struct timerfd {
 	struct poll_head poll;
 };
 
-static struct {
-	struct mutex start;		/* first use */
-	struct thread *thread;
+/* The service's state, allocated with the first timerfd (a kernel that never uses one never pays). */
+struct tfd_service {
 	struct waitq wq;		/* the service sleeps here; its lock is the service lock */
 	struct list_node armed;		/* struct timerfd, by deadline */
-} svc = { .start = MUTEX_INIT(svc.start) };
+};
+
+static struct tfd_service *svc_state;
+static struct mutex svc_start = MUTEX_INIT(svc_start);
+
+#define svc (*svc_state)
 
 static const struct file_ops timerfd_ops;
 
@@ -116,21 +120,28 @@ static void *tfd_service(void *unused)
 static int tfd_start_service(void)
 {
 	static const struct thread_attr attr = { .name = "timerfd", .detached = true };
+	struct tfd_service *s;
 	struct thread *th;
 	int ret = 0;
 
-	mutex_lock(&svc.start);
-	if (!svc.thread) {
-		waitq_init(&svc.wq);
-		spin_init(&svc.wq.lock, "timerfd service", SPIN_RANK_TIMERFD);
-		list_init(&svc.armed);
-		th = thread_create(tfd_service, 0, &attr);
-		if (IS_ERR(th))
-			ret = PTR_ERR(th);
-		else
-			svc.thread = th;
+	mutex_lock(&svc_start);
+	if (!__atomic_load_n(&svc_state, __ATOMIC_ACQUIRE)) {
+		if (!(s = mm_malloc(sizeof(*s)))) {
+			ret = -ENOMEM;
+		} else {
+			waitq_init(&s->wq);
+			spin_init(&s->wq.lock, "timerfd service", SPIN_RANK_TIMERFD);
+			list_init(&s->armed);
+			__atomic_store_n(&svc_state, s, __ATOMIC_RELEASE);
+			th = thread_create(tfd_service, 0, &attr);
+			if (IS_ERR(th)) {	/* no timerfd exists yet: undo */
+				__atomic_store_n(&svc_state, NULL, __ATOMIC_RELEASE);
+				mm_free(s);
+				ret = PTR_ERR(th);
+			}
+		}
 	}
-	mutex_unlock(&svc.start);
+	mutex_unlock(&svc_start);
 	return ret;
 }
 
