@@ -7,6 +7,7 @@
  */
 #include <lib/errno.h>
 #include <lib/err.h>
+#include <mote/epoll.h>
 #include <mote/file.h>
 
 #include "internal.h"
@@ -30,10 +31,18 @@ void file_get(struct file *f)
 	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * Before the release op runs, the file leaves every epoll set it is in
+ * (epoll_file_release): an epoll item holds no reference on the file it
+ * watches, so the last close removes it, as on Linux, and no reference
+ * cycle can keep a file or an epoll instance alive. The last file_put
+ * sleeps (epoll's mutexes, release ops): thread context, no spinlock.
+ */
 void file_put(struct file *f)
 {
 	if (__atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	epoll_file_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	fs_free(f);

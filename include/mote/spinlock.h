@@ -35,6 +35,9 @@ enum spin_rank {
 	SPIN_RANK_NONE = 0,		/* a leaf: outside the order checks */
 	SPIN_RANK_THREAD = 10,		/* struct thread's own lock (join, detach) */
 	SPIN_RANK_FUTEX = 20,		/* futex hash buckets (nest by address) */
+	SPIN_RANK_TIMERFD = 22,		/* the timerfd service's queue of armed timers */
+	SPIN_RANK_POLL = 24,		/* poll heads of pollable objects (notify runs under it) */
+	SPIN_RANK_POLL_EPOLL = 26,	/* an epoll instance's own poll head: notified under a POLL one */
 	SPIN_RANK_SYNC = 30,		/* wait queues, mutexes, semaphores */
 	SPIN_RANK_RUNQUEUE = 40,	/* run queues (nest by address) */
 	SPIN_RANK_TIMER = 50,		/* per-CPU timer heaps */
