@@ -59,7 +59,8 @@ static void basics(void)
 	struct stat st;
 	CHECK(fstat(fd, &st) == 0);
 	printf("size %lld\n", (long long)st.st_size);
-	printf("fsync: %s, fdatasync: %s\n", res(fsync(fd)), res(fdatasync(fd)));
+	printf("fsync: %s\n", res(fsync(fd)));
+	printf("fdatasync: %s\n", res(fdatasync(fd)));
 	printf("close: %s\n", res(close(fd)));
 	printf("close again: %s\n", res(close(fd)));
 }
