@@ -7,10 +7,10 @@
 
 static void large(void)
 {
-	size_t sizes[] = { (size_t)3 << 19, 4 << 20, 8 << 20, 24 << 20 };
+	size_t sizes[] = { (size_t)3 << 19, 4 << 20, 12 << 20 };
 	int bad = 0;
 
-	for (size_t k = 0; k < 4; k++) {
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		size_t n = sizes[k];
 		unsigned char *p = malloc(n);
 		CHECK(p != NULL);
@@ -32,32 +32,32 @@ static void large(void)
 	CHECK(p != NULL);
 	for (size_t i = 0; i < (2 << 20); i++)
 		p[i] = (unsigned char)(i * 13);
-	p = realloc(p, 16 << 20);
+	p = realloc(p, 8 << 20);
 	CHECK(p != NULL);
 	bad = 0;
 	for (size_t i = 0; i < (2 << 20); i++)
 		bad += p[i] != (unsigned char)(i * 13);
-	memset(p + (2 << 20), 1, 14 << 20);
+	memset(p + (2 << 20), 1, 6 << 20);
 	p = realloc(p, 1 << 20);
 	for (size_t i = 0; i < (1 << 20); i++)
 		bad += p[i] != (unsigned char)(i * 13);
 	free(p);
 	printf("large realloc grow and shrink: %d bad\n", bad);
 
-	void *many[40];
-	for (int i = 0; i < 40; i++) {
+	void *many[20];
+	for (int i = 0; i < 20; i++) {
 		many[i] = malloc(1 << 20);
 		CHECK(many[i] != NULL);
 		memset(many[i], i, 1 << 20);
 	}
 	bad = 0;
-	for (int i = 0; i < 40; i += 2)
+	for (int i = 0; i < 20; i += 2)
 		free(many[i]);
-	for (int i = 1; i < 40; i += 2) {
+	for (int i = 1; i < 20; i += 2) {
 		bad += ((unsigned char *)many[i])[12345] != i;
 		free(many[i]);
 	}
-	printf("40 x 1 MiB, freed out of order: %d bad\n", bad);
+	printf("20 x 1 MiB, freed out of order: %d bad\n", bad);
 }
 
 static void aligned(void)

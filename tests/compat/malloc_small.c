@@ -45,7 +45,7 @@ static void every_size(void)
 /* A random mix over 2000 slots; each live block carries a seed to check. */
 static void random_mix(void)
 {
-	enum { SLOTS = 2000, STEPS = 30000 };
+	enum { SLOTS = 2000, STEPS = 20000 };
 	static unsigned char *p[SLOTS];
 	static size_t len[SLOTS];
 	static unsigned seed[SLOTS];
@@ -53,7 +53,7 @@ static void random_mix(void)
 
 	for (int s = 0; s < STEPS; s++) {
 		int i = (int)rng_below(SLOTS);
-		size_t n = rng_below(8) == 0 ? rng_below(70000) + 1 : rng_below(300) + 1;
+		size_t n = rng_below(16) == 0 ? rng_below(70000) + 1 : rng_below(300) + 1;
 		if (!p[i]) {
 			p[i] = malloc(n);
 			CHECK(p[i] != NULL);
