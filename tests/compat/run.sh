@@ -52,7 +52,13 @@ if [[ ! -s $inputs/bytes.bin ]]; then
 fi
 [[ -s $inputs/lines.txt ]] || seq 1 30000 >"$inputs/lines.txt"
 
-trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+# trim VAR TEXT: VAR = TEXT without surrounding blanks (no subshell: the
+# suite forks enough already).
+trim() {
+	local s=$2
+	s=${s#"${s%%[![:space:]]*}"}
+	printf -v "$1" '%s' "${s%"${s##*[![:space:]]}"}"
+}
 
 # run_one OUTPREFIX MODE BIN: runs BIN the way MODE says (native or mote),
 # with the current case's args, env, stdin and files; leaves
@@ -83,10 +89,10 @@ run_one() {
 
 # compare A B: prints what differs between runs A and B (empty if equal).
 compare() {
-	local a=$1 b=$2 s
-	if [[ $(<"$a.status") != $(<"$b.status") ]]; then
-		echo "exit status $(<"$a.status") vs $(<"$b.status")"
-	fi
+	local a=$1 b=$2 s sa sb
+	read -r sa <"$a.status"
+	read -r sb <"$b.status"
+	[[ $sa != "$sb" ]] && echo "exit status $sa vs $sb"
 	for s in out err; do
 		cmp -s "$a.$s" "$b.$s" && continue
 		local name=stdout
@@ -130,11 +136,13 @@ running=0
 while IFS= read -r line; do
 	[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 	IFS='|' read -r name prog argtext stdin envtext filetext <<<"$line"
-	name=$(trim "$name") prog=$(trim "$prog") stdin=$(trim "${stdin:-}")
+	trim name "$name"
+	trim prog "$prog"
+	trim stdin "${stdin:-}"
 	# Args and env are shell words (quotes allowed, nothing expanded).
-	eval "args=($(trim "${argtext:-}"))"
-	eval "envs=($(trim "${envtext:-}"))"
-	read -r -a files <<<"$(trim "${filetext:-}")"
+	eval "args=(${argtext:-})"
+	eval "envs=(${envtext:-})"
+	read -r -a files <<<"${filetext:-}"
 	[[ -z $stdin ]] && stdin=/dev/null
 	stdin=${stdin/#build\//$BUILD/}
 	for b in "${builds[@]}"; do
