@@ -44,16 +44,18 @@ static void basics(void)
 	printf("wake nobody: %s\n", res(futex(&w, FUTEX_WAKE, 1, NULL, NULL, 0)));
 	printf("wake private nobody: %s\n", res(futex(&w, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0)));
 
+	/* t0 before the deadline is computed: load between the two cannot
+	 * shorten the measured wait below the 20 ms asked for. */
 	struct timespec abs;
+	t0 = now_ns();
 	clock_gettime(CLOCK_MONOTONIC, &abs);
 	abs.tv_nsec += 20 * 1000000;
 	if (abs.tv_nsec >= 1000000000) {
 		abs.tv_sec++;
 		abs.tv_nsec -= 1000000000;
 	}
-	t0 = now_ns();
 	r = futex(&w, FUTEX_WAIT_BITSET_PRIVATE, 5, &abs, NULL, FUTEX_BITSET_MATCH_ANY);
-	printf("wait_bitset absolute monotonic: %s, elapsed >= 15 ms: %d\n", res(r), now_ns() - t0 >= 15000000);
+	printf("wait_bitset absolute monotonic: %s, elapsed >= 20 ms: %d\n", res(r), now_ns() - t0 >= 20000000);
 	clock_gettime(CLOCK_REALTIME, &abs);
 	abs.tv_nsec += 20 * 1000000;
 	if (abs.tv_nsec >= 1000000000) {
