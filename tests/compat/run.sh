@@ -87,17 +87,18 @@ run_one() {
 	echo "$st" >"$out.status"
 }
 
-# compare A B: prints what differs between runs A and B (empty if equal).
+# compare A B NAME-A NAME-B: prints what differs between runs A and B
+# (nothing if they agree); diff lines are "<" for A, ">" for B.
 compare() {
-	local a=$1 b=$2 s sa sb
+	local a=$1 b=$2 na=$3 nb=$4 s sa sb
 	read -r sa <"$a.status"
 	read -r sb <"$b.status"
-	[[ $sa != "$sb" ]] && echo "exit status $sa vs $sb"
+	[[ $sa != "$sb" ]] && echo "exit status $sa $na, $sb $nb"
 	for s in out err; do
 		cmp -s "$a.$s" "$b.$s" && continue
 		local name=stdout
 		[[ $s == err ]] && name=stderr
-		echo "$name differs"
+		echo "$name differs (< $na, > $nb)"
 		diff -a "$a.$s" "$b.$s" | grep -m2 -E '^[<>]' | cut -c1-200
 	done
 }
@@ -108,11 +109,11 @@ check() {
 	if ((native_only)); then
 		run_one "$base.a" native "$bin"
 		run_one "$base.b" native "$bin"
-		why=$(compare "$base.a" "$base.b")
+		why=$(compare "$base.a" "$base.b" "first run" "second run")
 	else
 		run_one "$base.a" native "$bin"
 		run_one "$base.b" mote "$bin"
-		why=$(compare "$base.a" "$base.b")
+		why=$(compare "$base.a" "$base.b" native mote)
 	fi
 	{
 		if [[ -z $why ]]; then
