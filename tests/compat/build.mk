@@ -7,7 +7,8 @@
 #                                   know no -static-pie, so the start files
 #                                   are named here: rcrt1.o self-relocates)
 #   $(BUILD)/compat/glibc-pie/NAME  gcc -static-pie
-#   $(BUILD)/compat/go/goroutines   CGO_ENABLED=0 go build
+#   $(BUILD)/compat/go/goroutines   CGO_ENABLED=0 go build (checked: no
+#                                   program interpreter, no dynamic section)
 # `make compat` runs the suite against mote; `make compat-native` checks that
 # every case is deterministic natively (part of `make test`).
 
@@ -48,7 +49,7 @@ $(compat-dir)/go/goroutines: tests/compat/go/goroutines.go
 	$(Q)cd tests/compat/go && CGO_ENABLED=0 GO111MODULE=off GOFLAGS= \
 		GOCACHE=$(abspath $(compat-dir)/go-cache) GOPATH=$(abspath $(compat-dir)/go-path) \
 		go build -o $(abspath $@) goroutines.go
-	$(Q)file -b $@ | grep -q 'statically linked' || { echo "$@: not static" >&2; rm -f $@; exit 1; }
+	$(Q)! readelf -lW $@ | grep -qE '^ +(INTERP|DYNAMIC) ' || { echo "$@: not static" >&2; rm -f $@; exit 1; }
 
 compat-bins := $(addprefix $(compat-dir)/musl/,$(compat-names)) \
 	$(addprefix $(compat-dir)/glibc/,$(compat-names)) \
