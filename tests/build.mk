@@ -7,6 +7,7 @@ include tests/unit/build.mk
 include tests/boot/fcfixture/build.mk
 include tests/boot/build.mk
 include tests/fuzz/build.mk
+include tests/compat/build.mk
 
 .PHONY: unit-tests
 unit-tests: $(unit-tests)

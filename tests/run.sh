@@ -39,6 +39,9 @@ suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh
 suite "boot" tests/boot/test-boot.sh
+# The compatibility programs, natively, twice each: they must be deterministic
+# before their output can judge mote. (`make compat` runs them under mote.)
+suite "compat: native determinism" tests/compat/run.sh --native-only
 
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
