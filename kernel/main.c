@@ -152,8 +152,7 @@ static void check_modules(void)
 				     "boot module %u lies above 4 GiB, beyond the boot mapping", i);
 			boot_fail(&err);
 		}
-		if (memcmp(phys_to_virt(m->base), "\177ELF", 4) &&
-		    bundle_check(phys_to_virt(m->base), m->size, &err))
+		if (bundle_check(phys_to_virt(m->base), m->size, &err))
 			boot_fail(&err);
 	}
 }
@@ -238,16 +237,16 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
-/* Bring-up: a raw ELF module runs as the program (until the bundle carries it). */
-static int try_run_module(void)
+/* The program the boot bundle names, if any: returns only if it could not start. */
+static void run_program(void)
 {
 	const struct boot_module *m = &boot_info.modules[0];
-	const uint8_t *image = phys_to_virt(m->base);
-	static char *argv[] = { "/prog", NULL }, *envp[] = { "PATH=/bin", NULL };
+	int status;
 
-	if (m->size < 4 || memcmp(image, "\177ELF", 4))
-		return 0;
-	return linux_run_image(image, m->size, "/prog", argv, envp);
+	linux_strace = cmdline_has(&cmdline, "strace");
+	status = linux_boot_bundle(phys_to_virt(m->base), m->size);
+	if (status >= 0)
+		platform_power_off(status);
 }
 
 /* The application's thread. */
@@ -267,9 +266,8 @@ static void *app_main(void *arg)
 	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
 	if (cmdline_has(&cmdline, "console.selftest"))
 		platform_power_off(console_selftest(cmdline_get(&cmdline, "console.selftest")));
-	linux_strace = cmdline_has(&cmdline, "strace");
-	if (boot_info.nr_modules && try_run_module())
-		platform_power_off(LINUX_STATUS_NOEXEC);
+	if (boot_info.nr_modules)
+		run_program();
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();
 	platform_power_off(status);

@@ -16,6 +16,15 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 
 bool task_exists(int tid);
 
+struct fdtable;
+struct file;
+/* The file behind descriptor fd, referenced (file_put it), or ERR_PTR(-EBADF) (fd.c). */
+struct file *fget(int fd);
+/* A new file as the lowest free descriptor; drops it on failure (or passes an ERR_PTR on). */
+long install_file(struct file *f, bool cloexec);
+/* Descriptors 0, 1, 2 on the console streams (stdio.c). */
+int stdio_install(struct fdtable *t);
+
 /* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
 int linux_page_fault(uintptr_t addr, unsigned access, bool user);
 

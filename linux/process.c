@@ -36,6 +36,7 @@ struct linux_process *process_create(void)
 	spin_init(&p->sig_lock, "signals", SPIN_RANK_SYNC);
 	list_init(&p->tasks);
 	p->pid = 1;
+	p->umask = 022;
 	p->next_tid = 1;
 	p->rlimit_nofile = 1024;
 	p->rlimit_stack = limits.stack_max;
@@ -167,15 +168,6 @@ static long put_ids(unsigned long a, unsigned long b, unsigned long c)
 SYSCALL(getresuid) { return put_ids(a0, a1, a2); }
 SYSCALL(getresgid) { return put_ids(a0, a1, a2); }
 SYSCALL(getgroups) { return (int)a0 < 0 ? -EINVAL : 0; }
-
-SYSCALL(umask)
-{
-	static unsigned mask = 022;
-	unsigned old = mask;
-
-	mask = a0 & 0777;
-	return old;
-}
 
 bool task_exists(int tid)
 {

@@ -3,7 +3,10 @@
  * kernel_main started) becomes the process's main thread and enters user
  * mode at the program's entry point.
  */
+#include <lib/err.h>
 #include <lib/errno.h>
+#include <mote/fdtable.h>
+#include <mote/vfs.h>
 #include <mote/arch.h>
 #include <mote/clock.h>
 #include <mote/linux.h>
@@ -11,8 +14,21 @@
 #include <lib/fmt.h>
 #include "linux_internal.h"
 
+/* Descriptors 0-2 on the console, and the working directory. */
+static int setup_files(struct linux_process *p, const char *cwd)
+{
+	int ret;
+
+	p->fds = fdtable_create();
+	if (IS_ERR(p->fds))
+		return PTR_ERR(p->fds);
+	if ((ret = stdio_install(p->fds)))
+		return ret;
+	return vfs_lookup(vfs_root(), cwd, VFS_LOOKUP_DIRECTORY, &p->cwd);
+}
+
 int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
-		    char *const envp[])
+		    char *const envp[], const char *cwd)
 {
 	struct linux_process *p = process_create();
 	struct thread *self = thread_self();
@@ -26,6 +42,10 @@ int linux_run_image(const void *image, size_t size, const char *path, char *cons
 		return LINUX_STATUS_NOEXEC;
 	}
 	fmt_snprintf(p->exe, sizeof(p->exe), "%s", path);
+	if ((ret = setup_files(p, cwd))) {
+		printk("mote: cannot set up %s's files (cwd %s): error %d\n", path, cwd, ret);
+		return LINUX_STATUS_NOEXEC;
+	}
 	arch_set_page_fault_handler(linux_page_fault);
 	ret = exec_load(p, image, size, path, argv, envp, &r, &why);
 	if (ret) {

@@ -20,6 +20,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <mote/arch.h>
+#include <mote/console.h>
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/sched.h>
@@ -159,6 +160,7 @@ void signal_fatal(int signo, const struct user_frame *f, const struct k_siginfo 
 {
 	const char *name = signo < 32 && signal_names[signo] ? signal_names[signo] : "real-time signal";
 
+	console_fatal();	/* `mote run` shows this report even without --verbose */
 	printk("mote: fatal: program killed by signal %d (%s)", signo, name);
 	if (info && (signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE))
 		printk(", fault address 0x%lx, code %d", (unsigned long)info->fields[0], info->code);

@@ -70,6 +70,7 @@ struct linux_process {
 	struct mutex vm_lock;		/* held around every vm_* call */
 	struct fdtable *fds;
 	struct vnode *cwd;		/* under fs_lock */
+	unsigned umask;
 	struct mutex fs_lock;
 
 	struct spinlock sig_lock;	/* actions, every task's signal state, the task list */
@@ -113,17 +114,18 @@ static inline struct task *current_task(void);
 struct linux_process *current_process(void);
 
 /*
- * Starts the program: loads `path` from the root filesystem with argv and
- * envp (NULL-terminated kernel arrays), and makes the calling thread its
- * main thread, entering user mode. Returns only on failure, with the
- * status a shell would give (LINUX_STATUS_NOTFOUND / _NOEXEC) after
- * printing why.
+ * Starts the program the boot bundle (include/abi/bundle.h) describes:
+ * mounts the root ramfs and /tmp, unpacks the bundle's files, and makes
+ * the calling thread the program's main thread, entering user mode.
+ * Returns only on failure, with the status a shell would give
+ * (LINUX_STATUS_NOTFOUND / _NOEXEC, or MOTE_STATUS_KERNEL_FAILURE) after
+ * printing why; -1 when the bundle names no program.
  */
-int linux_run(const char *path, char *const argv[], char *const envp[]);
+int linux_boot_bundle(const void *data, uint64_t size);
 
-/* The same from an image in memory (the boot module). */
+/* Runs the ELF image in memory as program `path` (argv, envp: NULL-terminated). */
 int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
-		    char *const envp[]);
+		    char *const envp[], const char *cwd);
 
 /* Syscall dispatch (syscall.c). */
 extern bool linux_strace;	/* trace every call (the `strace` command-line flag) */

@@ -129,13 +129,15 @@ expect selftest-6g 0 "--hv q35 -m 6G --cmdline --selftest" "^ktest: PASS all_ram
 # Small memory: the self-tests (200 threads at once) still pass with 3 MiB of RAM.
 expect selftest-3m 0 "-m 3M --cmdline --selftest" "^ktest: [0-9]+ passed, 0 failed$"
 
-# Static programs in ring 3 (bring-up: the ELF as the boot module).
-smoke=("^hello from /prog argc=1$" "^malloc ok 1$" "^joined 6$" "^caught 11 addr 0x10$" "^after segv$"
-	"^float 3.890614$" "^mote: power off, status 3$")
-expect user-musl 3 "--initrd build/tests/user_smoke-musl" "${smoke[@]}"
-expect user-glibc 3 "--initrd build/tests/user_smoke-glibc" "${smoke[@]}"
-expect user-glibc-smp 3 "--smp 2 --initrd build/tests/user_smoke-glibc" "${smoke[@]}"
-expect user-q35 3 "--hv q35 --initrd build/tests/user_smoke-musl" "${smoke[@]}"
+# Static programs in ring 3, through `mote run PROGRAM` (the compat suite has the rest).
+smoke=("^malloc ok 1$" "^joined 6$" "^caught 11 addr 0x10$" "^after segv$" "^float 3.890614$")
+expect user-musl 3 "build/tests/user_smoke-musl -- x" "^hello from build/tests/user_smoke-musl argc=2$" "${smoke[@]}"
+expect user-glibc 3 "build/tests/user_smoke-glibc" "^hello from build/tests/user_smoke-glibc argc=1$" "${smoke[@]}"
+expect user-glibc-smp 3 "--smp 2 build/tests/user_smoke-glibc" "${smoke[@]}"
+expect user-q35 3 "--hv q35 build/tests/user_smoke-musl" "${smoke[@]}"
+expect user-log 3 "--log $work/user.log build/tests/user_smoke-musl" "!power off" "${smoke[@]}"
+expect user-strace 3 "--strace build/tests/user_smoke-musl" "^\\[pid 1\\] brk\\(NULL\\) = 0x" \
+	"^\\[pid 2\\] exit\\(0\\) = \\?$" "^\\[pid 1\\] exit_group\\(3\\) = \\?$"
 
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"

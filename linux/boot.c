@@ -1,0 +1,235 @@
+/*
+ * From the boot bundle to the running program: the root filesystem (a
+ * ramfs, with another on /tmp), the bundle's files unpacked into it, the
+ * few /proc and /sys entries libcs read at start-up, and then the program
+ * named by the bundle's EXEC entry with its ARGV, ENV and CWD.
+ *
+ * What cannot be run is reported the way a shell reports it: status 127
+ * when the program does not exist, 126 when it exists but cannot be
+ * executed (not executable, not a valid x86-64 ELF, dynamically linked).
+ */
+#include <abi/bundle.h>
+#include <lib/bundle.h>
+#include <lib/err.h>
+#include <lib/errno.h>
+#include <lib/fmt.h>
+#include <lib/string.h>
+#include <mote/clock.h>
+#include <mote/fdtable.h>
+#include <mote/linux.h>
+#include <mote/log.h>
+#include <mote/mm.h>
+#include <mote/percpu.h>
+#include <mote/vfs.h>
+#include "linux_internal.h"
+
+#define MAX_STRINGS 4096
+
+struct run_spec {
+	char path[BUNDLE_PATH_MAX];
+	char cwd[BUNDLE_PATH_MAX];
+	char **argv, **envp;
+};
+
+/* "/a/b/c" -> mkdir -p "/a/b". */
+static int make_parent(const char *path)
+{
+	char dir[BUNDLE_PATH_MAX];
+	size_t n = strlen(path);
+
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	if (n <= 1)
+		return 0;
+	memcpy(dir, path, n - 1);
+	dir[n - 1] = 0;
+	return vfs_mkdir_p(dir, 0755);
+}
+
+/* A NULL-terminated vector of the NUL-separated strings in it (they stay in the module). */
+static char **string_vector(const struct bundle_item *it)
+{
+	uint64_t n = bundle_count_strings(it);
+	char **v;
+	const char *s = (const char *)it->data;
+
+	if (n > MAX_STRINGS || !(v = mm_calloc(n + 1, sizeof(char *))))
+		return NULL;
+	for (uint64_t i = 0; i < n; i++) {
+		v[i] = (char *)s;
+		s += strlen(s) + 1;
+	}
+	return v;
+}
+
+static void item_path(const struct bundle_item *it, char *out)
+{
+	memcpy(out, it->path, it->path_len);
+	out[it->path_len] = 0;
+}
+
+static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
+{
+	char path[BUNDLE_PATH_MAX];
+	char target[BUNDLE_PATH_MAX];
+	int ret = 0;
+
+	item_path(it, path);
+	switch (it->type) {
+	case BUNDLE_FILE:
+		if (!(ret = make_parent(path)))
+			ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
+		break;
+	case BUNDLE_DIR:
+		ret = vfs_mkdir_p(path, it->mode & VFS_PERM_MASK);
+		break;
+	case BUNDLE_SYMLINK:
+		if (it->data_len >= sizeof(target))
+			return -ENAMETOOLONG;
+		memcpy(target, it->data, it->data_len);
+		target[it->data_len] = 0;
+		if (!(ret = make_parent(path)))
+			ret = vfs_create_symlink(path, target);
+		break;
+	case BUNDLE_ARGV:
+		ret = (spec->argv = string_vector(it)) ? 0 : -ENOMEM;
+		break;
+	case BUNDLE_ENV:
+		ret = (spec->envp = string_vector(it)) ? 0 : -ENOMEM;
+		break;
+	case BUNDLE_EXEC:
+		memcpy(spec->path, path, sizeof(path));
+		break;
+	case BUNDLE_CWD:
+		memcpy(spec->cwd, path, sizeof(path));
+		break;
+	}
+	return ret;
+}
+
+/* What glibc and Go read at start-up that a procfs and sysfs would give (issue: images). */
+static int add_runtime_files(const char *exe)
+{
+	char online[32];
+	unsigned n = cpu_count();
+	int ret, len;
+
+	len = n > 1 ? fmt_snprintf(online, sizeof(online), "0-%u\n", n - 1)
+		    : fmt_snprintf(online, sizeof(online), "0\n");
+	if ((ret = vfs_mkdir_p("/proc/self", 0555)) || (ret = vfs_create_symlink("/proc/self/exe", exe)) ||
+	    (ret = vfs_mkdir_p("/sys/devices/system/cpu", 0755)) ||
+	    (ret = vfs_create_file("/sys/devices/system/cpu/online", 0444, online, (size_t)len)) ||
+	    (ret = vfs_create_file("/sys/devices/system/cpu/possible", 0444, online, (size_t)len)))
+		return ret;
+	return 0;
+}
+
+static int mount_filesystems(void)
+{
+	struct vfs_fs *root = ramfs_create(0), *tmp = ramfs_create(0);
+	int ret;
+
+	if (IS_ERR(root) || IS_ERR(tmp))
+		return -ENOMEM;
+	vfs_set_clock(clock_realtime_ns);
+	if ((ret = vfs_mount_root(root)) || (ret = vfs_mkdir_p("/tmp", 01777)) ||
+	    (ret = vfs_mount("/tmp", tmp)))
+		return ret;
+	return 0;
+}
+
+static int unpack(const void *data, uint64_t size, struct run_spec *spec)
+{
+	struct bundle_reader r;
+	struct bundle_item it;
+	int ret;
+
+	if (bundle_open(&r, data, size)) {
+		printk("mote: bad boot bundle: %s\n", r.why);
+		return -EINVAL;
+	}
+	while ((ret = bundle_next(&r, &it)) > 0) {
+		if ((ret = unpack_item(&it, spec))) {
+			printk("mote: cannot unpack %.*s (bundle entry %u): error %d\n",
+			       (int)it.path_len, it.path, it.index, ret);
+			return ret;
+		}
+	}
+	if (ret < 0)
+		printk("mote: bad boot bundle: %s\n", r.why);
+	return ret;
+}
+
+/* The whole program file in kernel memory; 127/126-style failures as -ENOENT/-EACCES/... */
+static int read_program(const char *path, void **image, size_t *size)
+{
+	struct vnode *vn;
+	struct kstat st;
+	struct file *f;
+	long got = 0;
+	int ret;
+
+	if ((ret = vfs_lookup(vfs_root(), path, 0, &vn)))
+		return ret;
+	if ((ret = vfs_check_exec(vn)) || (ret = vfs_stat(vn, &st))) {
+		vnode_put(vn);
+		return ret;
+	}
+	f = vfs_open_vnode(vn, VFS_O_RDONLY);
+	vnode_put(vn);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	*size = (size_t)st.size;
+	*image = mm_malloc(*size ? *size : 1);
+	if (!*image)
+		ret = -ENOMEM;
+	while (!ret && (size_t)got < *size) {
+		long n = f->ops->pread(f, (char *)*image + got, *size - (size_t)got, (uint64_t)got);
+
+		if (n <= 0)
+			ret = n < 0 ? (int)n : -EIO;
+		got += n > 0 ? n : 0;
+	}
+	file_put(f);
+	if (ret)
+		mm_free(*image);
+	return ret;
+}
+
+int linux_boot_bundle(const void *data, uint64_t size)
+{
+	static struct run_spec spec;
+	static char *no_env[] = { NULL };
+	void *image = NULL;
+	size_t image_size = 0;
+	int ret;
+
+	if ((ret = mount_filesystems())) {
+		printk("mote: cannot mount the root filesystem: error %d\n", ret);
+		return MOTE_STATUS_KERNEL_FAILURE;
+	}
+	memcpy(spec.cwd, "/", 2);
+	if (unpack(data, size, &spec))
+		return MOTE_STATUS_KERNEL_FAILURE;
+	if (!spec.path[0])
+		return -1;	/* nothing to run: the caller carries on without a program */
+	if (!spec.argv) {
+		static char *argv0[2];
+
+		argv0[0] = spec.path;
+		spec.argv = argv0;
+	}
+	if ((ret = add_runtime_files(spec.path))) {
+		printk("mote: cannot create the runtime files: error %d\n", ret);
+		return MOTE_STATUS_KERNEL_FAILURE;
+	}
+	ret = read_program(spec.path, &image, &image_size);
+	if (ret) {
+		printk("mote: %s: %s\n", spec.path,
+		       ret == -ENOENT ? "no such file" : ret == -EACCES ? "permission denied" :
+		       ret == -EISDIR ? "is a directory" : "cannot be read");
+		return ret == -ENOENT || ret == -ENOTDIR ? LINUX_STATUS_NOTFOUND : LINUX_STATUS_NOEXEC;
+	}
+	return linux_run_image(image, image_size, spec.path, spec.argv, spec.envp ? spec.envp : no_env,
+			       spec.cwd);
+}
