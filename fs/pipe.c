@@ -29,9 +29,11 @@
 #include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/string.h>
+#include <mote/layout.h>
 #include <mote/mm.h>
 #include <mote/pipe.h>
 #include <mote/sync.h>
+#include <mote/vfs.h>
 
 #define PIPE_PAGES (PIPE_CAPACITY / PIPE_BUF)
 
@@ -278,15 +280,29 @@ static void pipe_release(struct file *f)
 	pipe_free_if_last(p);
 }
 
+/* fstat: a FIFO of its own (pipefs-like device; the inode numbers the pipe). */
+static int pipe_stat(struct file *f, struct kstat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->dev = 0xc;
+	st->ino = (uintptr_t)f->priv >> 4;
+	st->mode = VFS_S_IFIFO | 0600;
+	st->nlink = 1;
+	st->blksize = PAGE_SIZE;
+	return 0;
+}
+
 static const struct file_ops pipe_read_ops = {
 	.read = pipe_read,
 	.poll = pipe_poll,
+	.stat = pipe_stat,
 	.release = pipe_release,
 };
 
 static const struct file_ops pipe_write_ops = {
 	.write = pipe_write,
 	.poll = pipe_poll,
+	.stat = pipe_stat,
 	.release = pipe_release,
 };
 

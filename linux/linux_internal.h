@@ -15,6 +15,8 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 	      char *const argv[], char *const envp[], struct exec_result *out, const char **why);
 
 bool task_exists(int tid);
+void sigqueue_init(struct sigqueue *q);
+void signal_task_exit(struct task *k);
 
 struct fdtable;
 struct file;

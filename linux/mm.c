@@ -7,6 +7,7 @@
 #include <lib/errno.h>
 #include <mote/arch.h>
 #include <mote/linux.h>
+#include <mote/mm.h>
 #include <mote/uaccess.h>
 #include <mote/vmkernel.h>
 #include "linux_internal.h"
@@ -37,12 +38,28 @@ int linux_page_fault(uintptr_t addr, unsigned access, bool user)
 	return user ? linux_mm_fault(addr, access) : vm_kernel_fault(addr, access, user);
 }
 
+/*
+ * Linux's heuristic overcommit (vm.overcommit_memory 0): memory may be
+ * promised beyond what exists, but no single request for private
+ * writable memory may exceed all of RAM (mote has no swap). Requests with
+ * MAP_NORESERVE, and read-only or inaccessible reservations, are free.
+ */
+static bool commit_ok(size_t bytes)
+{
+	return bytes / VM_PAGE_SIZE <= page_total_count();
+}
+
 SYSCALL(brk)
 {
 	struct linux_process *p = current_process();
 	uintptr_t ret;
 
 	mutex_lock(&p->vm_lock);
+	if (a0 > p->vm.brk && !commit_ok(a0 - p->vm.brk)) {
+		ret = p->vm.brk;
+		mutex_unlock(&p->vm_lock);
+		return (long)ret;
+	}
 	ret = vm_brk(&p->vm, a0);
 	mutex_unlock(&p->vm_lock);
 	return (long)ret;
@@ -56,7 +73,10 @@ SYSCALL(mmap)
 	int ret;
 
 	if (!(flags & VM_MAP_ANONYMOUS))
-		return (int)a4 < 0 ? -EBADF : -ENODEV;	/* file mappings arrive with the VFS */
+		return (int)a4 < 0 ? -EBADF : -ENODEV;	/* file mappings arrive with the images */
+	if ((a2 & VM_PROT_WRITE) && (flags & VM_MAP_TYPE) == VM_MAP_PRIVATE &&
+	    !(flags & VM_MAP_NORESERVE) && !commit_ok(a1))
+		return -ENOMEM;
 	mutex_lock(&p->vm_lock);
 	ret = vm_mmap(&p->vm, a0, a1, (unsigned)a2, flags, NULL, a5, &result);
 	mutex_unlock(&p->vm_lock);

@@ -35,6 +35,7 @@ struct linux_process *process_create(void)
 	mutex_init(&p->fs_lock);
 	spin_init(&p->sig_lock, "signals", SPIN_RANK_SYNC);
 	list_init(&p->tasks);
+	sigqueue_init(&p->shared);
 	p->pid = 1;
 	p->umask = 022;
 	p->next_tid = 1;
@@ -56,6 +57,7 @@ struct task *task_create(struct linux_process *p, struct thread *t)
 	k->thread = t;
 	k->proc = p;
 	k->altstack.flags = SS_DISABLE;
+	sigqueue_init(&k->sig);
 	flags = spin_lock_irqsave(&p->sig_lock);
 	k->tid = p->next_tid++;
 	list_add_tail(&p->tasks, &k->node);
@@ -74,6 +76,7 @@ static unsigned task_remove(struct task *k)
 
 	list_remove(&k->node);
 	left = --p->nr_tasks;
+	signal_task_exit(k);
 	spin_unlock_irqrestore(&p->sig_lock, flags);
 	return left;
 }

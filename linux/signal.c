@@ -18,11 +18,14 @@
  * sees EINTR (signal(7), "Interruption of system calls").
  */
 #include <lib/errno.h>
+#include <lib/fmt.h>
 #include <lib/string.h>
 #include <mote/arch.h>
+#include <mote/clock.h>
 #include <mote/console.h>
 #include <mote/linux.h>
 #include <mote/log.h>
+#include <mote/mm.h>
 #include <mote/sched.h>
 #include <mote/thread.h>
 #include <mote/uaccess.h>
@@ -76,100 +79,200 @@ static void notify_task(struct task *k, int sig)
 	sched_kick(k->thread);
 }
 
-/* Makes info pending for k (sig_lock held). */
-static void queue_to_task(struct task *k, const struct k_siginfo *info)
+struct sigqueue_entry {
+	struct list_node node;
+	struct k_siginfo info;
+};
+
+void sigqueue_init(struct sigqueue *q)
+{
+	q->pending = 0;
+	list_init(&q->rt_extra);
+}
+
+/*
+ * Makes info pending in q (sig_lock held). A real-time signal already
+ * pending queues behind it in `spare` (allocated by the caller beforehand,
+ * as no allocation happens under the lock); returns whether spare was
+ * used. -EAGAIN when the process's queue is full.
+ */
+static int sq_add(struct linux_process *p, struct sigqueue *q, const struct k_siginfo *info,
+		  struct sigqueue_entry *spare, bool *used)
 {
 	int sig = info->signo;
 
+	*used = false;
+	if (!(q->pending & SIGBIT(sig))) {
+		q->info[sig - 1] = *info;
+		q->pending |= SIGBIT(sig);
+		return 0;
+	}
+	if (sig < SIGRTMIN)
+		return 0;		/* standard signals merge */
+	if (!spare || p->rt_queued >= SIGQUEUE_MAX)
+		return -EAGAIN;
+	spare->info = *info;
+	list_add_tail(&q->rt_extra, &spare->node);
+	p->rt_queued++;
+	*used = true;
+	return 0;
+}
+
+/* Takes sig's first instance from q (pending there; sig_lock held); an emptied entry goes to *freed. */
+static void sq_take(struct linux_process *p, struct sigqueue *q, int sig, struct k_siginfo *out,
+		    struct sigqueue_entry **freed)
+{
+	struct list_node *n;
+
+	*out = q->info[sig - 1];
+	list_for_each(n, &q->rt_extra) {
+		struct sigqueue_entry *e = list_entry(n, struct sigqueue_entry, node);
+
+		if (e->info.signo == sig) {
+			q->info[sig - 1] = e->info;	/* the next instance moves up */
+			list_remove(n);
+			p->rt_queued--;
+			*freed = e;
+			return;
+		}
+	}
+	q->pending &= ~SIGBIT(sig);
+}
+
+/* Drops every instance of sig from q (SIG_IGN set; sig_lock held). */
+static void sq_discard(struct linux_process *p, struct sigqueue *q, int sig)
+{
+	struct sigqueue_entry *freed = NULL;
+	struct k_siginfo dummy;
+
+	while (q->pending & SIGBIT(sig)) {
+		sq_take(p, q, sig, &dummy, &freed);
+		mm_free(freed);		/* mm_free takes no sleeping lock */
+		freed = NULL;
+	}
+}
+
+/* A thread's pending signals die with it (sig_lock held, after it left the task list). */
+void signal_task_exit(struct task *k)
+{
+	for (int sig = 1; sig <= NSIG; sig++)
+		sq_discard(k->proc, &k->sig, sig);
+}
+
+static struct sigqueue_entry *spare_for(const struct k_siginfo *info)
+{
+	return info->signo >= SIGRTMIN ? mm_malloc(sizeof(struct sigqueue_entry)) : NULL;
+}
+
+/* Makes info pending for k (sig_lock held). */
+static int queue_to_task(struct task *k, const struct k_siginfo *info, struct sigqueue_entry **spare)
+{
+	int sig = info->signo, ret;
+	bool used;
+
 	if (ignored(k->proc, sig) && !(k->blocked & SIGBIT(sig)))
-		return;
-	if (!(k->pending & SIGBIT(sig)))
-		k->info[sig - 1] = *info;
-	k->pending |= SIGBIT(sig);
-	notify_task(k, sig);
+		return 0;
+	ret = sq_add(k->proc, &k->sig, info, *spare, &used);
+	if (used)
+		*spare = NULL;
+	if (!ret)
+		notify_task(k, sig);
+	return ret;
 }
 
 int signal_send_task(struct task *k, const struct k_siginfo *info)
 {
+	struct sigqueue_entry *spare = spare_for(info);
 	unsigned long flags = spin_lock_irqsave(&k->proc->sig_lock);
+	int ret = queue_to_task(k, info, &spare);
 
-	queue_to_task(k, info);
 	spin_unlock_irqrestore(&k->proc->sig_lock, flags);
-	return 0;
+	mm_free(spare);
+	return ret;
 }
 
 int signal_send_process(struct linux_process *p, const struct k_siginfo *info)
 {
-	int sig = info->signo;
+	struct sigqueue_entry *spare = spare_for(info);
+	int sig = info->signo, ret = 0;
 	unsigned long flags = spin_lock_irqsave(&p->sig_lock);
 	struct list_node *n;
+	bool used = false;
 
 	if (!ignored(p, sig)) {
-		if (!(p->shared_pending & SIGBIT(sig)))
-			p->shared_info[sig - 1] = *info;
-		p->shared_pending |= SIGBIT(sig);
-		/* Any one thread that does not block it will take it: wake them all cheaply. */
+		ret = sq_add(p, &p->shared, info, spare, &used);
+		/* One thread that does not block it will take it: tell the first such. */
 		list_for_each(n, &p->tasks) {
 			struct task *k = list_entry(n, struct task, node);
 
-			if (!(k->blocked & SIGBIT(sig))) {
+			if (!ret && !(k->blocked & SIGBIT(sig))) {
 				notify_task(k, sig);
 				break;
 			}
 		}
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
-	return 0;
+	if (!used)
+		mm_free(spare);
+	return ret;
 }
 
 bool signal_pending(void)
 {
 	struct task *k = current_task();
 
-	return k && ((k->pending | k->proc->shared_pending) & ~k->blocked);
+	return k && ((k->sig.pending | k->proc->shared.pending) & ~k->blocked);
 }
 
-/* Takes the lowest deliverable signal (synchronous faults are raised as thread signals). */
-static int dequeue(struct task *k, struct k_siginfo *info)
+/*
+ * Takes the lowest pending signal in `allowed` (delivery: the unblocked
+ * ones; sigtimedwait: the set waited for), the thread's own first
+ * (synchronous faults are raised as thread signals).
+ */
+static int dequeue(struct task *k, struct k_siginfo *info, uint64_t allowed)
 {
 	struct linux_process *p = k->proc;
+	struct sigqueue_entry *freed = NULL;
 	unsigned long flags = spin_lock_irqsave(&p->sig_lock);
-	uint64_t mine = k->pending & ~k->blocked, shared = p->shared_pending & ~k->blocked;
+	uint64_t mine = k->sig.pending & allowed, shared = p->shared.pending & allowed;
 	int sig = 0;
 
 	if (mine) {
 		sig = __builtin_ctzll(mine) + 1;
-		*info = k->info[sig - 1];
-		k->pending &= ~SIGBIT(sig);
+		sq_take(p, &k->sig, sig, info, &freed);
 	} else if (shared) {
 		sig = __builtin_ctzll(shared) + 1;
-		*info = p->shared_info[sig - 1];
-		p->shared_pending &= ~SIGBIT(sig);
+		sq_take(p, &p->shared, sig, info, &freed);
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
+	mm_free(freed);
 	return sig;
 }
 
-/* "prog+0x1234": the binary and the offset of pc in it (the image is loaded at its link base). */
-static void describe_pc(uintptr_t pc)
-{
-	printk("0x%lx (%s)", pc, current_process()->exe);
-}
-
+/*
+ * The report goes to the log and, as one line, to the program's stderr,
+ * where a shell would print "Segmentation fault": it is the program's
+ * ending, not a kernel failure, so no log dump.
+ */
 void signal_fatal(int signo, const struct user_frame *f, const struct k_siginfo *info)
 {
 	const char *name = signo < 32 && signal_names[signo] ? signal_names[signo] : "real-time signal";
+	char line[256];
+	int n;
 
-	console_fatal();	/* `mote run` shows this report even without --verbose */
-	printk("mote: fatal: program killed by signal %d (%s)", signo, name);
+	n = fmt_snprintf(line, sizeof(line), "mote: program killed by signal %d (%s)", signo, name);
 	if (info && (signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE))
-		printk(", fault address 0x%lx, code %d", (unsigned long)info->fields[0], info->code);
-	if (f) {
-		printk(", at ip ");
-		describe_pc(arch_user_pc(f));
-		printk(" sp 0x%lx", arch_user_sp(f));
-	}
-	printk(", thread %d\n", current_task() ? current_task()->tid : 0);
+		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", fault address 0x%lx, code %d",
+				  (unsigned long)info->fields[0], info->code);
+	if (f)
+		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", at ip 0x%lx (%s) sp 0x%lx",
+				  arch_user_pc(f), current_process()->exe, arch_user_sp(f));
+	n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", thread %d\n",
+			  current_task() ? current_task()->tid : 0);
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	printk("%s", line);
+	console_stream_write(CONSOLE_STDERR, line, (size_t)n);
 	linux_exit_group(128 + signo);
 }
 
@@ -231,7 +334,7 @@ void linux_return_to_user(struct user_frame *f)
 		return;
 	for (;;) {
 		sched_maybe_preempt();
-		sig = dequeue(k, &info);
+		sig = dequeue(k, &info, ~k->blocked);
 		if (!sig)
 			break;
 		struct k_sigaction act = k->proc->actions[sig - 1];
@@ -275,8 +378,8 @@ void linux_user_fault(struct user_frame *f, const struct user_fault *fault)
 		spin_unlock_irqrestore(&p->sig_lock, flags);
 		signal_fatal(sig, f, &info);
 	}
-	k->info[sig - 1] = info;
-	k->pending |= SIGBIT(sig);
+	k->sig.info[sig - 1] = info;	/* a fault is never a real-time signal: no queue */
+	k->sig.pending |= SIGBIT(sig);
 	spin_unlock_irqrestore(&p->sig_lock, flags);
 }
 
@@ -317,9 +420,9 @@ SYSCALL(rt_sigaction)
 		if (ignored(p, sig)) {	/* POSIX: setting SIG_IGN discards a pending one */
 			struct list_node *n;
 
-			p->shared_pending &= ~SIGBIT(sig);
+			sq_discard(p, &p->shared, sig);
 			list_for_each(n, &p->tasks)
-				list_entry(n, struct task, node)->pending &= ~SIGBIT(sig);
+				sq_discard(p, &list_entry(n, struct task, node)->sig, sig);
 		}
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
@@ -361,7 +464,7 @@ SYSCALL(rt_sigprocmask)
 SYSCALL(rt_sigpending)
 {
 	struct task *k = current_task();
-	uint64_t set = (k->pending | k->proc->shared_pending) & k->blocked;
+	uint64_t set = (k->sig.pending | k->proc->shared.pending) & k->blocked;
 
 	if (a1 > 8)
 		return -EINVAL;
@@ -469,30 +572,35 @@ SYSCALL(kill)
 }
 
 /* Looked up and queued under one hold of sig_lock: an exiting task leaves the list under it. */
-static long send_to_tid(int tid, unsigned long sig)
+static long send_to_tid_info(int tid, const struct k_siginfo *info)
 {
 	struct linux_process *p = current_process();
-	struct k_siginfo info;
-	unsigned long flags;
+	struct sigqueue_entry *spare = spare_for(info);
+	unsigned long flags = spin_lock_irqsave(&p->sig_lock);
 	struct list_node *n;
 	long ret = -ESRCH;
 
-	if (tid <= 0 || (sig && !valid_signal(sig)))
-		return -EINVAL;
-	info = user_info((int)sig, SI_TKILL);
-	flags = spin_lock_irqsave(&p->sig_lock);
 	list_for_each(n, &p->tasks) {
 		struct task *k = list_entry(n, struct task, node);
 
 		if (k->tid == tid) {
-			if (sig)
-				queue_to_task(k, &info);
-			ret = 0;
+			ret = queue_to_task(k, info, &spare);
 			break;
 		}
 	}
 	spin_unlock_irqrestore(&p->sig_lock, flags);
+	mm_free(spare);
 	return ret;
+}
+
+static long send_to_tid(int tid, unsigned long sig)
+{
+	struct k_siginfo info;
+
+	if (tid <= 0 || (sig && !valid_signal(sig)))
+		return -EINVAL;
+	info = user_info((int)sig, SI_TKILL);
+	return sig ? send_to_tid_info(tid, &info) : task_exists(tid) ? 0 : -ESRCH;
 }
 
 SYSCALL(tgkill)
@@ -507,4 +615,79 @@ SYSCALL(tgkill)
 SYSCALL(tkill)
 {
 	return send_to_tid((int)a0, a1);
+}
+
+SYSCALL(rt_sigtimedwait)
+{
+	struct task *k = current_task();
+	struct k_siginfo info;
+	uint64_t set, deadline = 0, saved;
+	struct timespec_k ts;
+	unsigned long flags;
+	int sig, ret = 0;
+
+	if (a3 != 8)
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)a0, 8))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	if (a2) {
+		if ((ret = timespec_from_user((void *)a2, &ts)))
+			return ret;
+		deadline = clock_monotonic_ns() + (uint64_t)ts.sec * 1000000000ULL + (uint64_t)ts.nsec;
+	}
+	sig = dequeue(k, &info, set);
+	if (!sig && !(a2 && !ts.sec && !ts.nsec)) {
+		/* While waiting, the set is unblocked so its signals wake this thread (Linux too). */
+		flags = spin_lock_irqsave(&k->proc->sig_lock);
+		saved = k->blocked;
+		k->blocked &= ~set;
+		spin_unlock_irqrestore(&k->proc->sig_lock, flags);
+		if (!signal_pending())
+			ret = sleep_interruptible(deadline);
+		flags = spin_lock_irqsave(&k->proc->sig_lock);
+		k->blocked = saved;
+		spin_unlock_irqrestore(&k->proc->sig_lock, flags);
+		sig = dequeue(k, &info, set);
+	}
+	if (!sig)
+		return ret == -EINTR ? -EINTR : -EAGAIN;
+	if (a1 && copy_to_user((void *)a1, &info, sizeof(info)))
+		return -EFAULT;
+	return sig;
+}
+
+/* A siginfo from the application: it may not pose as the kernel or another process. */
+static int queued_info(unsigned long uinfo, unsigned long sig, struct k_siginfo *info)
+{
+	if (!valid_signal(sig))
+		return -EINVAL;
+	if (copy_from_user(info, (void *)uinfo, sizeof(*info)))
+		return -EFAULT;
+	info->signo = (int)sig;
+	return 0;
+}
+
+SYSCALL(rt_sigqueueinfo)
+{
+	struct k_siginfo info;
+	int ret;
+
+	if ((int)a0 != current_process()->pid)
+		return -ESRCH;
+	if ((ret = queued_info(a2, a1, &info)))
+		return ret;
+	return signal_send_process(current_process(), &info);
+}
+
+SYSCALL(rt_tgsigqueueinfo)
+{
+	struct k_siginfo info;
+	int ret;
+
+	if ((int)a0 != current_process()->pid)
+		return -ESRCH;
+	if ((ret = queued_info(a3, a2, &info)))
+		return ret;
+	return send_to_tid_info((int)a1, &info);
 }

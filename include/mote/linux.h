@@ -65,6 +65,21 @@ struct k_siginfo {
 
 _Static_assert(sizeof(struct k_siginfo) == 128, "siginfo is 128 bytes");
 
+/*
+ * Pending signals, of a thread or of the whole process. A standard
+ * signal pending twice is pending once (its first siginfo kept); a
+ * real-time one queues every instance in order (rt_extra holds those
+ * beyond the first, struct sigqueue_entry), up to SIGQUEUE_MAX per
+ * process, as RLIMIT_SIGPENDING would.
+ */
+struct sigqueue {
+	uint64_t pending;
+	struct k_siginfo info[NSIG];	/* the first instance of each pending signal */
+	struct list_node rt_extra;
+};
+
+#define SIGQUEUE_MAX 1024
+
 struct linux_process {
 	struct vm_space vm;
 	struct mutex vm_lock;		/* held around every vm_* call */
@@ -75,8 +90,8 @@ struct linux_process {
 
 	struct spinlock sig_lock;	/* actions, every task's signal state, the task list */
 	struct k_sigaction actions[NSIG];
-	uint64_t shared_pending;	/* process-directed (kill) */
-	struct k_siginfo shared_info[NSIG];
+	struct sigqueue shared;		/* process-directed (kill) */
+	unsigned rt_queued;		/* real-time instances queued beyond the first */
 
 	struct list_node tasks;		/* struct task, under sig_lock */
 	unsigned nr_tasks;
@@ -96,8 +111,7 @@ struct task {
 	struct linux_process *proc;
 	int tid;
 	uint64_t blocked;		/* signal mask (sig_lock to change it for another task) */
-	uint64_t pending;		/* thread-directed (tgkill, faults) */
-	struct k_siginfo info[NSIG];
+	struct sigqueue sig;		/* thread-directed (tgkill, faults) */
 	struct signal_altstack altstack;
 	uint64_t saved_mask;		/* rt_sigsuspend / ppoll: restore after the handler */
 	bool restore_saved_mask;
