@@ -18,3 +18,4 @@ extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot
 -include bench/memfloor/build.mk
 -include bench/linux/build.mk
 -include bench/sched/build.mk
+-include bench/syscall/build.mk
