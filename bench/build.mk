@@ -13,7 +13,13 @@ $(BUILD)/bench-boot: bench/boot/boot.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOSTCFLAGS) $< -o $@
 
-extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot
+# bench/boot's hello row: a static musl hello world run by `mote run`.
+$(BUILD)/bench/hello: bench/boot/hello.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)$(MUSLCC) $(GUEST_CFLAGS) $< -o $@
+
+extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot $(BUILD)/bench/hello
 -include bench/alloc/build.mk
 -include bench/memfloor/build.mk
 -include bench/linux/build.mk

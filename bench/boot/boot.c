@@ -9,6 +9,9 @@
  *   floor       mote run --hv H --kernel build/floor.elf
  *   mote        mote run --hv H                          (build/kernel.elf)
  *   bootchart   mote run --hv H --cmdline --bootchart    (in-guest total, parsed)
+ *   hello       mote run --hv H build/bench/hello        (a static musl hello
+ *               world to its exit: bundle, Linux layer, program, power-off;
+ *               not on fc-fixture, which takes no program)
  *
  * Wall clock is CLOCK_MONOTONIC around fork, exec and wait, output to
  * /dev/null (the bootchart run's stdout is read for `bootchart: total <ms>`).
@@ -17,8 +20,8 @@
  * only with the other's from the same session. One untimed run of each warms
  * the page cache first.
  *
- * Targets: mote/floor median ratio <= 1.10 on microvm; in-guest bootchart
- * total <= 1 ms; build/kernel.elf <= 512 KiB. Exit status 0 if all are met,
+ * Targets: mote/floor median ratio <= 1.10 on microvm; hello/floor <= 1.15
+ * on microvm; in-guest bootchart total <= 1 ms; build/kernel.elf <= 512 KiB. Exit status 0 if all are met,
  * 1 if any is not, 2 if the benchmark could not run.
  */
 #define _GNU_SOURCE
@@ -38,6 +41,7 @@
 #include "../stats.h"
 
 #define RATIO_TARGET      1.10	/* mote / floor, microvm */
+#define HELLO_TARGET      1.15	/* hello / floor, microvm */
 #define BOOTCHART_TARGET  1.0	/* ms, in-guest */
 #define SIZE_TARGET       (512 * 1024)
 #define RUN_TIMEOUT_S     120	/* a hung boot is killed, and the benchmark fails */
@@ -45,7 +49,7 @@
 
 struct config {
 	int runs;
-	const char *mote, *floor, *kernel;
+	const char *mote, *floor, *kernel, *hello;
 	bool kernel_given;	/* pass --kernel to the mote runs */
 	bool stand_in;		/* time the floor on both sides (no kernel yet) */
 	const char *hv[MAX_HV];
@@ -55,6 +59,7 @@ struct config {
 struct result {
 	const char *hv;
 	double floor_ms, mote_ms, chart_ms;	/* medians; chart_ms NAN if never printed */
+	double hello_ms;			/* median; NAN if not run */
 };
 
 static double now_ms(void)
@@ -145,9 +150,9 @@ static double run_checked(char *const argv[], const char *what, const char *hv,
 	return ms;
 }
 
-/* argv for `mote run --hv HV [--kernel K] [--cmdline --bootchart]`. */
+/* argv for `mote run --hv HV [--kernel K] [--cmdline --bootchart] [PROGRAM]`. */
 static void build_argv(char *argv[9], const struct config *c, const char *hv,
-		      const char *kernel, bool bootchart)
+		      const char *kernel, bool bootchart, const char *program)
 {
 	int n = 0;
 	argv[n++] = (char *)c->mote;
@@ -162,6 +167,8 @@ static void build_argv(char *argv[9], const struct config *c, const char *hv,
 		argv[n++] = "--cmdline";
 		argv[n++] = "--bootchart";
 	}
+	if (program)
+		argv[n++] = (char *)program;
 	argv[n] = NULL;
 }
 
@@ -170,27 +177,38 @@ static void measure(const struct config *c, const char *hv, struct result *r)
 	/* The mote runs name a kernel only if told to: by default they boot
 	 * what `mote run` boots, build/kernel.elf beside build/mote. */
 	const char *kernel = c->stand_in ? c->floor : c->kernel_given ? c->kernel : NULL;
-	char *floor_argv[9], *mote_argv[9], *chart_argv[9];
-	build_argv(floor_argv, c, hv, c->floor, false);
-	build_argv(mote_argv, c, hv, kernel, false);
-	build_argv(chart_argv, c, hv, kernel, true);
+	char *floor_argv[9], *mote_argv[9], *chart_argv[9], *hello_argv[9];
+	/* The hello row needs a kernel that runs programs, and a machine that takes one. */
+	bool with_hello = !c->stand_in && strcmp(hv, "fc-fixture") != 0;
+	build_argv(floor_argv, c, hv, c->floor, false, NULL);
+	build_argv(mote_argv, c, hv, kernel, false, NULL);
+	build_argv(chart_argv, c, hv, kernel, true, NULL);
+	build_argv(hello_argv, c, hv, kernel, false, c->hello);
 	double *floor = calloc((size_t)c->runs, sizeof(double));
 	double *mote = calloc((size_t)c->runs, sizeof(double));
 	double *chart = calloc((size_t)c->runs, sizeof(double));
+	double *hello = calloc((size_t)c->runs, sizeof(double));
 	static char out[64 * 1024];
 
-	if (!floor || !mote || !chart) {
+	if (!floor || !mote || !chart || !hello) {
 		fputs("bench-boot: out of memory\n", stderr);
 		exit(2);
 	}
 	fprintf(stderr, "bench-boot: %s, %d runs of each...\n", hv, c->runs);
 	run_checked(floor_argv, "floor", hv, NULL, 0);		/* warm the page cache */
 	run_checked(mote_argv, "mote", hv, NULL, 0);
+	if (with_hello)
+		run_checked(hello_argv, "hello", hv, NULL, 0);
 	for (int i = 0; i < c->runs; i++) {
+		hello[i] = NAN;
 		if (i % 2 == 0) {
 			floor[i] = run_checked(floor_argv, "floor", hv, NULL, 0);
 			mote[i] = run_checked(mote_argv, "mote", hv, NULL, 0);
+			if (with_hello)
+				hello[i] = run_checked(hello_argv, "hello", hv, NULL, 0);
 		} else {
+			if (with_hello)
+				hello[i] = run_checked(hello_argv, "hello", hv, NULL, 0);
 			mote[i] = run_checked(mote_argv, "mote", hv, NULL, 0);
 			floor[i] = run_checked(floor_argv, "floor", hv, NULL, 0);
 		}
@@ -204,9 +222,11 @@ static void measure(const struct config *c, const char *hv, struct result *r)
 	r->floor_ms = bench_median(floor, c->runs);
 	r->mote_ms = bench_median(mote, c->runs);
 	r->chart_ms = bench_median(chart, c->runs);
+	r->hello_ms = bench_median(hello, c->runs);
 	free(floor);
 	free(mote);
 	free(chart);
+	free(hello);
 }
 
 /* One verdict line; returns 1 on failure. */
@@ -226,10 +246,11 @@ static int verdict(bool ok, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fputs("usage: bench-boot [-n RUNS] [--hv microvm,q35] [--mote PATH] [--floor PATH]\n"
-	      "                  [--kernel PATH] [--stand-in]\n"
-	      "Times `mote run` of the floor kernel against the mote kernel, alternating\n"
-	      "runs (default 20 each, on microvm and q35), and reads the in-guest\n"
-	      "bootchart total. --stand-in times the floor on both sides (no kernel).\n", f);
+	      "                  [--kernel PATH] [--hello PATH] [--stand-in]\n"
+	      "Times `mote run` of the floor kernel against the mote kernel and against\n"
+	      "`mote run` of a static hello world, alternating runs (default 20 each, on\n"
+	      "microvm and q35), and reads the in-guest bootchart total. --stand-in times\n"
+	      "the floor on both sides (no kernel, no hello row).\n", f);
 }
 
 static void parse_args(int argc, char **argv, struct config *c)
@@ -239,6 +260,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 		{ "mote", required_argument, NULL, 'm' },
 		{ "floor", required_argument, NULL, 'f' },
 		{ "kernel", required_argument, NULL, 'k' },
+		{ "hello", required_argument, NULL, 'p' },
 		{ "stand-in", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -260,6 +282,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 		case 'm': c->mote = optarg; break;
 		case 'f': c->floor = optarg; break;
 		case 'k': c->kernel = optarg; c->kernel_given = true; break;
+		case 'p': c->hello = optarg; break;
 		case 's': c->stand_in = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
@@ -277,7 +300,8 @@ static void parse_args(int argc, char **argv, struct config *c)
 		}
 		c->hv[c->nhv++] = hv;
 	}
-	const char *need[] = { c->mote, c->floor, c->stand_in ? c->floor : c->kernel };
+	const char *need[] = { c->mote, c->floor, c->stand_in ? c->floor : c->kernel,
+			       c->stand_in ? c->floor : c->hello };
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (access(need[i], R_OK) != 0) {
 			fprintf(stderr, "bench-boot: %s: %s (run make)\n", need[i], strerror(errno));
@@ -289,7 +313,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 int main(int argc, char **argv)
 {
 	struct config c = { .runs = 20, .mote = "build/mote", .floor = "build/floor.elf",
-			    .kernel = "build/kernel.elf" };
+			    .kernel = "build/kernel.elf", .hello = "build/bench/hello" };
 	struct result r[MAX_HV];
 	int failed = 0;
 
@@ -299,15 +323,19 @@ int main(int argc, char **argv)
 
 	printf("bench-boot: median wall ms of `mote run` (fork to exit), %d alternating runs each%s\n",
 	       c.runs, c.stand_in ? "\n  STAND-IN: the floor kernel ran on both sides" : "");
-	printf("%-9s %10s %10s %7s %20s\n", "hv", "floor ms", "mote ms", "ratio",
-	       "bootchart total ms");
+	printf("%-10s %9s %9s %7s %9s %7s %19s\n", "hv", "floor ms", "mote ms", "ratio",
+	       "hello ms", "ratio", "bootchart total ms");
 	for (int i = 0; i < c.nhv; i++) {
-		printf("%-9s %10.1f %10.1f %7.3f ", r[i].hv, r[i].floor_ms, r[i].mote_ms,
+		printf("%-10s %9.1f %9.1f %7.3f ", r[i].hv, r[i].floor_ms, r[i].mote_ms,
 		       r[i].mote_ms / r[i].floor_ms);
-		if (isnan(r[i].chart_ms))
-			printf("%20s\n", "n/a");
+		if (isnan(r[i].hello_ms))
+			printf("%9s %7s ", "n/a", "n/a");
 		else
-			printf("%20.3f\n", r[i].chart_ms);
+			printf("%9.1f %7.3f ", r[i].hello_ms, r[i].hello_ms / r[i].floor_ms);
+		if (isnan(r[i].chart_ms))
+			printf("%19s\n", "n/a");
+		else
+			printf("%19.3f\n", r[i].chart_ms);
 	}
 
 	struct stat st;
@@ -321,6 +349,10 @@ int main(int argc, char **argv)
 		if (strcmp(r[i].hv, "microvm") == 0)
 			failed |= verdict(ratio <= RATIO_TARGET, "boot ratio on microvm %.3f <= %.2f",
 					  ratio, RATIO_TARGET);
+		if (strcmp(r[i].hv, "microvm") == 0 && !c.stand_in)
+			failed |= verdict(r[i].hello_ms / r[i].floor_ms <= HELLO_TARGET,
+					  "hello ratio on microvm %.3f <= %.2f",
+					  r[i].hello_ms / r[i].floor_ms, HELLO_TARGET);
 		if (!c.stand_in)
 			failed |= verdict(r[i].chart_ms <= BOOTCHART_TARGET,
 					  "bootchart total on %s %.3f ms <= %.1f ms", r[i].hv,

@@ -317,9 +317,9 @@ static int report(struct side sides[NSIDES], const struct config *c)
 		} else if (rows[r].target == NO_TRAP) {
 			double trap = v[ROW_GETPID][SIDE_MOTE];
 			snprintf(detail, sizeof(detail),
-				 "no trap (vDSO %s, %.1f ns < getpid %.1f ns; Linux guest %.1f ns)",
-				 sides[SIDE_MOTE].vdso == 1 ? "present" : "absent", m, trap,
-				 v[r][SIDE_GUEST]);
+				 "no trap: vDSO %s, %.1f ns %s getpid's %.1f ns (Linux guest %.1f ns)",
+				 sides[SIDE_MOTE].vdso == 1 ? "present" : "absent", m,
+				 m < trap ? "<" : ">=", trap, v[r][SIDE_GUEST]);
 			failed |= verdict(sides[SIDE_MOTE].vdso == 1 && m < trap, rows[r].name, detail);
 		}
 	}
