@@ -17,6 +17,8 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 bool task_exists(int tid);
 void sigqueue_init(struct sigqueue *q);
 void signal_task_exit(struct task *k);
+/* Sends info to the thread with this tid: 0, -ESRCH, -EAGAIN (real-time queue full). */
+long signal_send_tid(int tid, const struct k_siginfo *info);
 
 struct fdtable;
 struct file;
