@@ -6,6 +6,8 @@
 
 struct linux_process *process_create(void);
 struct task *task_create(struct linux_process *p, struct thread *t);
+/* Undoes task_create for a thread that never ran as the task. */
+void task_destroy(struct task *k);
 
 /* Loads an ELF image into p's (empty) address space and builds the initial stack. */
 struct exec_result {

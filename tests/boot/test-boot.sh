@@ -139,6 +139,19 @@ expect user-log 3 "--log $work/user.log build/tests/user_smoke-musl" "!power off
 expect user-strace 3 "--strace build/tests/user_smoke-musl" "^\\[pid 1\\] brk\\(NULL\\) = 0x" \
 	"^\\[pid 2\\] exit\\(0\\) = \\?$" "^\\[pid 1\\] exit_group\\(3\\) = \\?$"
 
+# What the kernel refuses to run, as a shell would: 127 not found, 126 cannot execute.
+mkb=tests/boot/mkbundle.py smoke_bin=build/tests/user_smoke-musl
+$mkb "$work/b-missing" "exec:/app/nope"
+$mkb "$work/b-noexec" "file:/app/p:$smoke_bin:644" "exec:/app/p"
+$mkb "$work/b-notelf" "file:/app/p:tests/boot/user_smoke.c:755" "exec:/app/p"
+$mkb "$work/b-dynamic" "file:/app/p:/bin/true:755" "exec:/app/p"
+$mkb "$work/b-ok" "file:/app/p:$smoke_bin:755" "exec:/app/p" "argv:p,one"
+expect exec-missing 127 "--initrd $work/b-missing" "^mote: /app/nope: no such file$"
+expect exec-no-x-bit 126 "--initrd $work/b-noexec" "^mote: /app/p: permission denied$"
+expect exec-not-elf 126 "--initrd $work/b-notelf" "^mote: cannot run /app/p: not an ELF file"
+expect exec-dynamic 126 "--initrd $work/b-dynamic" "^mote: cannot run /app/p: dynamically linked"
+expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
+
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
 expect poweroff-reset 0 "--hv microvm --no-exit-device" "power off, status 0"
