@@ -198,38 +198,40 @@ static int read_program(const char *path, void **image, size_t *size)
 
 int linux_boot_bundle(const void *data, uint64_t size)
 {
-	static struct run_spec spec;
 	static char *no_env[] = { NULL };
+	struct run_spec *spec = mm_calloc(1, sizeof(*spec));	/* kept: argv may point into it */
 	void *image = NULL;
 	size_t image_size = 0;
 	int ret;
 
+	if (!spec)
+		return MOTE_STATUS_KERNEL_FAILURE;
 	if ((ret = mount_filesystems())) {
 		printk("mote: cannot mount the root filesystem: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	memcpy(spec.cwd, "/", 2);
-	if (unpack(data, size, &spec))
+	memcpy(spec->cwd, "/", 2);
+	if (unpack(data, size, spec))
 		return MOTE_STATUS_KERNEL_FAILURE;
-	if (!spec.path[0])
+	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */
-	if (!spec.argv) {
+	if (!spec->argv) {
 		static char *argv0[2];
 
-		argv0[0] = spec.path;
-		spec.argv = argv0;
+		argv0[0] = spec->path;
+		spec->argv = argv0;
 	}
-	if ((ret = add_runtime_files(spec.path))) {
+	if ((ret = add_runtime_files(spec->path))) {
 		printk("mote: cannot create the runtime files: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	ret = read_program(spec.path, &image, &image_size);
+	ret = read_program(spec->path, &image, &image_size);
 	if (ret) {
-		printk("mote: %s: %s\n", spec.path,
+		printk("mote: %s: %s\n", spec->path,
 		       ret == -ENOENT ? "no such file" : ret == -EACCES ? "permission denied" :
 		       ret == -EISDIR ? "is a directory" : "cannot be read");
 		return ret == -ENOENT || ret == -ENOTDIR ? LINUX_STATUS_NOTFOUND : LINUX_STATUS_NOEXEC;
 	}
-	return linux_run_image(image, image_size, spec.path, spec.argv, spec.envp ? spec.envp : no_env,
-			       spec.cwd);
+	return linux_run_image(image, image_size, spec->path, spec->argv, spec->envp ? spec->envp : no_env,
+			       spec->cwd);
 }
