@@ -16,6 +16,9 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 
 bool task_exists(int tid);
 
+/* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
+int vdso_map(struct linux_process *p);
+
 /* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
 int linux_page_fault(uintptr_t addr, unsigned access, bool user);
 
