@@ -148,7 +148,8 @@ static void check_image(void)
 	CHECK((vvar[0] & 1) == 0 && vvar[1] == 1, "data page: seq %u version %u", vvar[0], vvar[1]);
 	CHECK(mprotect((void *)vvar, 4096, PROT_READ | PROT_WRITE) == -1 && errno == EACCES,
 	      "the data page could be made writable");
-	printf("vdso: image at %p\n", (void *)ehdr);
+	/* Words 2 and 3 of struct vdso_data (include/abi/vdso.h): the clock and getcpu modes. */
+	printf("vdso: image at %p, clock mode %u, cpu mode %u\n", (void *)ehdr, vvar[2], vvar[3]);
 }
 
 static void check_fallbacks(void)
