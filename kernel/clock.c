@@ -139,7 +139,6 @@ void clock_init(void)
 	}
 	tsc_at_boot = arch_cycles();
 	flags = spin_lock_irqsave(&vvar_lock);
-
 	vvar_cpu_mode = arch_user_cpu_number_init(cpu_self()->id);
 	vvar_update();
 	spin_unlock_irqrestore(&vvar_lock, flags);
