@@ -249,6 +249,7 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 	base = e->is_pie ? PIE_BASE - e->lowest_vaddr : 0;
 	ret = load_segments(p, e, image, base);
 	if (!ret) {
+		vdso_map(p);	/* without it (out of memory), libc makes the system calls */
 		vm_brk_init(&p->vm, page_up(base + e->highest_vaddr));
 		ret = setup_stack(p, e, base, path, argv, envp, &out->sp);
 	}

@@ -31,6 +31,9 @@ long install_file(struct file *f, bool cloexec);
 /* Descriptors 0, 1, 2 on the console streams (stdio.c). */
 int stdio_install(struct fdtable *t);
 
+/* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
+int vdso_map(struct linux_process *p);
+
 /* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
 int linux_page_fault(uintptr_t addr, unsigned access, bool user);
 

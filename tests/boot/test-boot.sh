@@ -152,6 +152,36 @@ expect exec-not-elf 126 "--initrd $work/b-notelf" "^mote: cannot run /app/p: not
 expect exec-dynamic 126 "--initrd $work/b-dynamic" "^mote: cannot run /app/p: dynamically linked"
 expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
 
+# The vDSO (docs/vdso.md): libc's clocks and getcpu through it agree with the system calls,
+# in order, on one CPU and on two; with `strace` on, the calls between the program's
+# "untraced" markers never reach the kernel.
+vdso=("^vdso: image at 0x[0-9a-f]+, clock mode 1, cpu mode [12]$" "^vdso: clock_gettime [0-9]+ ns/call, syscall [0-9]+ ns/call$"
+	"^vdso: PASS$" "!vdso: FAIL" "^mote: power off, status 0$")
+expect user-vdso-musl 0 "--initrd build/tests/user_vdso-musl" "${vdso[@]}"
+expect user-vdso-glibc 0 "--initrd build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-glibc-smp2 0 "--smp 2 --initrd build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-q35 0 "--hv q35 --smp 2 --initrd build/tests/user_vdso-musl" "${vdso[@]}"
+
+# expect_untraced NAME "mote run args": the program prints "vdso: untraced begin" and
+# "vdso: untraced end" around its vDSO calls; under `strace` no clock or getcpu system
+# call may be traced between them (and the run must pass as above).
+expect_untraced() {
+	local name=$1 args=$2 out=$work/$1.out traced
+	[[ -n $filter && $name != *$filter* ]] && return
+	expect "$name" 0 "--cmdline strace $args" "${vdso[@]}" "^vdso: untraced begin$" \
+		"^vdso: untraced end$" "^\[pid 1\] clock_gettime\(" | grep -v '^PASS' && return
+	traced=$(sed -n '/^vdso: untraced begin$/,/^vdso: untraced end$/p' "$out" |
+		grep -E '^\[pid [0-9]+\] (clock_gettime|gettimeofday|time|getcpu)\(' | head -3)
+	if [[ -z $traced ]]; then
+		echo "PASS boot-$name"
+	else
+		echo "FAIL boot-$name: system calls between the markers"
+		echo "$traced" | sed 's/^/    | /'
+	fi
+}
+expect_untraced user-vdso-untraced-musl "--initrd build/tests/user_vdso-musl"
+expect_untraced user-vdso-untraced-glibc "--initrd build/tests/user_vdso-glibc"
+
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
 expect poweroff-reset 0 "--hv microvm --no-exit-device" "power off, status 0"
