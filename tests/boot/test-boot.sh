@@ -156,11 +156,11 @@ expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
 # in order, on one CPU and on two; with `strace` on, the calls between the program's
 # "untraced" markers never reach the kernel.
 vdso=("^vdso: image at 0x[0-9a-f]+, clock mode 1, cpu mode [12]$" "^vdso: clock_gettime [0-9]+ ns/call, syscall [0-9]+ ns/call$"
-	"^vdso: PASS$" "!vdso: FAIL" "^mote: power off, status 0$")
-expect user-vdso-musl 0 "--initrd build/tests/user_vdso-musl" "${vdso[@]}"
-expect user-vdso-glibc 0 "--initrd build/tests/user_vdso-glibc" "${vdso[@]}"
-expect user-vdso-glibc-smp2 0 "--smp 2 --initrd build/tests/user_vdso-glibc" "${vdso[@]}"
-expect user-vdso-q35 0 "--hv q35 --smp 2 --initrd build/tests/user_vdso-musl" "${vdso[@]}"
+	"^vdso: PASS$" "!vdso: FAIL")
+expect user-vdso-musl 0 "build/tests/user_vdso-musl" "${vdso[@]}"
+expect user-vdso-glibc 0 "build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-glibc-smp2 0 "--smp 2 build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-q35 0 "--hv q35 --smp 2 build/tests/user_vdso-musl" "${vdso[@]}"
 
 # expect_untraced NAME "mote run args": the program prints "vdso: untraced begin" and
 # "vdso: untraced end" around its vDSO calls; under `strace` no clock or getcpu system
@@ -168,7 +168,7 @@ expect user-vdso-q35 0 "--hv q35 --smp 2 --initrd build/tests/user_vdso-musl" "$
 expect_untraced() {
 	local name=$1 args=$2 out=$work/$1.out traced
 	[[ -n $filter && $name != *$filter* ]] && return
-	expect "$name" 0 "--cmdline strace $args" "${vdso[@]}" "^vdso: untraced begin$" \
+	expect "$name" 0 "--strace $args" "${vdso[@]}" "^vdso: untraced begin$" \
 		"^vdso: untraced end$" "^\[pid 1\] clock_gettime\(" | grep -v '^PASS' && return
 	traced=$(sed -n '/^vdso: untraced begin$/,/^vdso: untraced end$/p' "$out" |
 		grep -E '^\[pid [0-9]+\] (clock_gettime|gettimeofday|time|getcpu)\(' | head -3)
@@ -179,8 +179,8 @@ expect_untraced() {
 		echo "$traced" | sed 's/^/    | /'
 	fi
 }
-expect_untraced user-vdso-untraced-musl "--initrd build/tests/user_vdso-musl"
-expect_untraced user-vdso-untraced-glibc "--initrd build/tests/user_vdso-glibc"
+expect_untraced user-vdso-untraced-musl "build/tests/user_vdso-musl"
+expect_untraced user-vdso-untraced-glibc "build/tests/user_vdso-glibc"
 
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
