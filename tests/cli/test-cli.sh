@@ -302,7 +302,7 @@ PATH=$T/path:$PATH run run --dry-run --kernel "$K"; line=$(cat "$T/out")
 
 # With a program: the bundle is the -initrd (kept for a dry run), the console framed.
 dry "program" --kernel "$K" "$HELLO" -- one "two words" 'q"uote' &&
-	word_after "program: framed console" -append "console=framed" &&
+	word_after "program: framed console, quiet log" -append "console=framed quiet" &&
 	bundle=$(for ((i = 0; i < ${#words[@]} - 1; i++)); do [ "${words[i]}" = -initrd ] && echo "${words[i + 1]}"; done)
 case "${bundle-}" in
 "$T/bt/mote-bundle."*)
@@ -314,7 +314,9 @@ case "${bundle-}" in
 *) fail "dry-run: program bundle in TMPDIR" "initrd '${bundle-}'" ;;
 esac
 dry "program strace" --kernel "$K" --cmdline "x=1" --strace "$HELLO" &&
-	word_after "program: --strace and --cmdline" -append "x=1 console=framed strace"
+	word_after "program: --strace and --cmdline" -append "x=1 console=framed strace quiet"
+dry "program verbose" --kernel "$K" --verbose "$HELLO" &&
+	word_after "program: --verbose keeps the whole log" -append "console=framed"
 rm -f "$T"/bt/mote-bundle.*
 dry "no exit device" --kernel "$K" --no-exit-device && lacks "no exit device" isa-debug-exit
 dry gdb --kernel "$K" --gdb && has gdb "-s -S"
