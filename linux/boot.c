@@ -31,21 +31,6 @@ struct run_spec {
 	char **argv, **envp;
 };
 
-/* "/a/b/c" -> mkdir -p "/a/b". */
-static int make_parent(const char *path)
-{
-	char dir[BUNDLE_PATH_MAX];
-	size_t n = strlen(path);
-
-	while (n > 0 && path[n - 1] != '/')
-		n--;
-	if (n <= 1)
-		return 0;
-	memcpy(dir, path, n - 1);
-	dir[n - 1] = 0;
-	return vfs_mkdir_p(dir, 0755);
-}
-
 /* A NULL-terminated vector of the NUL-separated strings in it (they stay in the module). */
 static char **string_vector(const struct bundle_item *it)
 {
@@ -77,8 +62,7 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	item_path(it, path);
 	switch (it->type) {
 	case BUNDLE_FILE:
-		if (!(ret = make_parent(path)))
-			ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
+		ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
 		break;
 	case BUNDLE_DIR:
 		ret = vfs_mkdir_p(path, it->mode & VFS_PERM_MASK);
@@ -88,8 +72,7 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 			return -ENAMETOOLONG;
 		memcpy(target, it->data, it->data_len);
 		target[it->data_len] = 0;
-		if (!(ret = make_parent(path)))
-			ret = vfs_create_symlink(path, target);
+		ret = vfs_create_symlink(path, target);
 		break;
 	case BUNDLE_ARGV:
 		ret = (spec->argv = string_vector(it)) ? 0 : -ENOMEM;

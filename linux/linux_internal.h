@@ -50,6 +50,9 @@ int sleep_interruptible(uint64_t deadline);
 int futex_wake_user(uintptr_t uaddr, unsigned n);
 void robust_list_exit(struct task *k);
 
+/* Random bytes: the CPU's generator, else a weak fallback (misc.c). */
+void random_bytes(void *out, size_t len);
+
 /* The kernel stack of application threads. */
 #define TASK_KSTACK_SIZE (32 * 1024)
 
