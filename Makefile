@@ -40,12 +40,12 @@ extra-targets :=
 test-deps :=
 host-lib-srcs :=
 include lib/build.mk arch/x86_64/build.mk platform/build.mk kernel/build.mk \
-	drivers/build.mk mm/build.mk fs/build.mk linux/build.mk tests/ktest/build.mk
+	drivers/build.mk mm/build.mk fs/build.mk linux/build.mk linux/vdso/build.mk tests/ktest/build.mk
 include tools/build.mk tests/build.mk bench/build.mk
 
 kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs)))
 
-.PHONY: all run test bench clean deps print-unit-tests
+.PHONY: all run test bench clean deps docs print-unit-tests
 all: $(BUILD)/kernel.elf $(BUILD)/mote $(extra-targets)
 
 Q := $(if $(V),,@)
@@ -92,6 +92,9 @@ run: deps all
 
 test: deps all unit-tests $(test-deps)
 	tests/run.sh
+
+docs:
+	tools/gen-syscalls-doc.sh
 
 bench: deps all
 	bench/run.sh

@@ -221,7 +221,8 @@ void console_stdin_set_notify(void (*fn)(void))
 
 int console_selftest(const char *status)
 {
-	static uint8_t pattern[17 * 256], all[256], buf[4096];
+	enum { PATTERN = 17 * 256, BUF = 4096 };
+	uint8_t *pattern = mm_malloc(PATTERN + BUF), *buf = pattern + PATTERN;	/* no bss: RAM is image */
 	uint64_t st = 0, echoed = 0;
 	long n;
 
@@ -229,21 +230,24 @@ int console_selftest(const char *status)
 		printk("console.selftest: bad status '%s'\n", status);
 		return MOTE_STATUS_TESTS_FAILED;
 	}
-	for (unsigned i = 0; i < sizeof(pattern); i++)
+	if (!pattern)
+		return MOTE_STATUS_TESTS_FAILED;
+	for (unsigned i = 0; i < PATTERN; i++)
 		pattern[i] = (uint8_t)i;
-	/* 17 copies in one call: 4352 bytes, more than one record. */
-	console_stream_write(CONSOLE_STDOUT, pattern, sizeof(pattern));
-	memcpy(all, pattern, sizeof(all));
-	console_stream_write(CONSOLE_STDERR, all, sizeof(all));
+	/* 17 copies in one call: 4352 bytes, more than one record; then every byte once to stderr. */
+	console_stream_write(CONSOLE_STDOUT, pattern, PATTERN);
+	console_stream_write(CONSOLE_STDERR, pattern, 256);
 	if (!out.framed) {
 		printk("console.selftest: plain console, stdin has no end: not echoing\n");
+		mm_free(pattern);
 		return (int)st;
 	}
 	printk("console.selftest: echoing stdin\n");
-	while ((n = console_stdin_read(buf, sizeof(buf), false)) > 0) {
+	while ((n = console_stdin_read(buf, BUF, false)) > 0) {
 		console_stream_write(CONSOLE_STDOUT, buf, (size_t)n);
 		echoed += (uint64_t)n;
 	}
 	printk("console.selftest: echoed %lu bytes, read ended with %ld\n", echoed, n);
+	mm_free(pattern);
 	return n < 0 ? MOTE_STATUS_TESTS_FAILED : (int)st;
 }

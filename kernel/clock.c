@@ -18,13 +18,25 @@
  *
  * The wall clock is read once, on first use: kvmclock's boot-time wall
  * clock plus its system time when offered, else the CMOS RTC.
+ *
+ * The vDSO's data page (include/abi/vdso.h) is this file's too: it
+ * publishes the very variables clock_monotonic_ns() and
+ * clock_realtime_ns() compute with (at clock_init, and again when the
+ * wall clock is first read), so a program's clock_gettime in user mode and
+ * the system call are the same function of the TSC. With an unstable
+ * kvmclock the page says "no fast path" and the vDSO makes the system
+ * call. The page also says how user mode reads its CPU number, which each
+ * CPU sets up here, after its per-CPU area exists.
  */
+#include <abi/vdso.h>
 #include <mote/arch.h>
 #include <mote/clock.h>
 #include <mote/log.h>
 #include <mote/percpu.h>
 #include <mote/pvclock.h>
+#include <mote/spinlock.h>
 #include <mote/time.h>
+#include <mote/usermode.h>
 
 static uint64_t tsc_at_boot, ns_per_cycle_32, cycles_per_ns_32;
 static uint64_t realtime_offset;	/* wall clock at monotonic 0 */
@@ -38,6 +50,37 @@ static bool pvclock_probed;
 static bool pvclock_reads;		/* unstable: read kvmclock, not the bare TSC */
 static uint64_t pvclock_at_boot;	/* kvmclock's system time at monotonic 0 */
 static uint64_t pvclock_last;		/* the largest reading returned (unstable path) */
+
+/* The vDSO's data page: a frame of the kernel image, mapped read-only into programs. */
+static union {
+	struct vdso_data data;
+	uint8_t page[VDSO_VVAR_SIZE];
+} vvar __attribute__((aligned(VDSO_VVAR_SIZE)));
+static unsigned vvar_cpu_mode;
+/* Serialises the writers of vvar and the one-time wall-clock read (a leaf: takes nothing). */
+static struct spinlock vvar_lock = SPINLOCK_INIT("vvar", SPIN_RANK_NONE);
+
+/* Rewrites the data page from the clock's state, with the sequence protocol. Under vvar_lock. */
+static void vvar_update(void)
+{
+	struct vdso_data *d = &vvar.data;
+
+	__atomic_store_n(&d->seq, d->seq + 1, __ATOMIC_RELAXED);	/* odd: being written */
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	d->version = VDSO_DATA_VERSION;
+	d->clock_mode = pvclock_reads ? VDSO_CLOCK_SYSCALL : VDSO_CLOCK_TSC;
+	d->cpu_mode = vvar_cpu_mode;
+	d->cycles_at_boot = tsc_at_boot;
+	d->ns_per_cycle_32 = ns_per_cycle_32;
+	d->realtime_offset = realtime_offset;
+	d->realtime_ready = realtime_known;
+	__atomic_store_n(&d->seq, d->seq + 1, __ATOMIC_RELEASE);	/* even: stable */
+}
+
+const void *clock_vvar_page(void)
+{
+	return vvar.page;
+}
 
 /* The boot CPU registers its time info on the first question (time_cycles_khz or clock_init). */
 static void pvclock_probe(void)
@@ -76,6 +119,7 @@ void clock_init(void)
 {
 	uint64_t khz = time_cycles_khz();
 	struct pvclock_params p;
+	unsigned long flags;
 
 	if (!khz)
 		khz = 1000000;	/* unknown: assume 1 GHz rather than stop time */
@@ -94,12 +138,17 @@ void clock_init(void)
 			       pvclock_reads ? "unstable: reading kvmclock" : "stable: reading the TSC");
 	}
 	tsc_at_boot = arch_cycles();
+	flags = spin_lock_irqsave(&vvar_lock);
+	vvar_cpu_mode = arch_user_cpu_number_init(cpu_self()->id);
+	vvar_update();
+	spin_unlock_irqrestore(&vvar_lock, flags);
 }
 
 void clock_cpu_init(void)
 {
 	if (pvclock_features)
 		arch_pvclock_register(&pvclock_info[cpu_self()->id]);
+	arch_user_cpu_number_init(cpu_self()->id);
 }
 
 static uint64_t pvclock_monotonic_ns(void)
@@ -177,8 +226,13 @@ static uint64_t rtc_read_ns(void)
 		86400 + hour * 3600 + from_bcd(min, bcd) * 60 + from_bcd(sec, bcd)) * NSEC_PER_SEC;
 }
 
-uint64_t clock_realtime_ns(void)
+/*
+ * Reads the wall clock into realtime_offset, once: under vvar_lock, so
+ * concurrent first readers agree on one offset, which the vDSO then gets.
+ */
+static void realtime_establish(void)
 {
+	unsigned long flags = spin_lock_irqsave(&vvar_lock);
 	uint64_t now = clock_monotonic_ns();
 
 	if (!realtime_known) {
@@ -194,7 +248,15 @@ uint64_t clock_realtime_ns(void)
 		} else {
 			realtime_offset = rtc_read_ns() - now;
 		}
-		realtime_known = true;
+		__atomic_store_n(&realtime_known, true, __ATOMIC_RELEASE);
+		vvar_update();
 	}
-	return realtime_offset + now;
+	spin_unlock_irqrestore(&vvar_lock, flags);
+}
+
+uint64_t clock_realtime_ns(void)
+{
+	if (!__atomic_load_n(&realtime_known, __ATOMIC_ACQUIRE))
+		realtime_establish();
+	return realtime_offset + clock_monotonic_ns();
 }

@@ -216,6 +216,11 @@ static void print_cpus(const struct cpu_list *cpus, unsigned online)
 
 static void print_banner(const struct cpu_list *cpus, unsigned online)
 {
+	if (cmdline_has(&cmdline, "quiet")) {	/* one line: nobody reads the rest (mote run) */
+		printk("mote %s (git %s), %u CPUs online, %lu KiB free\n", MOTE_VERSION, MOTE_GIT_REV,
+		       online, page_free_count() * (PAGE_SIZE / 1024));
+		return;
+	}
 	printk("mote %s (git %s), booted via %s\n", MOTE_VERSION, MOTE_GIT_REV,
 	       boot_info.protocol == BOOT_PROTO_PVH ? "PVH" : "the Linux 64-bit boot protocol");
 	printk("cmdline: %s\n", boot_info.cmdline);

@@ -39,6 +39,7 @@
 #include <mote/mm.h>
 #include <mote/sched.h>
 #include <mote/thread.h>
+#include <mote/usermode.h>
 
 #define NR_SLOTS        (THREAD_STACK_AREA / THREAD_STACK_SLOT)
 #define STACK_CACHE_MAX 16
@@ -286,6 +287,7 @@ static void thread_free(struct thread *t)
 	live_threads--;
 	spin_unlock_irqrestore(&list_lock, flags);
 	stack_put(t->stack_bottom, t->stack_size);
+	arch_user_context_free(t);
 	mm_free(t);
 }
 

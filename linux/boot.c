@@ -31,21 +31,6 @@ struct run_spec {
 	char **argv, **envp;
 };
 
-/* "/a/b/c" -> mkdir -p "/a/b". */
-static int make_parent(const char *path)
-{
-	char dir[BUNDLE_PATH_MAX];
-	size_t n = strlen(path);
-
-	while (n > 0 && path[n - 1] != '/')
-		n--;
-	if (n <= 1)
-		return 0;
-	memcpy(dir, path, n - 1);
-	dir[n - 1] = 0;
-	return vfs_mkdir_p(dir, 0755);
-}
-
 /* A NULL-terminated vector of the NUL-separated strings in it (they stay in the module). */
 static char **string_vector(const struct bundle_item *it)
 {
@@ -77,8 +62,7 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	item_path(it, path);
 	switch (it->type) {
 	case BUNDLE_FILE:
-		if (!(ret = make_parent(path)))
-			ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
+		ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
 		break;
 	case BUNDLE_DIR:
 		ret = vfs_mkdir_p(path, it->mode & VFS_PERM_MASK);
@@ -88,8 +72,7 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 			return -ENAMETOOLONG;
 		memcpy(target, it->data, it->data_len);
 		target[it->data_len] = 0;
-		if (!(ret = make_parent(path)))
-			ret = vfs_create_symlink(path, target);
+		ret = vfs_create_symlink(path, target);
 		break;
 	case BUNDLE_ARGV:
 		ret = (spec->argv = string_vector(it)) ? 0 : -ENOMEM;
@@ -198,38 +181,40 @@ static int read_program(const char *path, void **image, size_t *size)
 
 int linux_boot_bundle(const void *data, uint64_t size)
 {
-	static struct run_spec spec;
 	static char *no_env[] = { NULL };
+	struct run_spec *spec = mm_calloc(1, sizeof(*spec));	/* kept: argv may point into it */
 	void *image = NULL;
 	size_t image_size = 0;
 	int ret;
 
+	if (!spec)
+		return MOTE_STATUS_KERNEL_FAILURE;
 	if ((ret = mount_filesystems())) {
 		printk("mote: cannot mount the root filesystem: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	memcpy(spec.cwd, "/", 2);
-	if (unpack(data, size, &spec))
+	memcpy(spec->cwd, "/", 2);
+	if (unpack(data, size, spec))
 		return MOTE_STATUS_KERNEL_FAILURE;
-	if (!spec.path[0])
+	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */
-	if (!spec.argv) {
+	if (!spec->argv) {
 		static char *argv0[2];
 
-		argv0[0] = spec.path;
-		spec.argv = argv0;
+		argv0[0] = spec->path;
+		spec->argv = argv0;
 	}
-	if ((ret = add_runtime_files(spec.path))) {
+	if ((ret = add_runtime_files(spec->path))) {
 		printk("mote: cannot create the runtime files: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	ret = read_program(spec.path, &image, &image_size);
+	ret = read_program(spec->path, &image, &image_size);
 	if (ret) {
-		printk("mote: %s: %s\n", spec.path,
+		printk("mote: %s: %s\n", spec->path,
 		       ret == -ENOENT ? "no such file" : ret == -EACCES ? "permission denied" :
 		       ret == -EISDIR ? "is a directory" : "cannot be read");
 		return ret == -ENOENT || ret == -ENOTDIR ? LINUX_STATUS_NOTFOUND : LINUX_STATUS_NOEXEC;
 	}
-	return linux_run_image(image, image_size, spec.path, spec.argv, spec.envp ? spec.envp : no_env,
-			       spec.cwd);
+	return linux_run_image(image, image_size, spec->path, spec->argv, spec->envp ? spec->envp : no_env,
+			       spec->cwd);
 }

@@ -134,18 +134,6 @@ static size_t count(char *const v[])
 	return n;
 }
 
-static void random_bytes(uint8_t out[16])
-{
-	uint64_t x = arch_cycles() ^ 0x9e3779b97f4a7c15ULL;
-
-	for (int i = 0; i < 16; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		out[i] = (uint8_t)(x >> 32);
-	}
-}
-
 static int build_stack(struct stack_builder *b, const struct elf_info *e, uintptr_t base,
 		       const char *path, char *const argv[], char *const envp[], uintptr_t *sp_out)
 {
@@ -166,7 +154,7 @@ static int build_stack(struct stack_builder *b, const struct elf_info *e, uintpt
 	for (size_t k = argc; k-- > 0;)
 		arg_ptrs[k] = push_string(b, argv[k]);
 	platform = push_string(b, arch_user_platform());
-	random_bytes(random);
+	random_bytes(random, sizeof(random));
 	rnd = push_bytes(b, random, sizeof(random));
 	if (!phdr && e->nr_loads && e->phoff >= e->load[0].offset &&
 	    e->phoff < e->load[0].offset + e->load[0].filesz)
@@ -249,6 +237,7 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 	base = e->is_pie ? PIE_BASE - e->lowest_vaddr : 0;
 	ret = load_segments(p, e, image, base);
 	if (!ret) {
+		vdso_map(p);	/* without it (out of memory), libc makes the system calls */
 		vm_brk_init(&p->vm, page_up(base + e->highest_vaddr));
 		ret = setup_stack(p, e, base, path, argv, envp, &out->sp);
 	}

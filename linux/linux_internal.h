@@ -6,6 +6,8 @@
 
 struct linux_process *process_create(void);
 struct task *task_create(struct linux_process *p, struct thread *t);
+/* Undoes task_create for a thread that never ran as the task. */
+void task_destroy(struct task *k);
 
 /* Loads an ELF image into p's (empty) address space and builds the initial stack. */
 struct exec_result {
@@ -17,6 +19,8 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 bool task_exists(int tid);
 void sigqueue_init(struct sigqueue *q);
 void signal_task_exit(struct task *k);
+/* Sends info to the thread with this tid: 0, -ESRCH, -EAGAIN (real-time queue full). */
+long signal_send_tid(int tid, const struct k_siginfo *info);
 
 struct fdtable;
 struct file;
@@ -26,6 +30,9 @@ struct file *fget(int fd);
 long install_file(struct file *f, bool cloexec);
 /* Descriptors 0, 1, 2 on the console streams (stdio.c). */
 int stdio_install(struct fdtable *t);
+
+/* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
+int vdso_map(struct linux_process *p);
 
 /* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
 int linux_page_fault(uintptr_t addr, unsigned access, bool user);
@@ -42,6 +49,9 @@ int sleep_interruptible(uint64_t deadline);
 /* Futexes (futex.c). */
 int futex_wake_user(uintptr_t uaddr, unsigned n);
 void robust_list_exit(struct task *k);
+
+/* Random bytes: the CPU's generator, else a weak fallback (misc.c). */
+void random_bytes(void *out, size_t len);
 
 /* The kernel stack of application threads. */
 #define TASK_KSTACK_SIZE (32 * 1024)

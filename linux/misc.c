@@ -57,7 +57,10 @@ SYSCALL(sysinfo)
 	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
-/* A ChaCha-free, lock-free fallback when the CPU has no generator: good enough for hashing seeds. */
+/*
+ * The fallback when the CPU has no generator: a splitmix64 over the cycle
+ * counter. Not cryptographic; virtio-rng (a later issue) will feed this.
+ */
 static uint64_t weak_random(void)
 {
 	static uint64_t state;
@@ -68,6 +71,17 @@ static uint64_t weak_random(void)
 	x ^= x >> 27;
 	x *= 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+void random_bytes(void *out, size_t len)
+{
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v;
+
+		if (!arch_random_u64(&v))
+			v = weak_random();
+		memcpy((uint8_t *)out + i, &v, len - i < 8 ? len - i : 8);
+	}
 }
 
 SYSCALL(getrandom)
@@ -81,13 +95,7 @@ SYSCALL(getrandom)
 	while (done < len) {
 		size_t chunk = len - done < sizeof(buf) ? len - done : sizeof(buf);
 
-		for (size_t i = 0; i < chunk; i += 8) {
-			uint64_t v;
-
-			if (!arch_random_u64(&v))
-				v = weak_random();
-			memcpy(buf + i, &v, chunk - i < 8 ? chunk - i : 8);
-		}
+		random_bytes(buf, chunk);
 		if (copy_to_user((char *)a0 + done, buf, chunk))
 			return done ? (long)done : -EFAULT;
 		done += chunk;

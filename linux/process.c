@@ -81,6 +81,13 @@ static unsigned task_remove(struct task *k)
 	return left;
 }
 
+void task_destroy(struct task *k)
+{
+	task_remove(k);
+	k->thread->task = NULL;
+	mm_free(k);
+}
+
 void linux_exit_group(int status)
 {
 	struct linux_process *p = current_process();

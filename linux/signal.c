@@ -572,7 +572,7 @@ SYSCALL(kill)
 }
 
 /* Looked up and queued under one hold of sig_lock: an exiting task leaves the list under it. */
-static long send_to_tid_info(int tid, const struct k_siginfo *info)
+long signal_send_tid(int tid, const struct k_siginfo *info)
 {
 	struct linux_process *p = current_process();
 	struct sigqueue_entry *spare = spare_for(info);
@@ -600,7 +600,7 @@ static long send_to_tid(int tid, unsigned long sig)
 	if (tid <= 0 || (sig && !valid_signal(sig)))
 		return -EINVAL;
 	info = user_info((int)sig, SI_TKILL);
-	return sig ? send_to_tid_info(tid, &info) : task_exists(tid) ? 0 : -ESRCH;
+	return sig ? signal_send_tid(tid, &info) : task_exists(tid) ? 0 : -ESRCH;
 }
 
 SYSCALL(tgkill)
@@ -689,5 +689,5 @@ SYSCALL(rt_tgsigqueueinfo)
 		return -ESRCH;
 	if ((ret = queued_info(a3, a2, &info)))
 		return ret;
-	return send_to_tid_info((int)a1, &info);
+	return signal_send_tid((int)a1, &info);
 }

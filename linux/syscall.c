@@ -68,8 +68,6 @@ static void note_interrupted(unsigned long nr)
 {
 	struct task *k = current_task();
 
-	if (nr == 34 /* pause */ || nr == 130 /* rt_sigsuspend */)
-		return;		/* these exist to be interrupted */
 	k->syscall_nr = nr;
 	k->restartable = true;
 	k->restart_with_sa_restart = restarts_with_handler(nr);

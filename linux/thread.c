@@ -58,6 +58,10 @@ static void *child_start(void *arg)
 	struct user_frame *f = arch_user_frame(thread_self());
 
 	sem_down(&cs->gate);
+	if (!cs->task) {	/* the parent could not finish: leave without running anything */
+		mm_free(cs);
+		thread_exit(NULL);
+	}
 	thread_self()->task = cs->task;
 	memcpy(f, cs->frame, arch_user_frame_size());
 	mm_free(cs);
@@ -99,8 +103,12 @@ static long do_clone(const struct clone_request *r)
 	}
 	k = task_create(p, t);
 	if (!k || arch_user_context_new(t, self)) {
-		/* Cannot happen half-way for the application: kill the child before it runs. */
-		panic("clone: out of memory after the thread started");
+		/* Out of memory: the child, still at its gate, ends without running. */
+		if (k)
+			task_destroy(k);
+		cs->task = NULL;
+		sem_up(&cs->gate);
+		return -EAGAIN;
 	}
 	cs->task = k;
 	tid = k->tid;

@@ -4,10 +4,14 @@
  * own page tables (arch_user_*). Frames are page-allocator pages; each
  * translation owns its frame, and without fork or a page cache yet that
  * ownership is exclusive, so dropping a translation frees its frame.
- * (Reference counts arrive with shared file pages.)
+ * (Reference counts arrive with shared file pages.) The one exception:
+ * frames of the kernel image itself (the vDSO and its data page, which
+ * linux/vdso.c maps into every program) are shared and permanent, so
+ * dropping their translation frees nothing.
  */
 #include <lib/string.h>
 #include <mote/arch.h>
+#include <mote/layout.h>
 #include <mote/mm.h>
 #include <mote/vm.h>
 #include <mote/vmkernel.h>
@@ -28,8 +32,12 @@ static unsigned vm_prot(unsigned prot)
 	       (prot & ARCH_PROT_COW ? VM_PTE_COW : 0);
 }
 
+extern const char _end[];
+
 static void drop_frame(uint64_t pa)
 {
+	if (pa >= KERNEL_PHYS && pa < kernel_virt_to_phys(_end))
+		return;		/* a kernel image frame: not the page allocator's */
 	page_free(mm_phys_to_virt(pa), 0);
 }
 

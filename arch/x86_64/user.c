@@ -15,6 +15,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <abi/linux_signal.h>
+#include <abi/vdso.h>
 #include <mote/arch.h>
 #include <mote/irq.h>
 #include <mote/log.h>
@@ -36,6 +37,7 @@ _Static_assert(sizeof(struct trap_frame) <= THREAD_STACK_RESERVE, "the frame fit
 #define MSR_LSTAR          0xc0000082
 #define MSR_FMASK          0xc0000084
 #define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX        0xc0000103
 #define EFER_SCE           (1u << 0)
 #define CR4_OSXSAVE        (1u << 18)
 #define CR4_SMEP           (1u << 20)
@@ -316,6 +318,23 @@ unsigned long arch_user_hwcap2(void)
 const char *arch_user_platform(void)
 {
 	return "x86_64";
+}
+
+/*
+ * IA32_TSC_AUX is what RDPID and RDTSCP return in user mode; it holds
+ * (node << 12) | cpu, as on Linux, so the vDSO's getcpu needs no trap.
+ * RDPID (CPUID.7.0:ECX[22]) is preferred: it does not read the TSC.
+ */
+unsigned arch_user_cpu_number_init(unsigned id)
+{
+	bool rdpid = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ecx & (1u << 22));
+	bool rdtscp = cpuid(0x80000000, 0).eax >= 0x80000001 &&
+		      (cpuid(0x80000001, 0).edx & (1u << 27));
+
+	if (!rdpid && !rdtscp)
+		return VDSO_CPU_SYSCALL;
+	wrmsr(MSR_TSC_AUX, id & VDSO_TSC_AUX_CPU_MASK);
+	return rdpid ? VDSO_CPU_RDPID : VDSO_CPU_RDTSCP;
 }
 
 enum { ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004 };

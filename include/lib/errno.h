@@ -141,7 +141,4 @@
 #define EDEADLOCK        EDEADLK
 #define ENOTSUP          EOPNOTSUPP
 
-/* Kernel-internal: never reaches an application. */
-#define ERESTARTSYS      512
-
 #endif

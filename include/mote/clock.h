@@ -34,4 +34,11 @@ uint64_t clock_realtime_ns(void);
 /* The cycle-counter value at which clock_monotonic_ns() reaches ns (for timer hardware). */
 uint64_t clock_ns_to_cycles(uint64_t ns);
 
+/*
+ * The vDSO's data page (struct vdso_data, include/abi/vdso.h), kept
+ * current by the clock: page-aligned, one page, inside the kernel image
+ * (so its frame is never freed). linux/vdso.c maps it into programs.
+ */
+const void *clock_vvar_page(void);
+
 #endif

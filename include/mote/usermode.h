@@ -74,6 +74,14 @@ void arch_user_set_sp(struct user_frame *f, uintptr_t sp);
 /* Copies the whole register file (the user_frame is opaque; clone needs a copy). */
 size_t arch_user_frame_size(void);
 
+/*
+ * Makes this CPU's number `id` readable in user mode without a trap, for
+ * the vDSO's getcpu; each CPU, once its number is known. Returns how user
+ * mode reads it, an enum vdso_cpu_mode (include/abi/vdso.h):
+ * VDSO_CPU_SYSCALL when it cannot.
+ */
+unsigned arch_user_cpu_number_init(unsigned id);
+
 /* For the auxiliary vector: AT_HWCAP, AT_HWCAP2, AT_PLATFORM. */
 unsigned long arch_user_hwcap(void);
 unsigned long arch_user_hwcap2(void);

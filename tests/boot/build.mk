@@ -8,3 +8,13 @@ build/tests/user_smoke-glibc: tests/boot/user_smoke.c
 	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_smoke-musl build/tests/user_smoke-glibc
+
+build/tests/user_vdso-musl: tests/boot/user_vdso.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+build/tests/user_vdso-glibc: tests/boot/user_vdso.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_vdso-musl build/tests/user_vdso-glibc

@@ -139,6 +139,49 @@ expect user-log 3 "--log $work/user.log build/tests/user_smoke-musl" "!power off
 expect user-strace 3 "--strace build/tests/user_smoke-musl" "^\\[pid 1\\] brk\\(NULL\\) = 0x" \
 	"^\\[pid 2\\] exit\\(0\\) = \\?$" "^\\[pid 1\\] exit_group\\(3\\) = \\?$"
 
+# What the kernel refuses to run, as a shell would: 127 not found, 126 cannot execute.
+mkb=tests/boot/mkbundle.py smoke_bin=build/tests/user_smoke-musl
+$mkb "$work/b-missing" "exec:/app/nope"
+$mkb "$work/b-noexec" "file:/app/p:$smoke_bin:644" "exec:/app/p"
+$mkb "$work/b-notelf" "file:/app/p:tests/boot/user_smoke.c:755" "exec:/app/p"
+$mkb "$work/b-dynamic" "file:/app/p:/bin/true:755" "exec:/app/p"
+$mkb "$work/b-ok" "file:/app/p:$smoke_bin:755" "exec:/app/p" "argv:p,one"
+expect exec-missing 127 "--initrd $work/b-missing" "^mote: /app/nope: no such file$"
+expect exec-no-x-bit 126 "--initrd $work/b-noexec" "^mote: /app/p: permission denied$"
+expect exec-not-elf 126 "--initrd $work/b-notelf" "^mote: cannot run /app/p: not an ELF file"
+expect exec-dynamic 126 "--initrd $work/b-dynamic" "^mote: cannot run /app/p: dynamically linked"
+expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
+
+# The vDSO (docs/vdso.md): libc's clocks and getcpu through it agree with the system calls,
+# in order, on one CPU and on two; with `strace` on, the calls between the program's
+# "untraced" markers never reach the kernel.
+vdso=("^vdso: image at 0x[0-9a-f]+, clock mode 1, cpu mode [12]$" "^vdso: clock_gettime [0-9]+ ns/call, syscall [0-9]+ ns/call$"
+	"^vdso: PASS$" "!vdso: FAIL")
+expect user-vdso-musl 0 "build/tests/user_vdso-musl" "${vdso[@]}"
+expect user-vdso-glibc 0 "build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-glibc-smp2 0 "--smp 2 build/tests/user_vdso-glibc" "${vdso[@]}"
+expect user-vdso-q35 0 "--hv q35 --smp 2 build/tests/user_vdso-musl" "${vdso[@]}"
+
+# expect_untraced NAME "mote run args": the program prints "vdso: untraced begin" and
+# "vdso: untraced end" around its vDSO calls; under `strace` no clock or getcpu system
+# call may be traced between them (and the run must pass as above).
+expect_untraced() {
+	local name=$1 args=$2 out=$work/$1.out traced
+	[[ -n $filter && $name != *$filter* ]] && return
+	expect "$name" 0 "--strace $args" "${vdso[@]}" "^vdso: untraced begin$" \
+		"^vdso: untraced end$" "^\[pid 1\] clock_gettime\(" | grep -v '^PASS' && return
+	traced=$(sed -n '/^vdso: untraced begin$/,/^vdso: untraced end$/p' "$out" |
+		grep -E '^\[pid [0-9]+\] (clock_gettime|gettimeofday|time|getcpu)\(' | head -3)
+	if [[ -z $traced ]]; then
+		echo "PASS boot-$name"
+	else
+		echo "FAIL boot-$name: system calls between the markers"
+		echo "$traced" | sed 's/^/    | /'
+	fi
+}
+expect_untraced user-vdso-untraced-musl "build/tests/user_vdso-musl"
+expect_untraced user-vdso-untraced-glibc "build/tests/user_vdso-glibc"
+
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
 expect poweroff-reset 0 "--hv microvm --no-exit-device" "power off, status 0"

@@ -46,3 +46,10 @@ $(BUILD)/host/test-bundle: tests/unit/test_bundle.c tools/mote/bundle.c tools/mo
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools/mote -o $@ $< tools/mote/bundle.c $(host-lib-srcs)
+
+# The vDSO image as libc finds and calls it (linux/vdso/, docs/vdso.md).
+unit-tests += $(BUILD)/host/test-vdso
+$(BUILD)/host/test-vdso: tests/unit/test_vdso.c include/abi/vdso.h tests/unit/check.h $(BUILD)/vdso.so
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -pthread -DVDSO_SO='"$(BUILD)/vdso.so"' -o $@ $<
