@@ -46,8 +46,8 @@ expect microvm 0 "--hv microvm" "${banner[@]}" "booted via PVH" "virtio-mmio|cpu
 expect q35 0 "--hv q35" "${banner[@]}" "booted via PVH" "cpus: 1 \(ACPI MADT\)" "!SeaBIOS"
 expect firecracker 0 "--hv fc-fixture" "${banner[@]}" "booted via the Linux 64-bit boot protocol" \
 	"cpus: 1 \(MP table\)"
-expect cmdline-shown 0 "--cmdline 'quiet answer=42 msg=\"a b\"' -- app one 'two three'" \
-	'^cmdline: quiet answer=42 msg="a b" -- app one "two three"$' "^application arguments: app one two three$"
+expect cmdline-shown 0 "--cmdline 'flag answer=42 msg=\"a b\"' -- app one 'two three'" \
+	'^cmdline: flag answer=42 msg="a b" -- app one "two three"$' "^application arguments: app one two three$"
 
 expect devices-after-app-args 0 "--cmdline 'virtio_mmio.device=4K@0xd0000000:5:3' -- app virtio_mmio.device=512@0xfeb00e00:12" \
 	"^virtio-mmio 3: 0xd0000000, 0x1000 bytes, irq 5$" "^virtio-mmio 1: 0xfeb00e00, 0x200 bytes, irq 12$" \
