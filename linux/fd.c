@@ -26,6 +26,7 @@
 #include "syscall.h"
 
 #define BOUNCE      (64 * 1024)
+#define SMALL_IO    256
 #define IOV_MAX     1024
 #define O_LARGEFILE 0100000
 
@@ -59,16 +60,14 @@ static long raise_epipe(long ret)
 static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
 {
 	size_t chunk = len < BOUNCE ? len : BOUNCE, done = 0;
-	char *buf;
+	char small[SMALL_IO], *buf = small;	/* small I/O needs no allocation */
 	long ret = 0;
 
 	if (writing ? !(f->ops->write || f->ops->pwrite) : !(f->ops->read || f->ops->pread))
 		return -EINVAL;
 	if (!user_range_ok((void *)ubuf, len))
 		return -EFAULT;
-	if (!len)
-		chunk = 1;
-	if (!(buf = mm_malloc(chunk)))
+	if (chunk > sizeof(small) && !(buf = mm_malloc(chunk)))
 		return -ENOMEM;
 	do {
 		size_t n = len - done < chunk ? len - done : chunk;
@@ -92,7 +91,8 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 		if ((size_t)ret < n)
 			break;
 	} while (done < len && (is_regular(f) || writing));
-	mm_free(buf);
+	if (buf != small)
+		mm_free(buf);
 	return done ? (long)done : ret;
 }
 

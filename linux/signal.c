@@ -26,6 +26,7 @@
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/mm.h>
+#include <mote/percpu.h>
 #include <mote/sched.h>
 #include <mote/thread.h>
 #include <mote/uaccess.h>
@@ -322,6 +323,19 @@ static void restart_syscall(struct task *k, struct user_frame *f, const struct k
 	k->restartable = false;
 	if (!act || (act->flags & SA_RESTART && k->restart_with_sa_restart))
 		arch_syscall_restart(f, k->syscall_nr);
+}
+
+bool linux_return_work_pending(void)
+{
+	struct task *k = current_task();
+
+	if (cpu_self()->need_resched)
+		return true;
+	if (!k)
+		return false;
+	return ((__atomic_load_n(&k->sig.pending, __ATOMIC_RELAXED) |
+		 __atomic_load_n(&k->proc->shared.pending, __ATOMIC_RELAXED)) & ~k->blocked) ||
+	       k->restartable || k->restore_saved_mask || thread_interrupted();
 }
 
 void linux_return_to_user(struct user_frame *f)

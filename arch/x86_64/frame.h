@@ -18,10 +18,10 @@ _Static_assert(sizeof(struct trap_frame) == 176, "vectors.S copies 176 bytes");
 void trap_handle(struct trap_frame *f);
 
 /* Entries from vectors.S for user mode (user.c), and the page-fault hook they share. */
-int x86_syscall(struct trap_frame *f);
+void x86_syscall(struct trap_frame *f);
 int x86_user_exit(struct trap_frame *f);
-int user_trap(struct trap_frame *f);
-int user_irq(struct trap_frame *f);
+void user_trap(struct trap_frame *f);
+void user_irq(struct trap_frame *f);
 #include <mote/arch.h>
 arch_fault_fn x86_page_fault_handler(void);
 int irq_dispatch(struct trap_frame *f);

@@ -367,25 +367,27 @@ long arch_user_prctl(struct thread *t, int code, unsigned long arg)
 
 /* ---- Entries from vectors.S ---------------------------------------------- */
 
-/* A system call (interrupts on). Returns what user_return passes on. */
-int x86_syscall(struct trap_frame *f)
+/* A system call (interrupts on). */
+void x86_syscall(struct trap_frame *f)
 {
 	linux_syscall((struct user_frame *)f);
-	return 0;
 }
 
 /*
- * On the way out (interrupts off on entry, on during the Linux layer's
- * work). Returns nonzero when IRETQ must be used: SYSRET reloads RIP from
- * RCX and RFLAGS from R11, so it restores the frame exactly only when those
- * already match (a plain system-call return), and it must not see a
- * non-canonical RIP (it would fault in ring 0 on Intel).
+ * On the way out, interrupts off: the Linux layer's work (signals,
+ * rescheduling) runs with them on, as often as it finds work, so the last
+ * check is made with them off. Returns nonzero when IRETQ must be used:
+ * SYSRET reloads RIP from RCX and RFLAGS from R11, so it restores the frame
+ * exactly only when those already match (a plain system-call return), and
+ * it must not see a non-canonical RIP (it would fault in ring 0 on Intel).
  */
 int x86_user_exit(struct trap_frame *f)
 {
-	irq_enable();
-	linux_return_to_user((struct user_frame *)f);
-	irq_disable();
+	while (linux_return_work_pending()) {
+		irq_enable();
+		linux_return_to_user((struct user_frame *)f);
+		irq_disable();
+	}
 	f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_IF | 2;
 	f->cs = USER_CS;
 	f->ss = USER_DS;
@@ -393,10 +395,9 @@ int x86_user_exit(struct trap_frame *f)
 }
 
 /* A device interrupt that arrived in user mode. */
-int user_irq(struct trap_frame *f)
+void user_irq(struct trap_frame *f)
 {
 	irq_dispatch(f);
-	return 1;
 }
 
 static struct user_fault fault_of(const struct trap_frame *f)
@@ -435,19 +436,18 @@ static int user_page_fault(const struct trap_frame *f, struct user_fault *u)
 }
 
 /* A CPU exception in user mode: resolve a page fault, or hand it on as a signal. */
-int user_trap(struct trap_frame *f)
+void user_trap(struct trap_frame *f)
 {
 	struct user_fault u = fault_of(f);
 
 	if (f->vector == 2 || f->vector == 18 || f->vector == 8) {
 		trap_handle(f);		/* NMI, machine check: the fatal report */
-		return 1;
+		return;
 	}
 	if (f->vector == 14 && !user_page_fault(f, &u))
-		return 1;
+		return;
 	irq_enable();
 	linux_user_fault((struct user_frame *)f, &u);
-	return 1;
 }
 
 size_t arch_copy_user(void *dst, const void *src, size_t n)

@@ -167,22 +167,22 @@ syscall_entry:
 	sti
 	movq %rsp, %rdi
 	call x86_syscall
-	/* fall through: eax is nonzero when the frame needs IRETQ */
+	/* fall through */
 
 /*
  * The way back to user mode from the top of a thread's kernel stack, with
  * RSP at its struct trap_frame. x86_user_exit() runs the Linux layer's
  * return work (signals, rescheduling) and says whether SYSRET may be
  * used: only when RCX/R11 may be clobbered (a plain system call return)
- * and RIP is canonical. Interrupts go off before GS flips back and stay
- * off until the application runs.
+ * and RIP is canonical. It is called with interrupts off and returns with
+ * them off (it turns them on only while there is work), so nothing that
+ * arrives after its last check can be missed before the application runs.
  */
 	.globl user_return
 user_return:
-	movq %rsp, %rdi
-	movl %eax, %esi
-	call x86_user_exit
 	cli
+	movq %rsp, %rdi
+	call x86_user_exit
 	testl %eax, %eax
 	jnz 1f
 	RESTORE_REGS

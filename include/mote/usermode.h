@@ -18,8 +18,9 @@
  *   - a CPU exception the kernel cannot resolve (a page fault outside the
  *     application's mappings, #UD, #DE, #GP ...): linux_user_fault(frame,
  *     &fault), which turns it into a signal;
- *   - and on every way back to user mode, with interrupts on:
- *     linux_return_to_user(frame) (pending signals, rescheduling).
+ *   - and on every way back to user mode: linux_return_work_pending()
+ *     with interrupts off, and while it says so, linux_return_to_user(frame)
+ *     with them on (pending signals, rescheduling).
  */
 #ifndef MOTE_USERMODE_H
 #define MOTE_USERMODE_H
@@ -147,5 +148,7 @@ int arch_read_u32(const uint32_t *src, uint32_t *dst);
 void linux_syscall(struct user_frame *f);
 void linux_user_fault(struct user_frame *f, const struct user_fault *fault);
 void linux_return_to_user(struct user_frame *f);
+/* Whether linux_return_to_user has anything to do; cheap, lock-free, any interrupt state. */
+bool linux_return_work_pending(void);
 
 #endif
