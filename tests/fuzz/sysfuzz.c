@@ -484,7 +484,7 @@ static long gen_fd(void)
 	case 2: return 3 + (long)below(64);
 	default: return nfds ? fds[below(nfds)] : -1;
 	}
-	return fd >= 0 && fd <= 2 ? fd + 3 : fd;
+	return (uint32_t)fd <= 2 ? fd + 3 : fd;	/* Linux reads an fd as 32 bits */
 }
 
 static long gen_dirfd(void)
