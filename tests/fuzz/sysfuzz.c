@@ -504,6 +504,28 @@ static unsigned path_next;
 static const char *const names[] = { "f0", "f1", "f2", "d0", "d1", "l0", "l1", "x", "y" };
 #define NNAMES (sizeof(names) / sizeof(names[0]))
 
+/*
+ * Random bytes as a path, written into scratch first: raw scratch could
+ * hold "/" or ".." (the kernel writes paths there), and no path may leave
+ * the private directory. Without '/' and '.', it is one name below the cwd.
+ */
+static long gen_junk_name(void)
+{
+	size_t len = 1 + below(one_in(8) ? 400 : 40);
+	char *p = scratch + below(SCRATCH_PAGES * PAGE - len);
+
+	if (one_in(8))	/* unterminated: up to the guard page */
+		p = scratch + SCRATCH_PAGES * PAGE - len;
+	for (size_t i = 0; i < len; i++) {
+		char c = (char)(1 + below(255));
+
+		p[i] = c == '/' || c == '.' ? 'z' : c;
+	}
+	if (p + len < scratch + SCRATCH_PAGES * PAGE)
+		p[len] = 0;
+	return (long)p;
+}
+
 static long gen_path(void)
 {
 	char *p = path_buf[path_next++ % 4];
@@ -511,7 +533,8 @@ static long gen_path(void)
 	unsigned depth = 1 + (unsigned)below(3), dotdot = one_in(4) ? 1 + (unsigned)below(depth) : 0;
 
 	switch (below(12)) {
-	case 0: return gen_ptr();
+	case 0:	/* junk: one name of random bytes (no '/', no '.'), maybe unterminated */
+		return gen_junk_name();
 	case 1: return gen_bad_ptr();
 	case 2: return (long)"";
 	case 3:	/* unterminated: runs into the guard page */
@@ -844,8 +867,13 @@ static int fixup(int nr, long *a)
 		a[0] = one_in(5) ? gen_int() : (long)below(3);
 		break;
 	case 22: case 293: case 53:	/* pipe, pipe2, socketpair: the fds land in scratch (read after) */
+		if (nr == 53)	/* socketpair: AF_UNIX or no such family */
+			a[0] = one_in(4) ? 1000 + (long)below(1000) : 1;
 		if (a[nr == 53 ? 3 : 0] >= (long)arena && a[nr == 53 ? 3 : 0] < (long)(arena + ARENA_PAGES * PAGE))
 			a[nr == 53 ? 3 : 0] = (long)(scratch + below(SCRATCH_PAGES * PAGE - 8));
+		break;
+	case 41:	/* socket: AF_UNIX or no such family (no netlink, no raw) */
+		a[0] = one_in(4) ? 1000 + (long)below(1000) : 1;
 		break;
 	case 40: case 326:	/* sendfile, copy_file_range: at most 1 MiB (sparse files are huge) */
 		a[nr == 40 ? 3 : 4] &= (1 << 20) - 1;
@@ -972,8 +1000,13 @@ static int fixup(int nr, long *a)
 			a[3] = gen_int();
 		break;
 	}
-	case 230:	/* clock_nanosleep */
+	case 230: {	/* clock_nanosleep: no CPU-time clocks (a sleeper's own never advances) */
+		static const long clocks[] = { 0, 1, 3, 4, 5, 6, 7, 8, 9, 11, 100, 0x7fffffff };
+
+		a[0] = clocks[below(sizeof(clocks) / sizeof(clocks[0]))];
 		a[1] &= 1;	/* TIMER_ABSTIME: {0, <= 1 ms} is long past */
+		break;
+	}
 		break;
 	case 270: {	/* pselect6: timeout and the {sigmask, size} pair */
 		arg.pselect_mask.ss = (uintptr_t)gen_sigmask();
