@@ -758,7 +758,7 @@ static const struct call calls[] = {
 };
 #define NCALLS (sizeof(calls) / sizeof(calls[0]))
 
-/* The first arena address among the arguments (mmap, mremap: the kind 'a' before 'n'). */
+/* One argument of the given kind; prev is the one before it ('n' sizes an 'a'). */
 static long gen_arg(char kind, const long *prev)
 {
 	switch (kind) {
@@ -911,9 +911,6 @@ static int fixup(int nr, long *a)
 			a[4] = 0;
 		break;
 	}
-	case 35:	/* nanosleep */
-		a[0] = gen_timeout();
-		break;
 	case 72:	/* fcntl */
 		switch (a[1] = one_in(6) ? gen_int() : (long)below(12)) {
 		case 4: a[2] = (a[2] | O_NONBLOCK) & ~(long)O_ASYNC; break;	/* F_SETFL */
@@ -1017,9 +1014,6 @@ static int fixup(int nr, long *a)
 	case 302:	/* prlimit64: read only */
 		a[2] = one_in(2) ? 0 : gen_bad_ptr();
 		break;
-	case 203:	/* sched_setaffinity */
-	case 143: case 145: case 148: case 274: case 121: case 124: case 434: case 252: case 312:
-		break;
 	case 275: case 276:	/* splice, tee: SPLICE_F_NONBLOCK */
 		a[nr == 275 ? 5 : 3] |= 2;
 		break;
@@ -1041,8 +1035,6 @@ static int fixup(int nr, long *a)
 		break;
 	case 449:	/* futex_waitv */
 		a[1] = (long)below(3);
-		break;
-	case 441:	/* epoll_pwait2 */
 		break;
 	}
 	return 0;
