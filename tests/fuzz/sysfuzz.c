@@ -1018,7 +1018,7 @@ static int fixup(int nr, long *a)
 		a[nr == 275 ? 5 : 3] |= 2;
 		break;
 	case 436:	/* close_range: never stdin, stdout, stderr */
-		if ((unsigned long)a[0] < 3)
+		if ((uint32_t)a[0] < 3)	/* Linux reads both as 32 bits */
 			a[0] = 3;
 		break;
 	case 437:	/* openat2: a struct open_how */
