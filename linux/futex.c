@@ -94,8 +94,8 @@ static long wake_op(uintptr_t uaddr, unsigned n, uintptr_t uaddr2, unsigned n2, 
 		oparg = oparg >= 32 ? 0 : 1u << oparg;	/* FUTEX_OP_OPARG_SHIFT */
 	if (check_word(uaddr2))
 		return -EFAULT;
-	/* One application process: a read-modify-write through the kernel's view is atomic
-	 * enough only with the word pinned; do it with a CAS loop on the user word. */
+	/* A CAS loop on the user word, through the fault-safe cmpxchg: the word may be
+	 * readable but not writable, or be unmapped by another thread meanwhile. */
 	for (;;) {
 		if (copy_from_user(&old, (void *)uaddr2, 4))
 			return -EFAULT;
@@ -107,8 +107,11 @@ static long wake_op(uintptr_t uaddr, unsigned n, uintptr_t uaddr2, unsigned n2, 
 		case 4: new = old ^ oparg; break;
 		default: return -ENOSYS;
 		}
-		if (__atomic_compare_exchange_n((uint32_t *)uaddr2, &old, new, false,
-						__ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		int swapped = cmpxchg_user_u32((uint32_t *)uaddr2, &old, new);
+
+		if (swapped < 0)
+			return swapped;	/* read-only or gone: Linux's -EFAULT too */
+		if (swapped == 0)
 			break;
 	}
 	switch (cmp) {
@@ -204,8 +207,11 @@ static void robust_release(struct task *k, uintptr_t word)
 		if (copy_from_user(&v, (void *)word, 4) || (v & FUTEX_TID_MASK) != (uint32_t)k->tid)
 			return;
 		next = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
-		if (__atomic_compare_exchange_n((uint32_t *)word, &v, next, false, __ATOMIC_SEQ_CST,
-						__ATOMIC_SEQ_CST)) {
+		int swapped = cmpxchg_user_u32((uint32_t *)word, &v, next);
+
+		if (swapped < 0)
+			return;
+		if (swapped == 0) {
 			if (v & FUTEX_WAITERS)
 				futex_wake((uint32_t *)word, 1, FUTEX_BITSET_ANY);
 			return;

@@ -72,6 +72,22 @@ int clear_user(void *udst, size_t n)
 	return 0;
 }
 
+int cmpxchg_user_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new)
+{
+	if (!user_range_ok(uaddr, 4) || ((uintptr_t)uaddr & 3))
+		return -EFAULT;
+	for (unsigned tries = 0; tries <= MAX_RETRIES; tries++) {
+		int ret = arch_cmpxchg_u32(uaddr, expected, new);
+
+		if (ret != -EFAULT)
+			return ret;
+		/* Not there yet, or copy-on-write: resolved as the application's own write. */
+		if (linux_mm_fault((uintptr_t)uaddr, ARCH_PROT_WRITE))
+			return -EFAULT;
+	}
+	return -EFAULT;
+}
+
 long strncpy_from_user(char *dst, const char *usrc, size_t max)
 {
 	size_t len = 0;

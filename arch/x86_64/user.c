@@ -464,6 +464,17 @@ int arch_read_u32(const uint32_t *src, uint32_t *dst)
 	return x86_read_u32(src, dst) ? -EFAULT : 0;
 }
 
+int arch_cmpxchg_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new)
+{
+	extern int x86_cmpxchg_u32(uint32_t *, uint32_t *, uint32_t);
+
+	switch (x86_cmpxchg_u32(uaddr, expected, new)) {
+	case 0: return 0;
+	case 2: return 1;
+	default: return -EFAULT;
+	}
+}
+
 /* ---- Signal frames --------------------------------------------------------- */
 
 /* Linux's x86-64 struct sigcontext: 32 words. */

@@ -218,14 +218,27 @@ x86_enter_user:
  * size_t x86_copy_user(void *dst, const void *src, size_t n)
  * int x86_read_u32(const uint32_t *src, uint32_t *dst): one aligned load
  * (a futex word); 0, or nonzero if src faulted.
+ * int x86_cmpxchg_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new):
+ * LOCK CMPXCHG on an application word; 0 if it was *expected (now new),
+ * 2 if not (*expected gets what it was), 1 if uaddr faulted.
  */
-	.globl x86_copy_user, x86_read_u32, uaccess_begin, uaccess_end, uaccess_fault
+	.globl x86_copy_user, x86_read_u32, x86_cmpxchg_u32
+	.globl uaccess_begin, uaccess_end, uaccess_fault
 x86_read_u32:
 	movl $4, %ecx
 uaccess_begin:
 	movl (%rdi), %eax
 	movl %eax, (%rsi)
 	xorl %eax, %eax
+	ret
+x86_cmpxchg_u32:
+	movl $1, %ecx
+	movl (%rsi), %eax
+	lock cmpxchgl %edx, (%rdi)
+	movl %eax, (%rsi)
+	movl $0, %eax
+	movl $2, %ecx
+	cmovnzl %ecx, %eax
 	ret
 x86_copy_user:
 	movq %rdx, %rcx

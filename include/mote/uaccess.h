@@ -27,6 +27,14 @@ int clear_user(void *udst, size_t n);
  */
 long strncpy_from_user(char *dst, const char *usrc, size_t max);
 
+/*
+ * Atomically replaces the aligned application word *uaddr with new if it
+ * holds *expected (futex words: FUTEX_WAKE_OP, robust lists). 0 when
+ * swapped; 1 when not, with *expected set to what the word held; -EFAULT
+ * when the word cannot be written (unmapped, read-only) or is not aligned.
+ */
+int cmpxchg_user_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new);
+
 /* Whether [uaddr, uaddr+n) lies wholly in the application's half. */
 int user_range_ok(const void *uaddr, size_t n);
 

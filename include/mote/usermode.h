@@ -144,6 +144,13 @@ size_t arch_copy_user(void *dst, const void *src, size_t n);
 /* One aligned 32-bit load that may fault harmlessly (a futex word): 0 or -EFAULT. */
 int arch_read_u32(const uint32_t *src, uint32_t *dst);
 
+/*
+ * An atomic compare-and-exchange of an aligned application word that may
+ * fault harmlessly: 0 if *uaddr was *expected (it is now new), 1 if not
+ * (*expected is set to what it was), -EFAULT if the access faulted.
+ */
+int arch_cmpxchg_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new);
+
 /* The Linux layer's entry points (linux/). */
 void linux_syscall(struct user_frame *f);
 void linux_user_fault(struct user_frame *f, const struct user_fault *fault);

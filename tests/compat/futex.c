@@ -1,19 +1,21 @@
 /* futex: the futex system call used directly: WAIT with a stale value
  * (EAGAIN), relative and absolute timeouts (ETIMEDOUT), WAKE with and
  * without waiters, CMP_REQUEUE and REQUEUE moving waiters between words,
- * WAIT_BITSET/WAKE_BITSET choosing which waiter wakes, and the EINVAL and
- * ENOSYS answers to bad arguments.
+ * WAIT_BITSET/WAKE_BITSET choosing which waiter wakes, the EINVAL and
+ * ENOSYS answers to bad arguments, and WAKE_OP on a word it may read but
+ * not write (EFAULT; mote's kernel once faulted on it, found by sysfuzz).
  *
  * No sleep decides an outcome: to know a waiter is queued, the main thread
  * repeats a wake or requeue until the kernel reports it moved the waiter. */
 #include "compat.h"
 #include <limits.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 
 /* The futex ABI (linux/futex.h, which musl-gcc does not see). */
 enum {
-	FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4,
+	FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
 	FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10,
 	FUTEX_PRIVATE_FLAG = 128, FUTEX_CLOCK_REALTIME = 256,
 	FUTEX_WAIT_PRIVATE = FUTEX_WAIT | FUTEX_PRIVATE_FLAG,
@@ -197,11 +199,30 @@ static void bitsets(void)
 	printf("wake_bitset mask 0: %s\n", res(futex(&word, FUTEX_WAKE_BITSET_PRIVATE, 1, NULL, NULL, 0)));
 }
 
+/* FUTEX_WAKE_OP writes the second word: read-only or unmapped, that is EFAULT. */
+static void wake_op_unwritable(void)
+{
+	uint32_t w = 0, *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t op_set_1 = 0 << 28 | 0 << 24 | 1 << 12;	/* *uaddr2 = 1, wake if old == 0 */
+
+	long r;
+
+	*ro = 7;
+	r = futex(&w, FUTEX_WAKE_OP, 1, (void *)1, ro, op_set_1);
+	printf("wake_op writable: %s, word %u\n", res(r), *ro);
+	mprotect(ro, 4096, PROT_READ);
+	r = futex(&w, FUTEX_WAKE_OP, 1, (void *)1, ro, op_set_1);
+	printf("wake_op read-only: %s, word %u\n", res(r), *ro);
+	munmap(ro, 4096);
+	printf("wake_op unmapped: %s\n", res(futex(&w, FUTEX_WAKE_OP, 1, (void *)1, ro, op_set_1)));
+}
+
 int main(void)
 {
 	basics();
 	wake_wait();
 	requeue();
 	bitsets();
+	wake_op_unwritable();
 	return 0;
 }

@@ -56,3 +56,12 @@ fuzz-bundle: $(fuzz-dir)/fuzz-bundle $(fuzz-dir)/seeds-bundle/.stamp
 		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-bundle.log
 
 test-deps += $(fuzz-dir)/fuzz-bundle $(fuzz-dir)/seeds-bundle/.stamp
+
+# sysfuzz: random system calls with random arguments, a static program run
+# under `mote run` by the boot tests (and natively, see docs/testing.md).
+$(BUILD)/tests/sysfuzz: tests/fuzz/sysfuzz.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $@"
+	$(Q)musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-missing-field-initializers -o $@ $<
+
+test-deps += $(BUILD)/tests/sysfuzz
