@@ -236,6 +236,8 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 	}
 	base = e->is_pie ? PIE_BASE - e->lowest_vaddr : 0;
 	ret = load_segments(p, e, image, base);
+	p->image_start = base + e->lowest_vaddr;
+	p->image_end = base + e->highest_vaddr;
 	if (!ret) {
 		vdso_map(p);	/* without it (out of memory), libc makes the system calls */
 		vm_brk_init(&p->vm, page_up(base + e->highest_vaddr));

@@ -265,9 +265,18 @@ void signal_fatal(int signo, const struct user_frame *f, const struct k_siginfo 
 	if (info && (signo == SIGSEGV || signo == SIGBUS || signo == SIGILL || signo == SIGFPE))
 		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", fault address 0x%lx, code %d",
 				  (unsigned long)info->fields[0], info->code);
-	if (f)
-		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", at ip 0x%lx (%s) sp 0x%lx",
-				  arch_user_pc(f), current_process()->exe, arch_user_sp(f));
+	if (f) {
+		struct linux_process *p = current_process();
+		uintptr_t ip = arch_user_pc(f);
+
+		/* The offset into the binary as loaded, like Linux's "prog[start+size]" report. */
+		if (ip >= p->image_start && ip < p->image_end)
+			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", at ip 0x%lx (%s+0x%lx)",
+					  ip, p->exe, ip - p->image_start);
+		else
+			n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", at ip 0x%lx", ip);
+		n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, " sp 0x%lx", arch_user_sp(f));
+	}
 	n += fmt_snprintf(line + n, sizeof(line) - (size_t)n, ", thread %d\n",
 			  current_task() ? current_task()->tid : 0);
 	if ((size_t)n >= sizeof(line))

@@ -102,6 +102,7 @@ struct linux_process {
 	uintptr_t vdso_base;
 	uint64_t start_ns;		/* clock_monotonic_ns at exec */
 	char exe[256];			/* the program's path (for reports, /proc/self/exe) */
+	uintptr_t image_start, image_end;	/* where its segments were loaded (fault reports) */
 	uint64_t rlimit_nofile, rlimit_stack;
 };
 

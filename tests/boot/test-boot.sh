@@ -139,6 +139,11 @@ expect user-log 3 "--log $work/user.log build/tests/user_smoke-musl" "!power off
 expect user-strace 3 "--strace build/tests/user_smoke-musl" "^\\[pid 1\\] brk\\(NULL\\) = 0x" \
 	"^\\[pid 2\\] exit\\(0\\) = \\?$" "^\\[pid 1\\] exit_group\\(3\\) = \\?$"
 
+# A fatal signal: one report line on stderr (signal, fault address, ip with the binary and
+# offset), status 128 + the signal, as a shell reports it.
+expect user-fatal-segv 139 "build/compat/musl/exit_codes -- segv" \
+	"^mote: program killed by signal 11 \\(SIGSEGV\\), fault address 0x0, code 1, at ip 0x[0-9a-f]+ \\(/app/exit_codes\\+0x[0-9a-f]+\\) sp 0x[0-9a-f]+, thread 1$"
+
 # What the kernel refuses to run, as a shell would: 127 not found, 126 cannot execute.
 mkb=tests/boot/mkbundle.py smoke_bin=build/tests/user_smoke-musl
 $mkb "$work/b-missing" "exec:/app/nope"
