@@ -33,53 +33,100 @@ void mutex_init(struct mutex *m)
 	m->owner = NULL;
 }
 
-void mutex_lock(struct mutex *m)
-{
-	struct thread *self = thread_self();
-	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
-	bool handed_over = m->owner != NULL;
-	struct waiter w;
+/*
+ * The owner word: the owning thread, with bit 0 set while threads wait.
+ * Taking a free mutex and releasing one nobody waits for are a single
+ * compare-and-swap each, with no lock and no interrupt-flag change; a
+ * thread that must wait sets the bit under the wait queue's lock before it
+ * sleeps, which sends the owner's release down the slow path, where the
+ * mutex is handed to the oldest waiter as before.
+ */
+#define MUTEX_WAITERS 1UL
 
-	if (m->owner == self)
-		panic("mutex %p: locked again by its owner, thread %lu '%s'", (void *)m, self->tid,
-		      self->name);
-	if (handed_over) {
+static struct thread *owner_of(const struct mutex *m)
+{
+	return (struct thread *)((uintptr_t)__atomic_load_n(&m->owner, __ATOMIC_RELAXED) &
+				 ~MUTEX_WAITERS);
+}
+
+static bool owner_cas(struct mutex *m, struct thread *from, struct thread *to, int order)
+{
+	return __atomic_compare_exchange_n(&m->owner, &from, to, false, order, __ATOMIC_RELAXED);
+}
+
+static void mutex_lock_slow(struct mutex *m, struct thread *self)
+{
+	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
+	bool handed_over = false;
+
+	for (;;) {
+		struct thread *old = __atomic_load_n(&m->owner, __ATOMIC_RELAXED);
+		struct waiter w;
+
+		if (owner_of(m) == self)
+			panic("mutex %p: locked again by its owner, thread %lu '%s'", (void *)m,
+			      self->tid, self->name);
+		if (!old) {
+			if (owner_cas(m, NULL, self, __ATOMIC_ACQUIRE))
+				break;
+			continue;
+		}
+		if (!((uintptr_t)old & MUTEX_WAITERS) &&
+		    !owner_cas(m, old, (struct thread *)((uintptr_t)old | MUTEX_WAITERS),
+			       __ATOMIC_RELAXED))
+			continue;	/* released or changed meanwhile: look again */
 		waitq_add(&m->wq, &w);
 		waitq_sleep(&w, 0, 0);	/* returns only when unlock handed m over */
-	} else {
-		m->owner = self;
+		handed_over = true;
+		break;
 	}
-	if (m->owner != self)
+	if (owner_of(m) != self)
 		panic("mutex %p: woken without being handed over", (void *)m);
 	if (!handed_over)
 		self->mutexes_held++;
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 }
 
+void mutex_lock(struct mutex *m)
+{
+	struct thread *self = thread_self();
+
+	if (owner_cas(m, NULL, self, __ATOMIC_ACQUIRE)) {
+		self->mutexes_held++;
+		return;
+	}
+	mutex_lock_slow(m, self);
+}
+
 bool mutex_trylock(struct mutex *m)
 {
-	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
-	bool got = !m->owner;
+	struct thread *self = thread_self();
 
-	if (got) {
-		m->owner = thread_self();
-		m->owner->mutexes_held++;
-	}
-	spin_unlock_irqrestore(&m->wq.lock, flags);
-	return got;
+	if (!owner_cas(m, NULL, self, __ATOMIC_ACQUIRE))
+		return false;
+	self->mutexes_held++;
+	return true;
 }
 
 void mutex_unlock(struct mutex *m)
 {
-	struct thread *self = thread_self();
-	unsigned long flags = spin_lock_irqsave(&m->wq.lock);
+	struct thread *self = thread_self(), *next;
+	unsigned long flags;
 
-	if (m->owner != self)
+	if (owner_cas(m, self, NULL, __ATOMIC_RELEASE)) {	/* nobody waits */
+		self->mutexes_held--;
+		sched_maybe_preempt();
+		return;
+	}
+	flags = spin_lock_irqsave(&m->wq.lock);
+	if (owner_of(m) != self)
 		panic("mutex %p: unlocked by thread %lu '%s', which does not hold it", (void *)m,
 		      self->tid, self->name);
-	m->owner = wake_first(&m->wq);	/* the waiter cannot look before we drop the lock */
-	if (m->owner)
-		m->owner->mutexes_held++;	/* on the new owner's behalf: it is not running */
+	next = wake_first(&m->wq);	/* the waiter cannot look before we drop the lock */
+	__atomic_store_n(&m->owner, next && !list_empty(&m->wq.waiters) ?
+			 (struct thread *)((uintptr_t)next | MUTEX_WAITERS) : next, __ATOMIC_RELEASE);
+	if (next)
+		next->mutexes_held++;	/* on the new owner's behalf: it is not running */
 	self->mutexes_held--;
 	spin_unlock_irqrestore(&m->wq.lock, flags);
 	sched_maybe_preempt();
@@ -87,7 +134,7 @@ void mutex_unlock(struct mutex *m)
 
 bool mutex_held(const struct mutex *m)
 {
-	return __atomic_load_n(&m->owner, __ATOMIC_RELAXED) == thread_self();
+	return owner_of(m) == thread_self();
 }
 
 /* ---- Condition variables ----------------------------------------------------------- */
