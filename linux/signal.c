@@ -344,7 +344,8 @@ bool linux_return_work_pending(void)
 		return false;
 	return ((__atomic_load_n(&k->sig.pending, __ATOMIC_RELAXED) |
 		 __atomic_load_n(&k->proc->shared.pending, __ATOMIC_RELAXED)) & ~k->blocked) ||
-	       k->restartable || k->restore_saved_mask || thread_interrupted();
+	       k->restartable || k->restore_saved_mask ||
+	       __atomic_load_n(&thread_self()->interrupted, __ATOMIC_RELAXED);
 }
 
 void linux_return_to_user(struct user_frame *f)

@@ -73,26 +73,24 @@ static void note_interrupted(unsigned long nr)
 	k->restart_with_sa_restart = restarts_with_handler(nr);
 }
 
-void linux_syscall(struct user_frame *f)
+long linux_syscall(unsigned long nr, const unsigned long a[6])
 {
-	unsigned long nr = arch_syscall_nr(f), a[6];
 	const struct syscall_entry *e = nr < NR_SYSCALLS ? &table[nr] : NULL;
 	long ret;
 
-	arch_syscall_args(f, a);
-	if (linux_strace)
+	if (__builtin_expect(linux_strace, 0))
 		strace_enter(nr, e ? e->name : NULL, e ? e->args : "", a);
 	if (e && e->fn)
 		ret = e->fn(a[0], a[1], a[2], a[3], a[4], a[5]);
 	else
 		ret = unimplemented(nr);
 	if (ret == SYSCALL_NO_RETURN_VALUE)	/* rt_sigreturn: the frame is the result */
-		return;
+		return ret;
 	if (ret == -EINTR)
 		note_interrupted(nr);
-	arch_syscall_set_return(f, ret);
-	if (linux_strace)
+	if (__builtin_expect(linux_strace, 0))
 		strace_exit(nr, e ? e->name : NULL, e ? e->args : "", e ? e->ret : 'd', a, ret);
+	return ret;
 }
 
 const char *syscall_name(unsigned long nr)

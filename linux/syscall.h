@@ -27,7 +27,7 @@ typedef long (*syscall_fn)(unsigned long a0, unsigned long a1, unsigned long a2,
 #undef NO
 
 /* A handler that has replaced the whole user frame returns this (rt_sigreturn). */
-#define SYSCALL_NO_RETURN_VALUE (-4096L - 1)
+#define SYSCALL_NO_RETURN_VALUE USERMODE_FRAME_REPLACED
 
 /* The traced call's line (strace.c). */
 void strace_enter(unsigned long nr, const char *name, const char *args, const unsigned long a[6]);

@@ -251,21 +251,6 @@ void arch_enter_user(const struct user_frame *f)
 	x86_enter_user(&top->tf);
 }
 
-unsigned long arch_syscall_nr(const struct user_frame *f)
-{
-	return f->tf.rax;
-}
-
-void arch_syscall_args(const struct user_frame *f, unsigned long args[6])
-{
-	args[0] = f->tf.rdi;
-	args[1] = f->tf.rsi;
-	args[2] = f->tf.rdx;
-	args[3] = f->tf.r10;
-	args[4] = f->tf.r8;
-	args[5] = f->tf.r9;
-}
-
 void arch_syscall_set_return(struct user_frame *f, long value)
 {
 	f->tf.rax = value;
@@ -367,10 +352,14 @@ long arch_user_prctl(struct thread *t, int code, unsigned long arg)
 
 /* ---- Entries from vectors.S ---------------------------------------------- */
 
-/* A system call (interrupts on). */
+/* A system call (interrupts on): the x86-64 Linux ABI's number and argument registers. */
 void x86_syscall(struct trap_frame *f)
 {
-	linux_syscall((struct user_frame *)f);
+	const unsigned long args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+	long ret = linux_syscall(f->rax, args);
+
+	if (ret != USERMODE_FRAME_REPLACED)
+		f->rax = (uint64_t)ret;
 }
 
 /*

@@ -13,8 +13,9 @@
  * kernel stack can sleep, be preempted and migrate like any other.
  *
  * Entries from user mode call into the Linux layer:
- *   - a system call: linux_syscall(frame), which reads the number and the
- *     arguments through the accessors below and stores the result;
+ *   - a system call: linux_syscall(nr, args), whose result the arch code
+ *     stores as the call's return value (unless it is
+ *     USERMODE_FRAME_REPLACED: rt_sigreturn has rewritten the whole frame);
  *   - a CPU exception the kernel cannot resolve (a page fault outside the
  *     application's mappings, #UD, #DE, #GP ...): linux_user_fault(frame,
  *     &fault), which turns it into a signal;
@@ -63,9 +64,7 @@ void arch_user_frame_init(struct user_frame *f, uintptr_t pc, uintptr_t sp);
  */
 __attribute__((noreturn)) void arch_enter_user(const struct user_frame *f);
 
-/* Frame accessors for the system call ABI. */
-unsigned long arch_syscall_nr(const struct user_frame *f);
-void arch_syscall_args(const struct user_frame *f, unsigned long args[6]);
+/* A frame's system-call return value (a new thread's 0). */
 void arch_syscall_set_return(struct user_frame *f, long value);
 /* Re-issues the system call nr when the thread returns to user mode. */
 void arch_syscall_restart(struct user_frame *f, unsigned long nr);
@@ -152,7 +151,8 @@ int arch_read_u32(const uint32_t *src, uint32_t *dst);
 int arch_cmpxchg_u32(uint32_t *uaddr, uint32_t *expected, uint32_t new);
 
 /* The Linux layer's entry points (linux/). */
-void linux_syscall(struct user_frame *f);
+#define USERMODE_FRAME_REPLACED (-4096L - 1)
+long linux_syscall(unsigned long nr, const unsigned long args[6]);
 void linux_user_fault(struct user_frame *f, const struct user_fault *fault);
 void linux_return_to_user(struct user_frame *f);
 /* Whether linux_return_to_user has anything to do; cheap, lock-free, any interrupt state. */
