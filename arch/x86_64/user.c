@@ -285,11 +285,6 @@ void arch_user_set_tls(struct thread *t, uintptr_t base)
 		wrmsr(MSR_FS_BASE, base);
 }
 
-uintptr_t arch_user_tls(const struct thread *t)
-{
-	return t->user->fs_base;
-}
-
 unsigned long arch_user_hwcap(void)
 {
 	return cpuid(1, 0).edx;	/* what Linux reports on x86 */

@@ -89,7 +89,6 @@ const char *arch_user_platform(void);
 
 /* The thread pointer (TLS base): x86-64's FS base. */
 void arch_user_set_tls(struct thread *t, uintptr_t base);
-uintptr_t arch_user_tls(const struct thread *t);
 
 /*
  * The ISA's own process-control call for thread t (x86-64: arch_prctl,
