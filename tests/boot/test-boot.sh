@@ -189,11 +189,11 @@ expect_untraced user-vdso-untraced-glibc "build/tests/user_vdso-glibc"
 
 # Bad input: random system calls with random arguments (tests/fuzz/sysfuzz.c; docs/testing.md,
 # "Syscall fuzzing"). Kernel warnings about unimplemented calls are fine; a fault report, a
-# panic, a hang or a non-zero status is a kernel bug. The SMP run is slower under TCG.
+# panic, a hang or a non-zero status is a kernel bug.
 expect sysfuzz 0 "build/tests/sysfuzz -- --seed 1 --calls 100000" "^sysfuzz: 100000 calls, seed 1, done$" \
 	"!cpu exception" "!panic"
-expect sysfuzz-smp2 0 "--timeout 240 --smp 2 build/tests/sysfuzz -- --seed 2 --calls 50000" \
-	"^sysfuzz: 50000 calls, seed 2, done$" "!cpu exception" "!panic"
+expect sysfuzz-smp2 0 "--smp 2 build/tests/sysfuzz -- --seed 2 --calls 100000" \
+	"^sysfuzz: 100000 calls, seed 2, done$" "!cpu exception" "!panic"
 
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
