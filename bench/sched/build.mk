@@ -8,7 +8,7 @@ $(BUILD)/linux/sched-linux: bench/sched/sched-linux.c bench/linux/guest-exit.h
 	@echo "  MUSLCC  $@"
 	$(Q)$(MUSLCC) $(GUEST_CFLAGS) $< -o $@
 
-$(BUILD)/bench-sched: bench/sched/sched.c
+$(BUILD)/bench-sched: bench/sched/sched.c bench/stats.h bench/run.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $< -o $@

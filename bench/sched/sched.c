@@ -33,6 +33,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "../run.h"
 #include "../stats.h"
 
 #define TARGET        0.5	/* mote / Linux guest */
@@ -69,51 +70,6 @@ struct side {
 	double *v[NMETRICS];	/* per run; NAN where the run failed */
 };
 
-/* Run argv, stdout into out[], stdin on /dev/null. Returns the exit status
- * (128 + signal if killed, 127 if exec failed). */
-static int run_capture(char *const argv[], bool quiet_stderr, char *out, size_t outsz)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		perror("bench-sched: pipe");
-		exit(2);
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		perror("bench-sched: fork");
-		exit(2);
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		dup2(null, 0);
-		dup2(fds[1], 1);
-		if (quiet_stderr)
-			dup2(null, 2);
-		alarm(RUN_TIMEOUT_S);	/* survives exec */
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(fds[1]);
-	size_t len = 0;
-	char sink[4096];
-	ssize_t n;
-	while ((n = read(fds[0], len < outsz - 1 ? out + len : sink,
-			 len < outsz - 1 ? outsz - 1 - len : sizeof(sink))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		if (len < outsz - 1)
-			len += (size_t)n;
-	}
-	out[len] = '\0';
-	close(fds[0]);
-	int st;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 /* Field `field` of the line "sched: KEY v0 v1"; NAN if absent. */
 static double parse_value(const char *out, const char *key, int field)
 {
@@ -139,7 +95,8 @@ static double parse_value(const char *out, const char *key, int field)
 static bool run_side(struct side *s, int run)
 {
 	static char out[OUT_SIZE];
-	s->last_status = run_capture(s->argv, s->quiet_stderr, out, sizeof(out));
+	s->last_status = bench_run_capture("bench-sched", s->argv, s->quiet_stderr, RUN_TIMEOUT_S, out,
+					    sizeof(out));
 	bool complete = s->last_status == 0;
 	for (int m = 0; m < NMETRICS; m++) {
 		s->v[m][run] = parse_value(out, metrics[m].key, metrics[m].field);

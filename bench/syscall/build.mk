@@ -8,7 +8,7 @@ $(BUILD)/bench-syscall-prog: bench/syscall/syscall-prog.c bench/linux/guest-exit
 	@echo "  MUSLCC  $@"
 	$(Q)$(MUSLCC) $(GUEST_CFLAGS) $< -o $@
 
-$(BUILD)/bench-syscall: bench/syscall/syscall.c bench/stats.h
+$(BUILD)/bench-syscall: bench/syscall/syscall.c bench/stats.h bench/run.h
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $< -o $@

@@ -34,6 +34,9 @@ enum {
 	MOTE_EXIT_QEMU = 125,     /* QEMU itself failed */
 };
 
+/* Prints "mote run: <message>" on stderr and returns MOTE_EXIT_USAGE (run.c). */
+int run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 enum mote_hv {
 	MOTE_HV_MICROVM,
 	MOTE_HV_Q35,

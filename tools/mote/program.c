@@ -42,18 +42,6 @@ static const char *const default_env[] = {
 
 static char *bundle_file;	/* removed at exit unless kept */
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("mote run: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return MOTE_EXIT_USAGE;
-}
 
 /* Opens a regular file to read; -errno (-EISDIR for a directory, -EINVAL for anything else). */
 static int open_regular(const char *path, struct stat *st)
@@ -83,21 +71,21 @@ int program_check(const char *path)
 	void *map;
 
 	if (fd < 0)
-		return fail("program %s: %s", path, open_error(fd));
+		return run_fail("program %s: %s", path, open_error(fd));
 	if (st.st_size == 0) {
 		close(fd);
-		return fail("program %s: empty file, not an ELF program", path);
+		return run_fail("program %s: empty file, not an ELF program", path);
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
-		return fail("program %s: %s", path, strerror(errno));
+		return run_fail("program %s: %s", path, strerror(errno));
 	err = elf_parse(map, (size_t)st.st_size, &info, &why);
 	if (!err && info.has_interp)
-		err = fail("program %s: dynamically linked (needs %s); mote runs static programs",
+		err = run_fail("program %s: dynamically linked (needs %s); mote runs static programs",
 			   path, info.interp);
 	else if (err)
-		err = fail("program %s: %s", path, why);
+		err = run_fail("program %s: %s", path, why);
 	munmap(map, (size_t)st.st_size);
 	return err;
 }
@@ -145,7 +133,7 @@ static int build_env(const struct word_list *words, struct strings *out)
 		const char *w = words->v[i], *eq = strchr(w, '=');
 		size_t klen = eq ? (size_t)(eq - w) : strlen(w);
 		if (klen == 0)
-			return fail("-e %s: the variable needs a name (KEY=VALUE)", w);
+			return run_fail("-e %s: the variable needs a name (KEY=VALUE)", w);
 		if (!eq) {
 			const char *v = getenv(w);
 			if (!v)
@@ -176,7 +164,7 @@ static int add_file(struct bundle_writer *w, const char *word, const char **take
 	struct stat st;
 
 	if (!colon || colon == word || !colon[1])
-		return fail("--file %s: want HOST:GUEST (a host file and an absolute guest path)",
+		return run_fail("--file %s: want HOST:GUEST (a host file and an absolute guest path)",
 			    word);
 	char *host = strndup(word, (size_t)(colon - word));
 	const char *guest = colon + 1;
@@ -184,18 +172,18 @@ static int add_file(struct bundle_writer *w, const char *word, const char **take
 		abort();
 	if ((problem = bundle_path_problem(guest, strlen(guest))) ||
 	    (!strcmp(guest, "/") && (problem = "is the root directory")))
-		return fail("--file %s: guest path %s %s", word, guest, problem);
+		return run_fail("--file %s: guest path %s %s", word, guest, problem);
 	for (int i = 0; i < ntaken; i++)
 		if (!strcmp(taken[i], guest))
-			return fail("--file %s: guest path %s is already taken%s", word, guest,
+			return run_fail("--file %s: guest path %s is already taken%s", word, guest,
 				    i == 0 ? " by the program" : "");
 	int fd = open_regular(host, &st);
 	if (fd < 0)
-		return fail("--file %s: host file %s: %s", word, host, open_error(fd));
+		return run_fail("--file %s: host file %s: %s", word, host, open_error(fd));
 	int err = bundle_add_file(w, guest, st.st_mode & 07777, fd, (uint64_t)st.st_size);
 	close(fd);
 	free(host);
-	return err ? fail("--file %s: %s", word, strerror(-err)) : 0;
+	return err ? run_fail("--file %s: %s", word, strerror(-err)) : 0;
 }
 
 static int make_temp(char **path)
@@ -206,7 +194,7 @@ static int make_temp(char **path)
 	*path = path_join(dir, "mote-bundle.XXXXXX");
 	int fd = mkostemp(*path, O_CLOEXEC);
 	if (fd < 0)
-		fail("cannot create the bundle in %s: %s (set TMPDIR)", dir, strerror(errno));
+		run_fail("cannot create the bundle in %s: %s (set TMPDIR)", dir, strerror(errno));
 	return fd;
 }
 
@@ -222,11 +210,11 @@ static int write_entries(struct bundle_writer *w, const struct program_spec *spe
 		abort();
 	taken[0] = exec;
 	if ((fd = open_regular(spec->path, &st)) < 0)
-		return fail("program %s: %s", spec->path, open_error(fd));
+		return run_fail("program %s: %s", spec->path, open_error(fd));
 	int err = bundle_add_file(w, exec, st.st_mode & 07777, fd, (uint64_t)st.st_size);
 	close(fd);
 	if (err)
-		return fail("program %s: %s", spec->path, strerror(-err));
+		return run_fail("program %s: %s", spec->path, strerror(-err));
 	for (int i = 0; i < spec->files.n && !st_; i++)
 		if (!(st_ = add_file(w, spec->files.v[i], taken, i + 1)))
 			taken[i + 1] = strchr(spec->files.v[i], ':') + 1;
@@ -255,7 +243,7 @@ int program_bundle(const struct program_spec *spec, bool keep, const char **path
 	base = base ? base + 1 : spec->path;
 	exec = path_join(PROGRAM_GUEST_DIR, base);
 	if (bundle_path_problem(exec, strlen(exec)))
-		return fail("program %s: its name cannot be a guest path", spec->path);
+		return run_fail("program %s: its name cannot be a guest path", spec->path);
 	if ((fd = make_temp(&tmp)) < 0)
 		return MOTE_EXIT_USAGE;
 	bundle_file = tmp;
@@ -264,7 +252,7 @@ int program_bundle(const struct program_spec *spec, bool keep, const char **path
 	bundle_begin(&w, fd);
 	st = write_entries(&w, spec, exec);
 	if (!st && bundle_finish(&w))
-		st = fail("writing the bundle %s: %s", tmp, strerror(-w.err));
+		st = run_fail("writing the bundle %s: %s", tmp, strerror(-w.err));
 	close(fd);
 	free(exec);
 	if (st) {

@@ -40,9 +40,7 @@ struct run_args {
 	bool strace;
 };
 
-static int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int fail(const char *fmt, ...)
+int run_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -105,14 +103,14 @@ static int set_hv(struct run_args *a, const char *opt, const char *val)
 			return 0;
 		}
 	}
-	return fail("%s: unknown hypervisor '%s' (use microvm, q35 or fc-fixture)", opt, val);
+	return run_fail("%s: unknown hypervisor '%s' (use microvm, q35 or fc-fixture)", opt, val);
 }
 
 static int set_mem(struct run_args *a, const char *opt, const char *val)
 {
 	a->cfg.mem_bytes = parse_size(val);
 	if (!a->cfg.mem_bytes)
-		return fail("%s: '%s' is not a memory size from 1M to 1T (like 64M, 1536K, 2G)",
+		return run_fail("%s: '%s' is not a memory size from 1M to 1T (like 64M, 1536K, 2G)",
 			    opt, val);
 	return 0;
 }
@@ -121,7 +119,7 @@ static int set_smp(struct run_args *a, const char *opt, const char *val)
 {
 	unsigned long long n;
 	if (!parse_uint(val, 255, &n) || n < 1)
-		return fail("%s: '%s' is not a CPU count from 1 to 255", opt, val);
+		return run_fail("%s: '%s' is not a CPU count from 1 to 255", opt, val);
 	a->cfg.smp = (unsigned)n;
 	return 0;
 }
@@ -131,7 +129,7 @@ static int set_timeout(struct run_args *a, const char *opt, const char *val)
 	/* The bound keeps the deadline in poll()'s int milliseconds. */
 	unsigned long long n;
 	if (!parse_uint(val, 2000000, &n))
-		return fail("%s: '%s' is not a whole number of seconds (0 to 2000000)", opt, val);
+		return run_fail("%s: '%s' is not a whole number of seconds (0 to 2000000)", opt, val);
 	a->cfg.timeout_s = (unsigned)n;
 	return 0;
 }
@@ -143,7 +141,7 @@ static int set_accel(struct run_args *a, const char *opt, const char *val)
 	else if (strcmp(val, "tcg") == 0)
 		a->cfg.accel = MOTE_ACCEL_TCG;
 	else
-		return fail("%s: unknown accelerator '%s' (use kvm or tcg)", opt, val);
+		return run_fail("%s: unknown accelerator '%s' (use kvm or tcg)", opt, val);
 	a->accel_set = true;
 	return 0;
 }
@@ -351,7 +349,7 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		}
 		if (arg[0] != '-' || arg[1] == '\0') {
 			if (a->prog.path)
-				return fail("unexpected argument '%s' (the program's arguments go "
+				return run_fail("unexpected argument '%s' (the program's arguments go "
 					    "after --)", arg);
 			a->prog.path = arg;
 			continue;
@@ -359,16 +357,16 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		const char *val;
 		const struct run_option *o = find_option(arg, &val);
 		if (!o)
-			return fail("unknown option '%s' (see mote run --help)", arg);
+			return run_fail("unknown option '%s' (see mote run --help)", arg);
 		if (!o->metavar && val)
-			return fail("option %s takes no value", o->name);
+			return run_fail("option %s takes no value", o->name);
 		if (o->metavar && !val) {
 			if (i + 1 >= argc)
-				return fail("option %s needs a value (%s)", o->name, o->metavar);
+				return run_fail("option %s needs a value (%s)", o->name, o->metavar);
 			val = argv[++i];
 		}
 		if (o->metavar && !*val && !o->may_be_empty)
-			return fail("option %s needs a value (%s), got an empty one", o->name,
+			return run_fail("option %s needs a value (%s), got an empty one", o->name,
 				    o->metavar);
 		int st = o->set(a, o->name, val ? val : "");
 		if (st)
@@ -392,16 +390,16 @@ static int resolve_file(const char *given, const char *opt, const char *what,
 	else if (!given) {
 		const char *dir = path_self_dir();
 		if (!dir)
-			return fail("%s: cannot find mote's own directory through /proc/self/exe "
+			return run_fail("%s: cannot find mote's own directory through /proc/self/exe "
 				    "(set %s)", what, env);
 		path = path_join(dir, name);
 		from = "the default";
 	}
 	int err = path_check_readable(path);
 	if (err && from)
-		return fail("%s %s (from %s): %s", what, path, from, strerror(-err));
+		return run_fail("%s %s (from %s): %s", what, path, from, strerror(-err));
 	if (err)
-		return fail("%s %s: %s", opt, path, strerror(-err));
+		return run_fail("%s %s: %s", opt, path, strerror(-err));
 	*out = path;
 	return 0;
 }
@@ -413,9 +411,9 @@ static int check_kernel_fits(const struct run_config *cfg)
 	const char *why;
 
 	if (elf_image_end(cfg->kernel, &end, &why))
-		return fail("kernel %s: %s", cfg->kernel, why);
+		return run_fail("kernel %s: %s", cfg->kernel, why);
 	if (cfg->mem_bytes < end)
-		return fail("-m %lluK is too small: the kernel image alone reaches %lluK",
+		return run_fail("-m %lluK is too small: the kernel image alone reaches %lluK",
 			    cfg->mem_bytes >> 10, (end + 1023) >> 10);
 	return 0;
 }
@@ -434,9 +432,9 @@ static int resolve_qemu(const struct run_args *a, struct run_config *cfg)
 	if (cfg->qemu)
 		return 0;
 	if (err == -ENOENT && !strchr(name, '/'))
-		return fail("qemu '%s' (from %s) not found in PATH (install qemu-system-x86, "
+		return run_fail("qemu '%s' (from %s) not found in PATH (install qemu-system-x86, "
 			    "or pass --qemu)", name, from);
-	return fail("qemu '%s' (from %s): %s", name, from,
+	return run_fail("qemu '%s' (from %s): %s", name, from,
 		    err == -EACCES ? "not executable" : strerror(-err));
 }
 
@@ -459,7 +457,7 @@ static int append_app_args(const char **cmdline, int argc, char **argv)
 		const char *w = argv[i];
 		if (strchr(w, '"')) {
 			free(s);
-			return fail("argument '%s' after -- contains a double quote, which the "
+			return run_fail("argument '%s' after -- contains a double quote, which the "
 				    "kernel command line cannot carry", w);
 		}
 		bool quote = !*w || strpbrk(w, " \t\n");
@@ -507,10 +505,10 @@ static int resolve_program(struct run_args *a, struct run_config *cfg)
 	int st;
 
 	if (cfg->hv == MOTE_HV_FC_FIXTURE)
-		return fail("a program cannot run with --hv fc-fixture (the fixture takes the "
+		return run_fail("a program cannot run with --hv fc-fixture (the fixture takes the "
 			    "kernel as its initrd; use microvm or q35)");
 	if (cfg->initrd)
-		return fail("--initrd cannot be used with a program (mote builds the initrd "
+		return run_fail("--initrd cannot be used with a program (mote builds the initrd "
 			    "from it)");
 	if ((st = program_check(a->prog.path)))
 		return st;
@@ -535,7 +533,7 @@ static int check_log(const struct run_config *cfg)
 		return 0;
 	fd = open(cfg->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail("--log %s: %s", cfg->log_path, strerror(errno));
+		return run_fail("--log %s: %s", cfg->log_path, strerror(errno));
 	close(fd);
 	return 0;
 }
@@ -544,7 +542,7 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 {
 	*cfg = a->cfg;
 	if (cfg->hv == MOTE_HV_FC_FIXTURE && a->initrd)
-		return fail("--initrd cannot be used with --hv fc-fixture "
+		return run_fail("--initrd cannot be used with --hv fc-fixture "
 			    "(the fixture receives the kernel as its initrd)");
 	int st = resolve_file(a->kernel, "--kernel", "kernel", "MOTE_KERNEL", "kernel.elf",
 			      &cfg->kernel);
@@ -567,7 +565,7 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 	if (a->prog.path)
 		return resolve_program(a, cfg);
 	if (a->prog.files.n || a->prog.env.n)
-		return fail("--file and -e need a PROGRAM to run");
+		return run_fail("--file and -e need a PROGRAM to run");
 	const char *cmdline = a->cmdline ? a->cmdline : "";
 	if (a->app_argc > 0 && (st = append_app_args(&cmdline, a->app_argc, a->app_argv)))
 		return st;
