@@ -17,6 +17,8 @@ int exec_load(struct linux_process *p, const void *image, size_t size, const cha
 	      char *const argv[], char *const envp[], struct exec_result *out, const char **why);
 
 bool task_exists(int tid);
+/* Whether Linux restarts call nr after a SA_RESTART handler (signal(7)); syscall.c. */
+bool syscall_restarts_with_handler(unsigned long nr);
 void sigqueue_init(struct sigqueue *q);
 void signal_task_exit(struct task *k);
 /* Sends info to the thread with this tid: 0, -ESRCH, -EAGAIN (real-time queue full). */

@@ -330,7 +330,7 @@ static void restart_syscall(struct task *k, struct user_frame *f, const struct k
 	if (!k->restartable)
 		return;
 	k->restartable = false;
-	if (!act || (act->flags & SA_RESTART && k->restart_with_sa_restart))
+	if (!act || (act->flags & SA_RESTART && syscall_restarts_with_handler(k->syscall_nr)))
 		arch_syscall_restart(f, k->syscall_nr);
 }
 

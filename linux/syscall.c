@@ -8,6 +8,7 @@
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/uaccess.h>
+#include "linux_internal.h"
 #include "syscall.h"
 
 
@@ -49,7 +50,7 @@ static long unimplemented(unsigned long nr)
  * Calls Linux never restarts after a handler ran, whatever SA_RESTART says
  * (signal(7)); they are still restarted when no handler runs.
  */
-static bool restarts_with_handler(unsigned long nr)
+bool syscall_restarts_with_handler(unsigned long nr)
 {
 	static const char *const never[] = {
 		"nanosleep", "clock_nanosleep", "poll", "ppoll", "select", "pselect6",
@@ -70,7 +71,6 @@ static void note_interrupted(unsigned long nr)
 
 	k->syscall_nr = nr;
 	k->restartable = true;
-	k->restart_with_sa_restart = restarts_with_handler(nr);
 }
 
 long linux_syscall(unsigned long nr, const unsigned long a[6])

@@ -118,7 +118,6 @@ struct task {
 	bool restore_saved_mask;
 	unsigned long syscall_nr;	/* the call in progress, for a restart */
 	bool restartable;		/* it returned -EINTR and may be restarted */
-	bool restart_with_sa_restart;	/* ... even when a handler runs (SA_RESTART) */
 	uintptr_t clear_child_tid;
 	uintptr_t robust_list;
 	size_t robust_len;
