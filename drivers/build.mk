@@ -1,2 +1,2 @@
 # drivers/: device drivers.
-kernel-srcs += drivers/serial.c drivers/console.c drivers/console_in.c
+kernel-srcs += drivers/serial.c drivers/console.c drivers/console_in.c drivers/blkdev.c

@@ -216,6 +216,17 @@ struct vfs_fs_ops {
 	/* Copies the symlink target (no NUL) into buf; its length, truncated to len. */
 	long (*readlink)(struct vnode *vn, char *buf, size_t len);
 
+	/*
+	 * mmap without a copy (optional, read-only filesystems): the page of
+	 * vn's data at page-aligned off (< size), as a kernel direct-map
+	 * address of a whole page, zero past the end of the file; or
+	 * ERR_PTR(-EIO / -ENOMEM). Called without vn->lock. The page and its
+	 * contents stay as they are while vn has references, so the mm maps it
+	 * read-only into programs (private writes copy it first). Filesystems
+	 * without it are mapped by copying through read.
+	 */
+	void *(*map_page)(struct vnode *vn, uint64_t off);
+
 	/* No reference is left: free vn (no lock held). */
 	void (*evict)(struct vnode *vn);
 };
