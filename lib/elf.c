@@ -35,7 +35,8 @@ static uint64_t rd(const unsigned char *p, unsigned n)
 
 struct parser {
 	const unsigned char *p;
-	size_t size;
+	size_t head;		/* bytes of the file at p */
+	uint64_t size;		/* bytes in the whole file */
 	struct elf_info *out;
 	const char **why;
 	bool kernel;
@@ -55,10 +56,16 @@ static int refuse(struct parser *ps, int err, const char *fmt, ...)
 	return err;
 }
 
-/* [off, off+len) lies inside the buffer. */
+/* [off, off+len) lies inside the file. */
 static bool in_file(const struct parser *ps, uint64_t off, uint64_t len)
 {
 	return off <= ps->size && len <= ps->size - off;
+}
+
+/* [off, off+len) lies inside the bytes we were given (checked after in_file). */
+static bool in_head(const struct parser *ps, uint64_t off, uint64_t len)
+{
+	return off + len <= ps->head;
 }
 
 static bool pow2_or_zero(uint64_t x)
@@ -103,9 +110,9 @@ static int check_header(struct parser *ps)
 	struct elf_info *out = ps->out;
 	unsigned machine, type;
 
-	if (ps->size < 4 || p[0] != 0x7f || p[1] != 'E' || p[2] != 'L' || p[3] != 'F')
+	if (ps->head < 4 || p[0] != 0x7f || p[1] != 'E' || p[2] != 'L' || p[3] != 'F')
 		return refuse(ps, -EINVAL, "not an ELF file");
-	if (ps->size < ELF_EHDR_SIZE)
+	if (ps->head < ELF_EHDR_SIZE)
 		return refuse(ps, -ENOEXEC, "truncated ELF header");
 	if (p[EI_CLASS] != 2)
 		return refuse(ps, -ENOEXEC, "not a 64-bit ELF file (class %u)", p[EI_CLASS]);
@@ -143,6 +150,8 @@ static int check_header(struct parser *ps)
 		return refuse(ps, -ENOEXEC, "too many program headers (%u)", out->phnum);
 	if (!in_file(ps, out->phoff, (uint64_t)out->phnum * ELF_PHDR_SIZE))
 		return refuse(ps, -ENOEXEC, "truncated program headers");
+	if (!in_head(ps, out->phoff, (uint64_t)out->phnum * ELF_PHDR_SIZE))
+		return refuse(ps, -ERANGE, "program headers beyond the first %zu bytes", ps->head);
 	return 0;
 }
 
@@ -193,6 +202,8 @@ static int check_interp(struct parser *ps, const struct elf_segment *s)
 		return refuse(ps, -ENOEXEC, "interpreter path runs past the end of the file");
 	if (s->filesz < 2 || s->filesz > ELF_MAX_INTERP)
 		return refuse(ps, -ENOEXEC, "bad interpreter path length");
+	if (!in_head(ps, s->offset, s->filesz))
+		return refuse(ps, -ERANGE, "interpreter path beyond the first %zu bytes", ps->head);
 	if (ps->p[s->offset + s->filesz - 1] != 0)
 		return refuse(ps, -ENOEXEC, "interpreter path is not NUL-terminated");
 	for (uint64_t k = 0; k < s->filesz - 1; k++)
@@ -328,14 +339,21 @@ static int parse(struct parser *ps)
 
 int elf_parse(const void *data, size_t size, struct elf_info *out, const char **why)
 {
-	struct parser ps = { data, size, out, why, false };
+	return elf_parse_head(data, size, size, out, why);
+}
+
+int elf_parse_head(const void *head, size_t head_len, uint64_t file_size, struct elf_info *out,
+		   const char **why)
+{
+	struct parser ps = { head, head_len < file_size ? head_len : (size_t)file_size, file_size,
+			     out, why, false };
 
 	return parse(&ps);
 }
 
 int elf_parse_kernel(const void *data, size_t size, struct elf_info *out, const char **why)
 {
-	struct parser ps = { data, size, out, why, true };
+	struct parser ps = { data, size, size, out, why, true };
 
 	return parse(&ps);
 }

@@ -143,48 +143,10 @@ static int unpack(const void *data, uint64_t size, struct run_spec *spec)
 	return ret;
 }
 
-/* The whole program file in kernel memory; 127/126-style failures as -ENOENT/-EACCES/... */
-static int read_program(const char *path, void **image, size_t *size)
-{
-	struct vnode *vn;
-	struct kstat st;
-	struct file *f;
-	long got = 0;
-	int ret;
-
-	if ((ret = vfs_lookup(vfs_root(), path, 0, &vn)))
-		return ret;
-	if ((ret = vfs_check_exec(vn)) || (ret = vfs_stat(vn, &st))) {
-		vnode_put(vn);
-		return ret;
-	}
-	f = vfs_open_vnode(vn, VFS_O_RDONLY);
-	vnode_put(vn);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	*size = (size_t)st.size;
-	*image = mm_malloc(*size ? *size : 1);
-	if (!*image)
-		ret = -ENOMEM;
-	while (!ret && (size_t)got < *size) {
-		long n = f->ops->pread(f, (char *)*image + got, *size - (size_t)got, (uint64_t)got);
-
-		if (n <= 0)
-			ret = n < 0 ? (int)n : -EIO;
-		got += n > 0 ? n : 0;
-	}
-	file_put(f);
-	if (ret)
-		mm_free(*image);
-	return ret;
-}
-
 int linux_boot_bundle(const void *data, uint64_t size)
 {
 	static char *no_env[] = { NULL };
 	struct run_spec *spec = mm_calloc(1, sizeof(*spec));	/* kept: argv may point into it */
-	void *image = NULL;
-	size_t image_size = 0;
 	int ret;
 
 	if (!spec)
@@ -208,13 +170,5 @@ int linux_boot_bundle(const void *data, uint64_t size)
 		printk("mote: cannot create the runtime files: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	ret = read_program(spec->path, &image, &image_size);
-	if (ret) {
-		printk("mote: %s: %s\n", spec->path,
-		       ret == -ENOENT ? "no such file" : ret == -EACCES ? "permission denied" :
-		       ret == -EISDIR ? "is a directory" : "cannot be read");
-		return ret == -ENOENT || ret == -ENOTDIR ? LINUX_STATUS_NOTFOUND : LINUX_STATUS_NOEXEC;
-	}
-	return linux_run_image(image, image_size, spec->path, spec->argv, spec->envp ? spec->envp : no_env,
-			       spec->cwd);
+	return linux_run_program(spec->path, spec->argv, spec->envp ? spec->envp : no_env, spec->cwd);
 }

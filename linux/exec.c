@@ -1,21 +1,34 @@
 /*
- * The ELF loader: maps a static or static-PIE x86-64 program into an empty
- * address space and builds the initial stack the System V x86-64 ABI
- * describes (argc, argv, envp, the auxiliary vector, then the strings).
+ * The ELF loader: maps an x86-64 program (static, static-PIE, or dynamic
+ * with its PT_INTERP interpreter) into an empty address space and builds
+ * the initial stack the System V x86-64 ABI describes (argc, argv, envp,
+ * the auxiliary vector, then the strings).
  *
- * Segments are copied, not mapped from a file (the program arrives in
- * memory; mapping file pages without a copy comes with the image
- * filesystem). Each PT_LOAD becomes anonymous memory with its final
- * permissions; a page two segments share gets both segments' permissions,
- * as the union is what the program may do there.
+ * Segments are mapped from the file, private, as Linux maps them: on the
+ * image filesystem the pages of the program's text are the file's own
+ * cache pages (fs/mmap.c), so nothing is copied. The part of the last
+ * file page beyond p_filesz is zeroed (a private copy of that page) and
+ * the rest of p_memsz is anonymous memory. A program whose segments cannot
+ * be mapped page for page (a file offset not congruent to its address, or
+ * two segments in one page) is copied instead, into anonymous memory; a
+ * page two segments share then gets both segments' permissions, as the
+ * union is what the program may do there.
+ *
+ * A dynamic program's interpreter (its own ld.so, from the program's
+ * filesystem) is loaded the same way, wherever mmap puts it; the program
+ * starts there, with AT_BASE naming the interpreter and AT_ENTRY the
+ * program's entry point.
  */
 #include <lib/elf.h>
+#include <lib/err.h>
 #include <lib/errno.h>
+#include <lib/fmt.h>
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/linux.h>
 #include <mote/mm.h>
 #include <mote/uaccess.h>
+#include <mote/vfs.h>
 #include "linux_internal.h"
 
 #define PIE_BASE      0x555555554000UL	/* Linux's ELF_ET_DYN_BASE without randomisation */
@@ -47,15 +60,67 @@ static unsigned seg_prot(const struct elf_segment *s)
 	       (s->flags & ELF_PF_X ? VM_PROT_EXEC : 0);
 }
 
-static int map_fixed(struct linux_process *p, uintptr_t start, uintptr_t end, unsigned prot,
-		     unsigned extra)
+/* An open ELF file: the head read into memory, the rest mapped on demand. */
+struct elf_file {
+	struct file *f;
+	uint64_t size;
+	void *head;
+	struct elf_info e;
+};
+
+#define HEAD_FIRST 4096			/* enough for nearly every program */
+#define HEAD_MAX   (256 * 1024UL)	/* headers placed further in are refused */
+
+static int read_head(struct elf_file *ef, size_t len)
 {
-	uintptr_t got;
+	long n;
+
+	mm_free(ef->head);
+	ef->head = mm_malloc(len ? len : 1);
+	if (!ef->head)
+		return -ENOMEM;
+	n = ef->f->ops->pread(ef->f, ef->head, len, 0);
+	return n < 0 ? (int)n : (size_t)n == len ? 0 : -EIO;
+}
+
+static int elf_file_open(struct elf_file *ef, struct file *f, const char **why)
+{
+	struct kstat st;
+	size_t len;
+	int ret;
+
+	ef->f = f;
+	ef->head = NULL;
+	if (!f->ops->pread || !f->ops->stat || (ret = f->ops->stat(f, &st)))
+		return -EACCES;
+	ef->size = (uint64_t)st.size;
+	len = ef->size < HEAD_FIRST ? (size_t)ef->size : HEAD_FIRST;
+	if ((ret = read_head(ef, len)))
+		return ret;
+	ret = elf_parse_head(ef->head, len, ef->size, &ef->e, why);
+	if (ret == -ERANGE && len < ef->size) {
+		len = ef->size < HEAD_MAX ? (size_t)ef->size : HEAD_MAX;
+		if ((ret = read_head(ef, len)))
+			return ret;
+		ret = elf_parse_head(ef->head, len, ef->size, &ef->e, why);
+	}
+	return ret == -ERANGE ? -ENOEXEC : ret;
+}
+
+static void elf_file_close(struct elf_file *ef)
+{
+	mm_free(ef->head);
+	ef->head = NULL;
+}
+
+static int do_mmap(struct linux_process *p, uintptr_t at, size_t len, unsigned prot,
+		   unsigned flags, struct vm_file *file, uint64_t off, uintptr_t *got)
+{
 	int ret;
 
 	mutex_lock(&p->vm_lock);
-	ret = vm_mmap(&p->vm, start, end - start, prot,
-		      VM_MAP_PRIVATE | VM_MAP_ANONYMOUS | VM_MAP_FIXED_NOREPLACE | extra, NULL, 0, &got);
+	ret = vm_mmap(&p->vm, at, len, prot,
+		      VM_MAP_PRIVATE | flags | (file ? 0 : VM_MAP_ANONYMOUS), file, off, got);
 	mutex_unlock(&p->vm_lock);
 	return ret;
 }
@@ -70,25 +135,82 @@ static int protect(struct linux_process *p, uintptr_t start, uintptr_t end, unsi
 	return ret;
 }
 
-/* Maps and fills every PT_LOAD at base, then sets the final permissions. */
-static int load_segments(struct linux_process *p, const struct elf_info *e, const uint8_t *image,
-			 uintptr_t base)
+/* Whether every PT_LOAD can be mapped from the file page for page. */
+static bool mappable(const struct elf_info *e)
 {
-	uintptr_t mapped_end = 0;
+	for (unsigned i = 0; i < e->nr_loads; i++) {
+		const struct elf_segment *s = &e->load[i];
+
+		if ((s->vaddr - s->offset) & (VM_PAGE_SIZE - 1))
+			return false;
+		if (i > 0 && page_up(e->load[i - 1].vaddr + e->load[i - 1].memsz) > page_down(s->vaddr))
+			return false;
+	}
+	return true;
+}
+
+/* One PT_LOAD mapped from the file at base, its bss zeroed and extended. */
+static int map_segment(struct linux_process *p, struct vm_file *file,
+		       const struct elf_segment *s, uintptr_t base)
+{
+	uintptr_t start = page_down(base + s->vaddr), file_end = base + s->vaddr + s->filesz;
+	uintptr_t mem_end = page_up(base + s->vaddr + s->memsz), got;
+	unsigned prot = seg_prot(s);
+	bool zero_tail = s->memsz > s->filesz && (file_end & (VM_PAGE_SIZE - 1));
+	int ret;
+
+	if (s->filesz) {
+		ret = do_mmap(p, start, page_up(file_end) - start, prot | (zero_tail ? VM_PROT_WRITE : 0),
+			      VM_MAP_FIXED, file, page_down(s->offset), &got);
+		if (ret)
+			return ret;
+		if (zero_tail) {
+			if (clear_user((void *)file_end, page_up(file_end) - file_end))
+				return -EFAULT;
+			if (!(prot & VM_PROT_WRITE) &&
+			    (ret = protect(p, page_down(file_end), page_up(file_end), prot)))
+				return ret;
+		}
+		start = page_up(file_end);
+	}
+	if (start < mem_end)
+		return do_mmap(p, start, mem_end - start, prot, VM_MAP_FIXED, NULL, 0, &got);
+	return 0;
+}
+
+/* Copies len bytes at file offset off to user address to, through a bounce buffer. */
+static int copy_from_file(struct file *f, uint64_t off, uintptr_t to, size_t len)
+{
+	size_t chunk = len < 65536 ? len : 65536;
+	char *buf = mm_malloc(chunk ? chunk : 1);
+	int ret = buf ? 0 : -ENOMEM;
+
+	for (size_t done = 0; !ret && done < len; done += chunk) {
+		size_t n = len - done < chunk ? len - done : chunk;
+		long got = f->ops->pread(f, buf, n, off + done);
+
+		if (got != (long)n)
+			ret = got < 0 ? (int)got : -EIO;
+		else if (copy_to_user((void *)(to + done), buf, n))
+			ret = -EFAULT;
+	}
+	mm_free(buf);
+	return ret;
+}
+
+/* The fallback: each PT_LOAD copied into anonymous memory, then its permissions set. */
+static int copy_segments(struct linux_process *p, const struct elf_file *ef, uintptr_t base)
+{
+	const struct elf_info *e = &ef->e;
 	int ret;
 
 	for (unsigned i = 0; i < e->nr_loads; i++) {
 		const struct elf_segment *s = &e->load[i];
 		uintptr_t start = page_down(base + s->vaddr), end = page_up(base + s->vaddr + s->memsz);
 
-		if (start < mapped_end)
-			start = mapped_end;	/* the page the previous segment ends in */
-		if (start < end && (ret = map_fixed(p, start, end, VM_PROT_READ | VM_PROT_WRITE, 0)))
+		if ((ret = protect(p, start, end, VM_PROT_READ | VM_PROT_WRITE)) ||
+		    (ret = copy_from_file(ef->f, s->offset, base + s->vaddr, s->filesz)))
 			return ret;
-		if (end > mapped_end)
-			mapped_end = end;
-		if (copy_to_user((void *)(base + s->vaddr), image + s->offset, s->filesz))
-			return -EFAULT;
 	}
 	for (unsigned i = 0; i < e->nr_loads; i++) {
 		const struct elf_segment *s = &e->load[i];
@@ -101,6 +223,36 @@ static int load_segments(struct linux_process *p, const struct elf_info *e, cons
 		    (ret = protect(p, start, start + VM_PAGE_SIZE, prot | seg_prot(&e->load[i - 1]))))
 			return ret;
 	}
+	return 0;
+}
+
+/*
+ * Reserves the program's whole span (at its fixed address, at `want` for a
+ * PIE with a preferred base, anywhere for an interpreter: want 0), then
+ * fills it; *base_out is the load bias. Parts between segments stay
+ * reserved and inaccessible.
+ */
+static int load_elf(struct linux_process *p, struct elf_file *ef, uintptr_t want,
+		    uintptr_t *base_out)
+{
+	const struct elf_info *e = &ef->e;
+	size_t span = e->highest_vaddr - e->lowest_vaddr;
+	unsigned flags = !e->is_pie || want ? VM_MAP_FIXED_NOREPLACE : 0;
+	uintptr_t at = e->is_pie ? want : e->lowest_vaddr, got, base;
+	struct vm_file file;
+	int ret;
+
+	if ((ret = do_mmap(p, at, span, VM_PROT_NONE, flags, NULL, 0, &got)))
+		return ret;
+	base = e->is_pie ? got - e->lowest_vaddr : 0;
+	*base_out = base;
+	if (!mappable(e))
+		return copy_segments(p, ef, base);
+	if ((ret = vfs_mmap_file(ef->f, false, 0, &file)))
+		return ret;
+	for (unsigned i = 0; i < e->nr_loads; i++)
+		if ((ret = map_segment(p, &file, &e->load[i], base)))
+			return ret;
 	return 0;
 }
 
@@ -135,7 +287,7 @@ static size_t count(char *const v[])
 }
 
 static int build_stack(struct stack_builder *b, const struct elf_info *e, uintptr_t base,
-		       const char *path, char *const argv[], char *const envp[], uintptr_t *sp_out)
+		       uintptr_t interp_base, const char *path, char *const argv[], char *const envp[], uintptr_t *sp_out)
 {
 	size_t argc = count(argv), envc = count(envp);
 	uintptr_t execfn, platform, rnd, *arg_ptrs, *env_ptrs;
@@ -164,7 +316,7 @@ static int build_stack(struct stack_builder *b, const struct elf_info *e, uintpt
 		{ AT_SYSINFO_EHDR, current_process()->vdso_base }, { AT_MINSIGSTKSZ, arch_signal_frame_size() },
 		{ AT_HWCAP, arch_user_hwcap() }, { AT_PAGESZ, VM_PAGE_SIZE }, { AT_CLKTCK, 100 },
 		{ AT_PHDR, phdr }, { AT_PHENT, ELF_PHDR_SIZE }, { AT_PHNUM, e->phnum },
-		{ AT_BASE, 0 }, { AT_FLAGS, 0 }, { AT_ENTRY, base + e->entry }, { AT_UID, 0 },
+		{ AT_BASE, interp_base }, { AT_FLAGS, 0 }, { AT_ENTRY, base + e->entry }, { AT_UID, 0 },
 		{ AT_EUID, 0 }, { AT_GID, 0 }, { AT_EGID, 0 }, { AT_SECURE, 0 }, { AT_RANDOM, rnd },
 		{ AT_HWCAP2, arch_user_hwcap2() }, { AT_EXECFN, execfn }, { AT_PLATFORM, platform },
 		{ AT_NULL, 0 },
@@ -196,12 +348,13 @@ static int build_stack(struct stack_builder *b, const struct elf_info *e, uintpt
 }
 
 static int setup_stack(struct linux_process *p, const struct elf_info *e, uintptr_t base,
-		       const char *path, char *const argv[], char *const envp[], uintptr_t *sp)
+		       uintptr_t interp_base, const char *path, char *const argv[], char *const envp[], uintptr_t *sp)
 {
 	struct stack_builder b = { .lo = STACK_TOP - ARG_MAX_BYTES, .sp = STACK_TOP };
-	int ret = map_fixed(p, STACK_TOP - STACK_INITIAL, STACK_TOP,
-			    VM_PROT_READ | VM_PROT_WRITE | (e->stack_exec ? VM_PROT_EXEC : 0),
-			    VM_MAP_GROWSDOWN);
+	uintptr_t got;
+	int ret = do_mmap(p, STACK_TOP - STACK_INITIAL, STACK_INITIAL,
+			  VM_PROT_READ | VM_PROT_WRITE | (e->stack_exec ? VM_PROT_EXEC : 0),
+			  VM_MAP_FIXED_NOREPLACE | VM_MAP_GROWSDOWN, NULL, 0, &got);
 
 	if (ret)
 		return ret;
@@ -209,43 +362,65 @@ static int setup_stack(struct linux_process *p, const struct elf_info *e, uintpt
 	b.buf = mm_malloc(ARG_MAX_BYTES);
 	if (!b.buf)
 		return -ENOMEM;
-	ret = build_stack(&b, e, base, path, argv, envp, sp);
+	ret = build_stack(&b, e, base, interp_base, path, argv, envp, sp);
 	if (!ret && copy_to_user((void *)*sp, b.buf + (*sp - b.lo), STACK_TOP - *sp))
 		ret = -EFAULT;
 	mm_free(b.buf);
 	return ret;
 }
 
-int exec_load(struct linux_process *p, const void *image, size_t size, const char *path,
-	      char *const argv[], char *const envp[], struct exec_result *out, const char **why)
+/* Opens and loads the interpreter a dynamic program names; its load bias in *base. */
+static int load_interp(struct linux_process *p, const char *path, struct elf_file *interp,
+		       uintptr_t *base, const char **why)
 {
-	struct elf_info *e = mm_malloc(sizeof(*e));
-	uintptr_t base;
+	struct file *f = vfs_open(p->cwd, path, VFS_O_RDONLY, 0);
 	int ret;
 
-	if (!e)
-		return -ENOMEM;
-	ret = elf_parse(image, size, e, why);
-	if (!ret && e->has_interp) {
-		*why = "dynamically linked (needs an ELF interpreter; not supported yet)";
+	if (IS_ERR(f)) {
+		fmt_snprintf(interp->e.why_buf, sizeof(interp->e.why_buf), "its interpreter %s %s",
+			     path, PTR_ERR(f) == -ENOENT ? "does not exist" : "cannot be opened");
+		*why = interp->e.why_buf;
+		return (int)PTR_ERR(f);
+	}
+	ret = elf_file_open(interp, f, why);
+	if (!ret && interp->e.has_interp) {
+		*why = "its interpreter is itself dynamically linked";
 		ret = -ENOEXEC;
 	}
-	if (ret) {
-		mm_free(e);
-		return ret;
+	if (!ret && (ret = load_elf(p, interp, 0, base)))
+		*why = "its interpreter cannot be loaded";
+	return ret;
+}
+
+int exec_load(struct linux_process *p, struct file *f, const char *path, char *const argv[],
+	      char *const envp[], struct exec_result *out, const char **why)
+{
+	struct elf_file *prog = mm_calloc(2, sizeof(*prog)), *interp = prog + 1;
+	uintptr_t base = 0, interp_base = 0;
+	int ret;
+
+	if (!prog)
+		return -ENOMEM;
+	ret = elf_file_open(prog, f, why);
+	if (!ret && (ret = load_elf(p, prog, prog->e.is_pie ? PIE_BASE : 0, &base)))
+		*why = "it cannot be loaded";
+	if (!ret && prog->e.has_interp) {
+		ret = load_interp(p, prog->e.interp, interp, &interp_base, why);
+		if (interp->f)
+			file_put(interp->f);
 	}
-	base = e->is_pie ? PIE_BASE - e->lowest_vaddr : 0;
-	ret = load_segments(p, e, image, base);
-	p->image_start = base + e->lowest_vaddr;
-	p->image_end = base + e->highest_vaddr;
+	p->image_start = base + prog->e.lowest_vaddr;
+	p->image_end = base + prog->e.highest_vaddr;
 	if (!ret) {
 		vdso_map(p);	/* without it (out of memory), libc makes the system calls */
-		vm_brk_init(&p->vm, page_up(base + e->highest_vaddr));
-		ret = setup_stack(p, e, base, path, argv, envp, &out->sp);
+		vm_brk_init(&p->vm, page_up(base + prog->e.highest_vaddr));
+		ret = setup_stack(p, &prog->e, base, interp_base, path, argv, envp, &out->sp);
+		if (ret)
+			*why = ret == -E2BIG ? "arguments and environment too large" : "out of memory";
 	}
-	out->entry = base + e->entry;
-	if (ret)
-		*why = ret == -E2BIG ? "arguments and environment too large" : "out of memory";
-	mm_free(e);
+	out->entry = interp_base ? interp_base + interp->e.entry : base + prog->e.entry;
+	elf_file_close(prog);
+	elf_file_close(interp);
+	mm_free(prog);
 	return ret;
 }

@@ -9,12 +9,12 @@ struct task *task_create(struct linux_process *p, struct thread *t);
 /* Undoes task_create for a thread that never ran as the task. */
 void task_destroy(struct task *k);
 
-/* Loads an ELF image into p's (empty) address space and builds the initial stack. */
+/* Loads the ELF program open as f into p's (empty) address space and builds the initial stack. */
 struct exec_result {
 	uintptr_t entry, sp;
 };
-int exec_load(struct linux_process *p, const void *image, size_t size, const char *path,
-	      char *const argv[], char *const envp[], struct exec_result *out, const char **why);
+int exec_load(struct linux_process *p, struct file *f, const char *path, char *const argv[],
+	      char *const envp[], struct exec_result *out, const char **why);
 
 bool task_exists(int tid);
 /* Whether Linux restarts call nr after a SA_RESTART handler (signal(7)); syscall.c. */

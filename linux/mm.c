@@ -5,10 +5,13 @@
  * page-fault path.
  */
 #include <lib/errno.h>
+#include <lib/err.h>
 #include <mote/arch.h>
+#include <mote/file.h>
 #include <mote/linux.h>
 #include <mote/mm.h>
 #include <mote/uaccess.h>
+#include <mote/vfs.h>
 #include <mote/vmkernel.h>
 #include "linux_internal.h"
 #include "syscall.h"
@@ -65,21 +68,46 @@ SYSCALL(brk)
 	return (long)ret;
 }
 
+/* The file side of a file mapping: *file filled and referenced through *held. */
+static int mmap_file(int fd, unsigned prot, unsigned flags, struct vm_file *file,
+		     struct file **held)
+{
+	struct file *f = fget(fd);
+	int ret;
+
+	if (IS_ERR(f))
+		return (int)PTR_ERR(f);
+	ret = vfs_mmap_file(f, (flags & VM_MAP_TYPE) != VM_MAP_PRIVATE, prot, file);
+	if (ret)
+		file_put(f);
+	else
+		*held = f;
+	return ret;
+}
+
 SYSCALL(mmap)
 {
 	struct linux_process *p = current_process();
 	unsigned flags = (unsigned)a3;
+	struct vm_file file = { 0 };
+	struct file *held = NULL;
 	uintptr_t result;
 	int ret;
 
-	if (!(flags & VM_MAP_ANONYMOUS))
-		return (int)a4 < 0 ? -EBADF : -ENODEV;	/* file mappings arrive with the images */
 	if ((a2 & VM_PROT_WRITE) && (flags & VM_MAP_TYPE) == VM_MAP_PRIVATE &&
 	    !(flags & VM_MAP_NORESERVE) && !commit_ok(a1))
 		return -ENOMEM;
+	if (!(flags & VM_MAP_ANONYMOUS)) {
+		if (a5 & (VM_PAGE_SIZE - 1))
+			return -EINVAL;
+		if ((ret = mmap_file((int)a4, (unsigned)a2, flags, &file, &held)))
+			return ret;
+	}
 	mutex_lock(&p->vm_lock);
-	ret = vm_mmap(&p->vm, a0, a1, (unsigned)a2, flags, NULL, a5, &result);
+	ret = vm_mmap(&p->vm, a0, a1, (unsigned)a2, flags, held ? &file : NULL, a5, &result);
 	mutex_unlock(&p->vm_lock);
+	if (held)
+		file_put(held);		/* the mapping holds the vnode, not the file */
 	return ret ? ret : (long)result;
 }
 

@@ -27,16 +27,46 @@ static int setup_files(struct linux_process *p, const char *cwd)
 	return vfs_lookup(vfs_root(), cwd, VFS_LOOKUP_DIRECTORY, &p->cwd);
 }
 
-int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
-		    char *const envp[], const char *cwd)
+/* The program file, open for reading; -ENOENT, -EACCES (no x bit), -EISDIR, ... */
+static struct file *open_program(const char *path)
 {
-	struct linux_process *p = process_create();
+	struct vnode *vn;
+	struct file *f;
+	int ret = vfs_lookup(vfs_root(), path, 0, &vn);
+
+	if (ret)
+		return ERR_PTR(ret);
+	if (VFS_ISDIR(vn->mode))
+		ret = -EISDIR;
+	else
+		ret = vfs_check_exec(vn);
+	f = ret ? ERR_PTR(ret) : vfs_open_vnode(vn, VFS_O_RDONLY);
+	vnode_put(vn);
+	return f;
+}
+
+static int cannot_open(const char *path, int err)
+{
+	printk("mote: %s: %s\n", path,
+	       err == -ENOENT || err == -ENOTDIR ? "no such file" :
+	       err == -EACCES ? "permission denied" : err == -EISDIR ? "is a directory" :
+	       "cannot be read");
+	return err == -ENOENT || err == -ENOTDIR ? LINUX_STATUS_NOTFOUND : LINUX_STATUS_NOEXEC;
+}
+
+int linux_run_program(const char *path, char *const argv[], char *const envp[], const char *cwd)
+{
+	struct linux_process *p;
 	struct thread *self = thread_self();
 	struct exec_result r;
 	struct user_frame *f;
 	const char *why = "out of memory";
+	struct file *file = open_program(path);
 	int ret;
 
+	if (IS_ERR(file))
+		return cannot_open(path, (int)PTR_ERR(file));
+	p = process_create();
 	if (!p || !task_create(p, self) || arch_user_context_new(self, NULL)) {
 		printk("mote: cannot run %s: out of memory\n", path);
 		return LINUX_STATUS_NOEXEC;
@@ -47,7 +77,8 @@ int linux_run_image(const void *image, size_t size, const char *path, char *cons
 		return LINUX_STATUS_NOEXEC;
 	}
 	arch_set_page_fault_handler(linux_page_fault);
-	ret = exec_load(p, image, size, path, argv, envp, &r, &why);
+	ret = exec_load(p, file, path, argv, envp, &r, &why);
+	file_put(file);
 	if (ret) {
 		printk("mote: cannot run %s: %s\n", path, why);
 		return LINUX_STATUS_NOEXEC;

@@ -28,7 +28,7 @@ enum frame_kind {
 	FRAME_NONE = 0,	/* inside a block, a hole, or not usable */
 	FRAME_FREE,	/* head of a free block on a buddy list (order) */
 	FRAME_HOT,	/* head of a free block on a hot list (order) */
-	FRAME_USED,	/* head of a block handed out by the page layer (order) */
+	FRAME_USED,	/* head of a block handed out by the page layer (order; data: extra page_refs) */
 	FRAME_SLAB,	/* page of a mempool slab (order = class index) */
 	FRAME_HALF,	/* page cut in two halves (count = halves in use, bit per half) */
 	FRAME_PAGEOBJ,	/* a page object of area 1 */

@@ -171,6 +171,7 @@ uint32_t page_take(unsigned order)
 	pages_free -= 1ull << order;
 	mm_frames[i].kind = FRAME_USED;
 	mm_frames[i].order = (uint8_t)order;
+	mm_frames[i].data = 0;		/* no extra references (page_ref) */
 	return i;
 }
 
@@ -305,6 +306,7 @@ static void *page_alloc_pcp(void)
 		pc->pages = mm_frames[i].next;
 		__atomic_store_n(&pc->npages, pc->npages - 1, __ATOMIC_RELAXED);
 		mm_frames[i].kind = FRAME_USED;
+		mm_frames[i].data = 0;
 		pcp_unlock(pc);
 	} else {
 		pcp_unlock(pc);
@@ -392,6 +394,49 @@ void page_free(void *va, unsigned order)
 	}
 	page_give(i, order);
 	mm_backend_unlock(fl);
+}
+
+/*
+ * Shared pages: a FRAME_USED order-0 frame's `data` counts the references
+ * beyond the first. Whoever holds a reference keeps the frame FRAME_USED,
+ * so these need no lock, only atomics on the count.
+ */
+static uint32_t shared_frame(void *page, const char *what)
+{
+	uint64_t pa = mm_virt_to_phys(page);
+	uint32_t i = frame_of(pa);
+
+	if (i == FRAME_NIL || (pa & (MM_PAGE_SIZE - 1)) || mm_frames[i].kind != FRAME_USED ||
+	    mm_frames[i].order != 0) {
+		mm_backend_corruption(what, page);
+		return FRAME_NIL;
+	}
+	return i;
+}
+
+void page_ref(void *page)
+{
+	uint32_t i = shared_frame(page, "page_ref: not an allocated page");
+
+	if (i != FRAME_NIL)
+		__atomic_add_fetch(&mm_frames[i].data, 1, __ATOMIC_RELAXED);
+}
+
+void page_unref(void *page)
+{
+	uint32_t i = shared_frame(page, "page_unref: not an allocated page");
+	uint32_t extra;
+
+	if (i == FRAME_NIL)
+		return;
+	extra = __atomic_load_n(&mm_frames[i].data, __ATOMIC_ACQUIRE);
+	do {
+		if (!extra) {
+			page_free(page, 0);	/* the last reference */
+			return;
+		}
+	} while (!__atomic_compare_exchange_n(&mm_frames[i].data, &extra, extra - 1, false,
+					      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE));
 }
 
 size_t page_total_count(void)

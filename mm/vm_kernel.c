@@ -2,9 +2,11 @@
  * The kernel's backend for the VM layer (include/mote/vm.h): application
  * memory lives in the lower half of the one address space, on the kernel's
  * own page tables (arch_user_*). Frames are page-allocator pages; each
- * translation owns its frame, and without fork or a page cache yet that
- * ownership is exclusive, so dropping a translation frees its frame.
- * (Reference counts arrive with shared file pages.) The one exception:
+ * translation owns one reference to its frame (mm.h page_ref): an
+ * anonymous frame's only one, a file cache page's one among the cache's
+ * and other translations'. Dropping a translation drops its reference,
+ * which frees an anonymous frame and leaves a cache page to its file.
+ * The one exception:
  * frames of the kernel image itself (the vDSO and its data page, which
  * linux/vdso.c maps into every program) are shared and permanent, so
  * dropping their translation frees nothing.
@@ -38,7 +40,7 @@ static void drop_frame(uint64_t pa)
 {
 	if (pa >= KERNEL_PHYS && pa < kernel_virt_to_phys(_end))
 		return;		/* a kernel image frame: not the page allocator's */
-	page_free(mm_phys_to_virt(pa), 0);
+	page_unref(mm_phys_to_virt(pa));
 }
 
 static int k_map(void *ctx, uintptr_t va, vm_frame_t frame, unsigned prot)

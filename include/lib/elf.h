@@ -73,6 +73,15 @@ struct elf_info {
  */
 int elf_parse(const void *data, size_t size, struct elf_info *out, const char **why);
 
+/*
+ * elf_parse for a file of file_size bytes of which only the first head_len
+ * are at head (a loader reads the start and maps the rest): the same
+ * checks, and -ERANGE when the program headers or the interpreter path lie
+ * beyond head_len (read more and try again).
+ */
+int elf_parse_head(const void *head, size_t head_len, uint64_t file_size, struct elf_info *out,
+		   const char **why);
+
 /* The same checks for a kernel image: ET_EXEC only, any virtual address. */
 int elf_parse_kernel(const void *data, size_t size, struct elf_info *out, const char **why);
 

@@ -137,9 +137,13 @@ struct linux_process *current_process(void);
  */
 int linux_boot_bundle(const void *data, uint64_t size);
 
-/* Runs the ELF image in memory as program `path` (argv, envp: NULL-terminated). */
-int linux_run_image(const void *image, size_t size, const char *path, char *const argv[],
-		    char *const envp[], const char *cwd);
+/*
+ * Runs the program at path (absolute) with argv and envp (NULL-terminated)
+ * in working directory cwd, as the calling thread. Returns only on
+ * failure, with a shell's status (LINUX_STATUS_NOTFOUND, _NOEXEC) after
+ * printing why.
+ */
+int linux_run_program(const char *path, char *const argv[], char *const envp[], const char *cwd);
 
 /* Syscall dispatch (syscall.c). */
 extern bool linux_strace;	/* trace every call (the `strace` command-line flag) */

@@ -175,6 +175,16 @@ void *page_alloc(unsigned order);
 /* Returns a block from page_alloc() of the same order. O(log n), coalescing. */
 void page_free(void *va, unsigned order);
 
+/*
+ * Pages with several owners (a file's cache page and the program
+ * translations that map it): a page from page_alloc(0) starts with one
+ * reference; page_ref() adds one, page_unref() drops one and frees the
+ * page with the last. A page that was ever shared is released with
+ * page_unref(), never page_free(). Atomic; any context page_free allows.
+ */
+void page_ref(void *page);
+void page_unref(void *page);
+
 /* Pages under management, and those of them free right now. */
 size_t page_total_count(void);
 size_t page_free_count(void);

@@ -218,12 +218,13 @@ struct vfs_fs_ops {
 
 	/*
 	 * mmap without a copy (optional, read-only filesystems): the page of
-	 * vn's data at page-aligned off (< size), as a kernel direct-map
-	 * address of a whole page, zero past the end of the file; or
-	 * ERR_PTR(-EIO / -ENOMEM). Called without vn->lock. The page and its
-	 * contents stay as they are while vn has references, so the mm maps it
-	 * read-only into programs (private writes copy it first). Filesystems
-	 * without it are mapped by copying through read.
+	 * vn's data at page-aligned off (< size), zero past the end of the
+	 * file, or ERR_PTR(-EIO / -ENOMEM). Called without vn->lock. The page
+	 * comes from page_alloc(0) and belongs to the filesystem's cache,
+	 * which releases it with page_unref() (mm.h) when vn is evicted, not
+	 * before; its contents never change. Mappings take their own
+	 * references to it (fs/mmap.c). Filesystems without it are mapped by
+	 * copying through read.
 	 */
 	void *(*map_page)(struct vnode *vn, uint64_t off);
 
@@ -380,6 +381,19 @@ int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t le
 int vfs_mkdir_p(const char *path, uint32_t mode);
 /* Creates a symlink, making missing parents 0755. */
 int vfs_create_symlink(const char *path, const char *target);
+
+/* ---- Memory mappings ------------------------------------------------------------- */
+
+struct vm_file;
+/*
+ * mmap(2) of open file f (fs/mmap.c): fills *out with the VM layer's file
+ * hook over f's vnode and what f's open mode allows (mote/vm.h). -EBADF
+ * for an O_PATH handle, -ENODEV for what cannot be mapped: not a regular
+ * file, or a shared mapping asking for PROT_WRITE (prot) on a filesystem
+ * without map_page (read-only shared mappings of those cannot gain it).
+ * Kernel only.
+ */
+int vfs_mmap_file(struct file *f, bool shared, unsigned prot, struct vm_file *out);
 
 /* ---- For tests: fail the n-th allocation from now (0: never), to test -ENOMEM paths -- */
 void vfs_fail_alloc_after(unsigned long n);

@@ -7,7 +7,12 @@ build/tests/user_smoke-glibc: tests/boot/user_smoke.c
 	@mkdir -p $(dir $@)
 	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
 
-test-deps += build/tests/user_smoke-musl build/tests/user_smoke-glibc
+# Dynamic (PIE, glibc's own ld.so from the bundle): the loader's PT_INTERP path.
+build/tests/user_smoke-dyn: tests/boot/user_smoke.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_smoke-musl build/tests/user_smoke-glibc build/tests/user_smoke-dyn
 
 build/tests/user_vdso-musl: tests/boot/user_vdso.c
 	@mkdir -p $(dir $@)

@@ -149,12 +149,18 @@ mkb=tests/boot/mkbundle.py smoke_bin=build/tests/user_smoke-musl
 $mkb "$work/b-missing" "exec:/app/nope"
 $mkb "$work/b-noexec" "file:/app/p:$smoke_bin:644" "exec:/app/p"
 $mkb "$work/b-notelf" "file:/app/p:tests/boot/user_smoke.c:755" "exec:/app/p"
-$mkb "$work/b-dynamic" "file:/app/p:/bin/true:755" "exec:/app/p"
+ld_so=/lib64/ld-linux-x86-64.so.2 libc=/lib/x86_64-linux-gnu/libc.so.6
+$mkb "$work/b-no-interp" "file:/app/p:/bin/true:755" "exec:/app/p"
+$mkb "$work/b-dynamic" "file:/app/p:build/tests/user_smoke-dyn:755" "file:$ld_so:$ld_so:755" \
+	"file:$libc:$libc:755" "exec:/app/p" "argv:p"
 $mkb "$work/b-ok" "file:/app/p:$smoke_bin:755" "exec:/app/p" "argv:p,one"
 expect exec-missing 127 "--initrd $work/b-missing" "^mote: /app/nope: no such file$"
 expect exec-no-x-bit 126 "--initrd $work/b-noexec" "^mote: /app/p: permission denied$"
 expect exec-not-elf 126 "--initrd $work/b-notelf" "^mote: cannot run /app/p: not an ELF file"
-expect exec-dynamic 126 "--initrd $work/b-dynamic" "^mote: cannot run /app/p: dynamically linked"
+expect exec-no-interpreter 126 "--initrd $work/b-no-interp" \
+	"^mote: cannot run /app/p: its interpreter /lib64/ld-linux-x86-64.so.2 does not exist$"
+# A dynamic PIE through its own ld.so: libc mapped from the file, threads, signals.
+expect exec-dynamic 3 "--initrd $work/b-dynamic" "^hello from p argc=1$" "${smoke[@]}"
 expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
 
 # The vDSO (docs/vdso.md): libc's clocks and getcpu through it agree with the system calls,

@@ -142,6 +142,17 @@ static void valid_glibc_dynamic(void)
 	check_common(&dyn);
 }
 
+/* A loader that read only the start of the file: the same answer, or -ERANGE to read more. */
+static void parse_head(void)
+{
+	EXPECT(elf_parse_head(dyn.data, 4096, dyn.size, &info, &why) == 0);
+	EXPECT(info.has_interp && !strcmp(info.interp, "/lib64/ld-linux-x86-64.so.2"));
+	EXPECT(elf_parse_head(dyn.data, 128, dyn.size, &info, &why) == -ERANGE);
+	EXPECT(why && strstr(why, "program headers beyond the first 128 bytes"));
+	EXPECT(elf_parse_head(dyn.data, dyn.size + 100, dyn.size, &info, &why) == 0);
+	EXPECT(elf_parse_head(dyn.data, 40, dyn.size, &info, &why) == -ENOEXEC);
+}
+
 static void valid_musl_static(void)
 {
 	EXPECT(elf_parse(musl.data, musl.size, &info, &why) == 0);
@@ -492,6 +503,7 @@ int main(void)
 	RUN(valid_glibc_static_pie);
 	RUN(valid_glibc_dynamic);
 	RUN(valid_musl_static);
+	RUN(parse_head);
 	RUN(valid_kernel);
 	RUN(truncated_header);
 	RUN(truncated_program_headers);

@@ -201,6 +201,36 @@ static void test_misuse(void)
 	shutdown_mm();
 }
 
+/* A shared page lives until its last reference goes; a reused frame starts unshared. */
+static void test_refs(void)
+{
+	size_t free0;
+	void *p, *q;
+	unsigned c0;
+
+	boot(8u << 20);
+	free0 = page_free_count();
+	p = page_alloc(0);
+	page_ref(p);
+	page_ref(p);
+	page_unref(p);
+	page_unref(p);
+	check("page.refs.held", page_free_count() == free0 - 1, "freed with a reference left");
+	page_unref(p);
+	check("page.refs.freed", page_free_count() == free0, "last unref did not free");
+	q = page_alloc(0);
+	page_unref(q);	/* never shared: unref is free */
+	check("page.refs.fresh", page_free_count() == free0, "reused frame kept old references");
+	mm_host_corruption_fatal(false);
+	c0 = mm_host_corruptions();
+	page_ref(p);	/* freed */
+	page_unref(page_alloc(1));	/* not order 0 */
+	check("page.refs.misuse", mm_host_corruptions() - c0 == 2, "%u reports (want 2)",
+	      mm_host_corruptions() - c0);
+	mm_host_corruption_fatal(true);
+	shutdown_mm();
+}
+
 int main(void)
 {
 	static void *pages[MAX_PAGES];
@@ -214,5 +244,6 @@ int main(void)
 	test_orders();
 	test_random();
 	test_misuse();
+	test_refs();
 	return check_exit();
 }
