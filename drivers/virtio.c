@@ -29,7 +29,8 @@ struct virtio_device *virtio_devices(void)
 void virtio_init(bool pci)
 {
 	virtio_mmio_probe_all();
-	(void)pci;	/* PCI: stage 2 */
+	if (pci)
+		virtio_pci_probe_all();
 }
 
 static const struct virtio_driver *find_driver(uint32_t device_id)

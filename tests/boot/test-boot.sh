@@ -228,6 +228,15 @@ PY
 }
 virtio_blk_case virtio-blk-mmio "--hv microvm"
 virtio_blk_case virtio-blk-mmio-legacy "--hv microvm --virtio legacy --smp 2"
+virtio_blk_case virtio-blk-q35 "--hv q35"
+virtio_blk_case virtio-blk-q35-legacy "--hv q35 --virtio legacy --smp 2"
+expect virtio-blk-q35-transitional 0 "--hv q35 --virtio transitional --disk $work/blkdebug.conf,ro,serial=conf" \
+	"^virtio-blk: conf: 1 sectors \(0 KiB\), read-only, flush, virtio-pci 00:01.0 \(pci\)$"
+# A device that misbehaves (tests/ktest/virtio_core.c fakes one) is reported and disabled.
+expect virtio-bad-device 0 "--cmdline selftest=virtio_core" "^ktest: 2 passed, 0 failed$" \
+	"^virtio: ktest-fake: bad used-ring entry .*; device disabled$" "!cpu exception"
+# --nopci: the PCI disk is not looked for.
+expect virtio-nopci 0 "--hv q35 --disk $work/blkdebug.conf,ro --cmdline --nopci" "power off, status 0" "!virtio-blk"
 
 # Power-off without the debug-exit device: ACPI on q35, reset or triple fault elsewhere.
 expect poweroff-acpi 0 "--hv q35 --no-exit-device" "power off, status 0" "!did not power off" "!i8042"
