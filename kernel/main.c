@@ -264,6 +264,7 @@ static void *app_main(void *arg)
 	const char *bench = cmdline_get(&cmdline, "bench");
 
 	virtio_init(!cmdline_has(&cmdline, "--nopci"));
+	bootchart_mark("devices");
 	bootchart_mark("app");
 	if (bench)
 		platform_power_off(kbench_run(bench) ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK);

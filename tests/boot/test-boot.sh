@@ -232,6 +232,13 @@ virtio_blk_case virtio-blk-q35 "--hv q35"
 virtio_blk_case virtio-blk-q35-legacy "--hv q35 --virtio legacy --smp 2"
 expect virtio-blk-q35-transitional 0 "--hv q35 --virtio transitional --disk $work/blkdebug.conf,ro,serial=conf" \
 	"^virtio-blk: conf: 1 sectors \(0 KiB\), read-only, flush, virtio-pci 00:01.0 \(pci\)$"
+# virtio-rng feeds the random pool (getrandom, AT_RANDOM) on each transport.
+rng=("^ktest: virtio_rng_feeds_pool: [0-9]+ bytes from the device$" "^ktest: 1 passed, 0 failed$")
+expect virtio-rng-mmio 0 "--rng --cmdline selftest=virtio_rng" "^virtio-rng: virtio-mmio@0x[0-9a-f]+ \(mmio\) feeds" "${rng[@]}"
+expect virtio-rng-mmio-legacy 0 "--rng --virtio legacy --cmdline selftest=virtio_rng" "\(mmio-legacy\) feeds" "${rng[@]}"
+expect virtio-rng-q35 0 "--hv q35 --rng --cmdline selftest=virtio_rng" "^virtio-rng: virtio-pci 00:01.0 \(pci\) feeds" "${rng[@]}"
+expect virtio-rng-q35-legacy 0 "--hv q35 --virtio legacy --rng --cmdline selftest=virtio_rng" "\(pci-legacy\) feeds" "${rng[@]}"
+expect random-pool 0 "--cmdline selftest=random" "^ktest: PASS random_bytes_vary$" "^ktest: 1 passed, 0 failed$"
 # A device that misbehaves (tests/ktest/virtio_core.c fakes one) is reported and disabled.
 expect virtio-bad-device 0 "--cmdline selftest=virtio_core" "^ktest: 2 passed, 0 failed$" \
 	"^virtio: ktest-fake: bad used-ring entry .*; device disabled$" "!cpu exception"
