@@ -228,6 +228,7 @@ PY
 }
 virtio_blk_case virtio-blk-mmio "--hv microvm"
 virtio_blk_case virtio-blk-mmio-legacy "--hv microvm --virtio legacy --smp 2"
+virtio_blk_case virtio-blk-firecracker "--hv fc-fixture"
 virtio_blk_case virtio-blk-q35 "--hv q35"
 virtio_blk_case virtio-blk-q35-legacy "--hv q35 --virtio legacy --smp 2"
 expect virtio-blk-q35-transitional 0 "--hv q35 --virtio transitional --disk $work/blkdebug.conf,ro,serial=conf" \
