@@ -42,6 +42,7 @@
 #include <mote/thread.h>
 #include <mote/time.h>
 #include <mote/timer.h>
+#include <mote/virtio.h>
 #include <mote/vmkernel.h>
 
 void kernel_main(void);
@@ -262,6 +263,8 @@ static void *app_main(void *arg)
 
 	const char *bench = cmdline_get(&cmdline, "bench");
 
+	virtio_init(!cmdline_has(&cmdline, "--nopci"));
+	bootchart_mark("devices");
 	bootchart_mark("app");
 	if (bench)
 		platform_power_off(kbench_run(bench) ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK);

@@ -3,6 +3,7 @@
 #define LINUX_INTERNAL_H
 
 #include <mote/linux.h>
+#include <mote/random.h>
 
 struct linux_process *process_create(void);
 struct task *task_create(struct linux_process *p, struct thread *t);
@@ -51,9 +52,6 @@ int sleep_interruptible(uint64_t deadline);
 /* Futexes (futex.c). */
 int futex_wake_user(uintptr_t uaddr, unsigned n);
 void robust_list_exit(struct task *k);
-
-/* Random bytes: the CPU's generator, else a weak fallback (misc.c). */
-void random_bytes(void *out, size_t len);
 
 /* The kernel stack of application threads. */
 #define TASK_KSTACK_SIZE (32 * 1024)

@@ -57,33 +57,6 @@ SYSCALL(sysinfo)
 	return copy_to_user((void *)a0, &si, sizeof(si)) ? -EFAULT : 0;
 }
 
-/*
- * The fallback when the CPU has no generator: a splitmix64 over the cycle
- * counter. Not cryptographic; virtio-rng (a later issue) will feed this.
- */
-static uint64_t weak_random(void)
-{
-	static uint64_t state;
-	uint64_t x = __atomic_add_fetch(&state, 0x9e3779b97f4a7c15ULL ^ arch_cycles(), __ATOMIC_RELAXED);
-
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-void random_bytes(void *out, size_t len)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v;
-
-		if (!arch_random_u64(&v))
-			v = weak_random();
-		memcpy((uint8_t *)out + i, &v, len - i < 8 ? len - i : 8);
-	}
-}
-
 SYSCALL(getrandom)
 {
 	enum { GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4 };

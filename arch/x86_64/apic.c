@@ -216,25 +216,35 @@ static bool ioapic_map(unsigned i)
 	return true;
 }
 
-int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id)
+/* Points IOAPIC input gsi at vector on apic_id with the redirection flags in low's upper bits. */
+static int ioapic_route(uint32_t gsi, uint32_t low, uint32_t apic_id)
 {
-	uint32_t gsi, low;
-
-	if (line >= 16)
-		return -EINVAL;
-	gsi = topology.isa_gsi[line];
 	for (unsigned i = 0; i < topology.nr_ioapics; i++) {
 		if (!ioapic_map(i) || gsi < ioapics[i].gsi_base || gsi >= ioapics[i].gsi_base + ioapics[i].inputs)
 			continue;
-		/* ISA defaults: edge, active high, unless the override says otherwise. */
-		low = vector;
-		if ((topology.isa_flags[line] & 3) == 3)
-			low |= 1u << 13;
-		if ((topology.isa_flags[line] >> 2 & 3) == 3)
-			low |= 1u << 15;
 		ioapic_write(i, IOAPIC_REDIR(gsi - ioapics[i].gsi_base) + 1, apic_id << 24);
 		ioapic_write(i, IOAPIC_REDIR(gsi - ioapics[i].gsi_base), low);
 		return 0;
 	}
 	return -ENODEV;
+}
+
+int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id)
+{
+	uint32_t low;
+
+	if (line >= 16)
+		return -EINVAL;
+	/* ISA defaults: edge, active high, unless the override says otherwise. */
+	low = vector;
+	if ((topology.isa_flags[line] & 3) == 3)
+		low |= 1u << 13;
+	if ((topology.isa_flags[line] >> 2 & 3) == 3)
+		low |= 1u << 15;
+	return ioapic_route(topology.isa_gsi[line], low, apic_id);
+}
+
+int irq_route_gsi(uint32_t gsi, unsigned vector, uint32_t apic_id)
+{
+	return ioapic_route(gsi, vector, apic_id);	/* edge, active high */
 }

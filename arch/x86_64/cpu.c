@@ -243,6 +243,16 @@ uint8_t arch_pio_read8(uint16_t port)
 	return inb(port);
 }
 
+uint16_t arch_pio_read16(uint16_t port)
+{
+	return inw(port);
+}
+
+uint32_t arch_pio_read32(uint16_t port)
+{
+	return inl(port);
+}
+
 void arch_halt_forever(void)
 {
 	for (;;)

@@ -57,11 +57,16 @@ unsigned arch_pvclock_features(void);
 void arch_pvclock_register(struct pvclock_vcpu_time_info *ti);
 void arch_pvclock_wall_clock(struct pvclock_wall_clock *wc);
 
-/* The platform's legacy I/O ports (the 16550, debug-exit and ACPI registers use them). */
+/*
+ * The platform's legacy I/O ports (the 16550, debug-exit and ACPI
+ * registers, PCI configuration mechanism #1, legacy virtio-pci).
+ */
 void arch_pio_write8(uint16_t port, uint8_t v);
 void arch_pio_write16(uint16_t port, uint16_t v);
 void arch_pio_write32(uint16_t port, uint32_t v);
 uint8_t arch_pio_read8(uint16_t port);
+uint16_t arch_pio_read16(uint16_t port);
+uint32_t arch_pio_read32(uint16_t port);
 
 /* Stops this CPU for good: interrupts off, halt forever. */
 __attribute__((noreturn)) void arch_halt_forever(void);

@@ -36,6 +36,13 @@ int irq_alloc_vector(void);
 int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id);
 
 /*
+ * Routes IOAPIC input gsi (a line above the ISA range: virtio-mmio devices
+ * on microvm and Firecracker) to vector on apic_id, edge triggered, active
+ * high. -ENODEV if no IOAPIC has that input.
+ */
+int irq_route_gsi(uint32_t gsi, unsigned vector, uint32_t apic_id);
+
+/*
  * The MSI/MSI-X message that raises vector (32-254) on the CPU with
  * apic_id: the driver writes *address and *data into the device's MSI-X
  * table entry (or MSI capability) and unmasks it. Edge triggered, fixed

@@ -134,6 +134,14 @@ err "missing initrd" "--initrd $T/nope.img: No such file or directory" --initrd 
 err "initrd with fc-fixture" "--initrd cannot be used with --hv fc-fixture" \
 	--hv fc-fixture --initrd "$I"
 err "quote in app args" "contains a double quote" -- 'say "hi"'
+err "disk missing" "--disk $T/nope.img: No such file or directory" --disk "$T/nope.img"
+err "disk is a directory" "--disk $T: Is a directory" --disk "$T,ro"
+err "disk without a name" "--disk ',ro': no file name" --disk ,ro
+err "disk unknown word" "unknown disk option 'rw' (ro, serial=NAME, blkdebug=FILE)" --disk "$I,rw"
+err "disk bad serial" "serial 'a b' is not 1 to 20 of" --disk "$I,serial=a b"
+err "disk long serial" "serial 'abcdefghijklmnopqrstu' is not 1 to 20 of" --disk "$I,serial=abcdefghijklmnopqrstu"
+err "disk blkdebug missing" "blkdebug=$T/nope: No such file" --disk "$I,blkdebug=$T/nope"
+err "unknown virtio mode" "--virtio: unknown virtio mode 'old'" --virtio old
 if [ "$(id -u)" != 0 ]; then
 	cp "$K" "$T/secret.elf"; chmod 000 "$T/secret.elf"
 	err "unreadable kernel" "--kernel $T/secret.elf: Permission denied" --kernel "$T/secret.elf"
@@ -284,6 +292,18 @@ dry q35 --hv q35 --kernel "$K" --initrd "$I" &&
 MOTE_FCFIXTURE=$FIX dry fc-fixture --hv=fc-fixture --kernel "$K" --cmdline "a b" &&
 	has "fc-fixture: fixture as -kernel, kernel as -initrd" \
 		"-M microvm,acpi=off,x-option-roms=off" "$EXITDEV" "-kernel $FIX" "-initrd $K"
+dry "disks on microvm" --kernel "$K" --disk "$I,serial=d-1" --disk "$K,ro" &&
+	has "disks on microvm" "-global virtio-mmio.force-legacy=false" \
+		"-drive if=none,id=disk0,format=raw,file=$I" "-device virtio-blk-device,drive=disk0,serial=d-1" \
+		"-drive if=none,id=disk1,format=raw,file=$K,readonly=on" "-device virtio-blk-device,drive=disk1"
+dry "legacy disk on microvm" --kernel "$K" --disk "$I" --virtio legacy &&
+	lacks "legacy disk on microvm" "force-legacy"
+dry "disk on q35" --hv q35 --kernel "$K" --disk "$I" --rng &&
+	has "disk on q35" "-device virtio-blk-pci,drive=disk0,disable-legacy=on" \
+		"-device virtio-rng-pci,disable-legacy=on"
+dry "legacy disk on q35" --hv q35 --kernel "$K" --disk "$I" --virtio=legacy &&
+	has "legacy disk on q35" "-device virtio-blk-pci,drive=disk0,disable-modern=on"
+dry "no devices by default" --kernel "$K" && lacks "no devices by default" "virtio" "-drive"
 cp "$K" "$T/bin/kernel.elf"
 printf 'fixture\n' >"$T/bin/fcfixture.elf"
 (cd / && "$T/bin/mote" run --dry-run --qemu "$RECORDER" --hv fc-fixture >"$T/out" 2>"$T/err"); rc=$?

@@ -1,5 +1,5 @@
 # Host unit tests of the portable core, under ASan and UBSan.
-unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid frame
+unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid frame virtqueue chacha20
 unit-tests += $(patsubst %,$(BUILD)/host/test-%,$(unit-names))
 
 $(BUILD)/host/test-%: tests/unit/test_%.c $(host-lib-srcs) tests/unit/check.h
@@ -12,6 +12,12 @@ $(BUILD)/host/test-pvclock: tests/unit/test_pvclock.c kernel/pvclock.c tests/uni
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -o $@ $< kernel/pvclock.c
+
+# drivers/virtio_queue.c is portable kernel code: only its own test links it.
+$(BUILD)/host/test-virtqueue: tests/unit/test_virtqueue.c drivers/virtio_queue.c include/mote/virtqueue.h tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -o $@ $< drivers/virtio_queue.c
 
 # The MSI encoding lives in an arch header so it can be checked here.
 $(BUILD)/host/test-msi: arch/x86_64/msi.h

@@ -48,6 +48,22 @@ enum mote_accel {
 	MOTE_ACCEL_TCG,
 };
 
+/* Which virtio devices QEMU gives the guest (--virtio). */
+enum mote_virtio {
+	MOTE_VIRTIO_MODERN,        /* virtio 1.x only: mmio version 2, PCI disable-legacy */
+	MOTE_VIRTIO_LEGACY,        /* 0.9.5 only: mmio version 1, PCI disable-modern */
+	MOTE_VIRTIO_TRANSITIONAL,  /* QEMU's default: mmio version 1, PCI both */
+};
+
+/* A --disk FILE[,ro][,serial=NAME][,blkdebug=CONF]. */
+#define RUN_MAX_DISKS 16
+struct disk_spec {
+	const char *path;
+	const char *serial;       /* NULL: none (the guest names it vdN) */
+	const char *blkdebug;     /* NULL: none; else QEMU blkdebug rules (error injection) */
+	bool read_only;
+};
+
 /* A fully decoded and validated `mote run` request. */
 struct run_config {
 	enum mote_hv hv;
@@ -63,6 +79,10 @@ struct run_config {
 	const char *initrd;       /* NULL: none */
 	const char *fcfixture;    /* only for MOTE_HV_FC_FIXTURE */
 	const char *cmdline;      /* full kernel command line, app args included */
+	struct disk_spec disks[RUN_MAX_DISKS];
+	unsigned nr_disks;
+	enum mote_virtio virtio;
+	bool rng;                 /* a virtio-rng device */
 
 	/* With a program (`mote run PROGRAM`): the framed console. */
 	const char *program;      /* NULL: none, the plain console of the kernel alone */

@@ -11,6 +11,8 @@
  * ACPI, devices as virtio-mmio named on the command line (QEMU appends
  * `virtio_mmio.device=...` itself when there are devices).
  */
+#define _GNU_SOURCE
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +33,8 @@ static const struct hv_profile hv_profiles[] = {
 				 .kernel_as_initrd = true },
 };
 
-/* The longest command line is about 30 words; a fixed array keeps this simple. */
-#define QEMU_ARGV_MAX 40
+/* The longest command line is about 30 words plus 4 per disk; a fixed array keeps this simple. */
+#define QEMU_ARGV_MAX (40 + 4 * RUN_MAX_DISKS)
 
 struct argv_builder {
 	char **v;
@@ -72,6 +74,48 @@ static const char *format_uint(unsigned v)
 	return buf;
 }
 
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/*
+ * virtio devices: virtio-mmio on microvm (version 2 unless --virtio legacy
+ * or transitional, which keep QEMU's version 1), virtio-pci on q35 with
+ * the legacy or modern interface switched off as --virtio says.
+ */
+static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
+{
+	bool pci = cfg->hv == MOTE_HV_Q35;
+	const char *pci_mode = cfg->virtio == MOTE_VIRTIO_MODERN   ? ",disable-legacy=on"
+			       : cfg->virtio == MOTE_VIRTIO_LEGACY ? ",disable-modern=on"
+								   : "";
+
+	if (!pci && cfg->virtio == MOTE_VIRTIO_MODERN && (cfg->nr_disks || cfg->rng))
+		push2(b, "-global", "virtio-mmio.force-legacy=false");
+	for (unsigned i = 0; i < cfg->nr_disks; i++) {
+		const struct disk_spec *d = &cfg->disks[i];
+		if (d->blkdebug)
+			push2(b, "-drive", format("if=none,id=disk%u,format=raw,file=blkdebug:%s:%s%s", i,
+						  d->blkdebug, d->path, d->read_only ? ",readonly=on" : ""));
+		else
+			push2(b, "-drive", format("if=none,id=disk%u,format=raw,file=%s%s", i, d->path,
+						  d->read_only ? ",readonly=on" : ""));
+		push2(b, "-device", format("%s,drive=disk%u%s%s%s", pci ? "virtio-blk-pci" : "virtio-blk-device",
+					   i, d->serial ? ",serial=" : "", d->serial ? d->serial : "",
+					   pci ? pci_mode : ""));
+	}
+	if (cfg->rng)
+		push2(b, "-device", pci ? format("virtio-rng-pci%s", pci_mode) : "virtio-rng-device");
+}
+
 char **qemu_build_argv(const struct run_config *cfg)
 {
 	const struct hv_profile *hv = &hv_profiles[cfg->hv];
@@ -105,6 +149,7 @@ char **qemu_build_argv(const struct run_config *cfg)
 		if (cfg->initrd)
 			push2(&b, "-initrd", cfg->initrd);
 	}
+	push_virtio(&b, cfg);
 	push2(&b, "-append", cfg->cmdline);
 	if (cfg->gdb)
 		push2(&b, "-s", "-S");

@@ -251,6 +251,70 @@ static int set_strace(struct run_args *a, const char *opt, const char *val)
 	return 0;
 }
 
+/* A serial the guest can use as a disk name: 1 to 20 of [A-Za-z0-9._-] (virtio-blk's ID is 20 bytes). */
+static bool serial_ok(const char *s)
+{
+	size_t n = strlen(s);
+	return n && n <= 20 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				    "0123456789._-") == n;
+}
+
+/* FILE[,ro][,serial=NAME][,blkdebug=CONF]: FILE ends at the first comma. */
+static int set_disk(struct run_args *a, const char *opt, const char *val)
+{
+	struct run_config *cfg = &a->cfg;
+	if (cfg->nr_disks == RUN_MAX_DISKS)
+		return run_fail("%s: at most %d disks", opt, RUN_MAX_DISKS);
+	char *copy = strdup(val), *save = NULL;
+	if (!copy)
+		abort();
+	struct disk_spec *d = &cfg->disks[cfg->nr_disks];
+	*d = (struct disk_spec){ .path = copy };
+	char *comma = strchr(copy, ',');
+	if (comma)
+		*comma = '\0';
+	if (!*copy)
+		return run_fail("%s '%s': no file name", opt, val);
+	for (char *w = comma ? strtok_r(comma + 1, ",", &save) : NULL; w;
+	     w = strtok_r(NULL, ",", &save)) {
+		if (strcmp(w, "ro") == 0)
+			d->read_only = true;
+		else if (strncmp(w, "serial=", 7) == 0 && serial_ok(w + 7))
+			d->serial = w + 7;
+		else if (strncmp(w, "serial=", 7) == 0)
+			return run_fail("%s '%s': serial '%s' is not 1 to 20 of A-Z a-z 0-9 . _ -",
+				    opt, val, w + 7);
+		else if (strncmp(w, "blkdebug=", 9) == 0 && w[9])
+			d->blkdebug = w + 9;
+		else
+			return run_fail("%s '%s': unknown disk option '%s' (ro, serial=NAME, "
+				    "blkdebug=FILE)", opt, val, w);
+	}
+	cfg->nr_disks++;
+	return 0;
+}
+
+static int set_virtio(struct run_args *a, const char *opt, const char *val)
+{
+	if (strcmp(val, "modern") == 0)
+		a->cfg.virtio = MOTE_VIRTIO_MODERN;
+	else if (strcmp(val, "legacy") == 0)
+		a->cfg.virtio = MOTE_VIRTIO_LEGACY;
+	else if (strcmp(val, "transitional") == 0)
+		a->cfg.virtio = MOTE_VIRTIO_TRANSITIONAL;
+	else
+		return run_fail("%s: unknown virtio mode '%s' (use modern, legacy or transitional)",
+			    opt, val);
+	return 0;
+}
+
+static int set_rng(struct run_args *a, const char *opt, const char *val)
+{
+	(void)val;
+	a->cfg.rng = strcmp(opt, "--rng") == 0;
+	return 0;
+}
+
 struct run_option {
 	const char *name;
 	const char *metavar;     /* NULL: a flag that takes no value */
@@ -288,6 +352,12 @@ static const struct run_option run_options[] = {
 	{ "--log", "FILE", false, set_log, "write the kernel log to FILE" },
 	{ "--verbose", NULL, false, set_verbose,
 	  "with PROGRAM: show the kernel log on stderr" },
+	{ "--disk", "FILE[,ro][,serial=NAME]", false, set_disk,
+	  "attach raw disk image FILE as virtio-blk (repeatable)" },
+	{ "--virtio", "MODE", false, set_virtio,
+	  "modern (default), legacy or transitional virtio devices" },
+	{ "--rng", NULL, false, set_rng, "attach a virtio-rng device" },
+	{ "--no-rng", NULL, false, set_rng, "no virtio-rng device" },
 	{ "--strace", NULL, false, set_strace,
 	  "with PROGRAM: have the kernel trace system calls (strace on its command line)" },
 };
@@ -524,6 +594,19 @@ static int resolve_program(struct run_args *a, struct run_config *cfg)
 	return 0;
 }
 
+/* A disk must be readable, and writable unless ro; its blkdebug rules readable. */
+static int check_disk(const struct disk_spec *d)
+{
+	if (access(d->path, d->read_only ? R_OK : R_OK | W_OK))
+		return run_fail("--disk %s: %s", d->path, strerror(errno));
+	int err = path_check_readable(d->path);
+	if (err)
+		return run_fail("--disk %s: %s", d->path, strerror(-err));
+	if (d->blkdebug && (err = path_check_readable(d->blkdebug)))
+		return run_fail("--disk %s: blkdebug=%s: %s", d->path, d->blkdebug, strerror(-err));
+	return 0;
+}
+
 /* --log FILE is opened (and emptied) before anything starts, so a bad path costs nothing. */
 static int check_log(const struct run_config *cfg)
 {
@@ -553,6 +636,8 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 	if (!st && cfg->hv == MOTE_HV_FC_FIXTURE)
 		st = resolve_file(NULL, NULL, "fc-fixture", "MOTE_FCFIXTURE", "fcfixture.elf",
 				  &cfg->fcfixture);
+	for (unsigned i = 0; !st && i < cfg->nr_disks; i++)
+		st = check_disk(&cfg->disks[i]);
 	if (!st)
 		st = resolve_qemu(a, cfg);
 	if (!st)
