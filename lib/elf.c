@@ -39,6 +39,7 @@ struct parser {
 	struct elf_info *out;
 	const char **why;
 	bool kernel;
+	bool shared;            /* a shared library: ET_DYN, no entry point needed */
 };
 
 static int refuse(struct parser *ps, int err, const char *fmt, ...)
@@ -126,6 +127,8 @@ static int check_header(struct parser *ps)
 		return refuse(ps, -ENOEXEC, "a relocatable object, not an executable");
 	if (type == 4)
 		return refuse(ps, -ENOEXEC, "a core dump, not an executable");
+	if (ps->shared && type != ELF_ET_DYN)
+		return refuse(ps, -ENOEXEC, "not a shared object (type %u)", type);
 	if (type != ELF_ET_EXEC && (type != ELF_ET_DYN || ps->kernel))
 		return refuse(ps, -ENOEXEC, "not an executable ELF file (type %u)", type);
 	out->type = (uint16_t)type;
@@ -286,6 +289,7 @@ static int parse(struct parser *ps)
 			else if (!in_file(ps, s.offset, s.filesz))
 				err = refuse(ps, -ENOEXEC, "dynamic section runs past the end of the file");
 			out->has_dynamic = true;
+			out->dynamic = s;
 			break;
 		case ELF_PT_GNU_STACK:
 			out->stack_exec = (s.flags & ELF_PF_X) != 0;
@@ -305,7 +309,8 @@ static int parse(struct parser *ps)
 	if (out->has_tls && !tls_in_load(out))
 		return refuse(ps, -ENOEXEC, "TLS image is not inside a loaded segment");
 
-	bool entry_ok = false;
+	/* A library's e_entry is usually 0: nothing jumps there. */
+	bool entry_ok = ps->shared;
 	for (unsigned i = 0; i < out->nr_loads; i++) {
 		const struct elf_segment *l = &out->load[i];
 
@@ -328,14 +333,21 @@ static int parse(struct parser *ps)
 
 int elf_parse(const void *data, size_t size, struct elf_info *out, const char **why)
 {
-	struct parser ps = { data, size, out, why, false };
+	struct parser ps = { data, size, out, why, false, false };
+
+	return parse(&ps);
+}
+
+int elf_parse_shared(const void *data, size_t size, struct elf_info *out, const char **why)
+{
+	struct parser ps = { data, size, out, why, false, true };
 
 	return parse(&ps);
 }
 
 int elf_parse_kernel(const void *data, size_t size, struct elf_info *out, const char **why)
 {
-	struct parser ps = { data, size, out, why, true };
+	struct parser ps = { data, size, out, why, true, false };
 
 	return parse(&ps);
 }
