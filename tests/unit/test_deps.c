@@ -404,7 +404,7 @@ static int build_fixture(void)
 	if (built)
 		return built > 0;
 	built = -1;
-	if (sh("cd %s && mkdir -p A B M0 M1 M2 P/lib W W2 N S C/conf.d CD lib/x86_64-linux-gnu Q", tmp) ||
+	if (sh("cd %s && mkdir -p A B M0 M1 M2 P/lib W W2 W3 N S C/conf.d CD lib/x86_64-linux-gnu Q", tmp) ||
 	    write_file(tpath("x.c"), "int x(void) { return 1; }\n") ||
 	    write_file(tpath("mid.c"), "int x(void); int mid(void) { return x(); }\n") ||
 	    write_file(tpath("main_mid.c"), "int mid(void); int main(void) { return mid(); }\n") ||
@@ -427,6 +427,8 @@ static int build_fixture(void)
 	/* Another class (EI_CLASS 1) in W2, another machine (aarch64) in W, not ELF in N. */
 	if (patch_copy(tpath("A/libx.so"), tpath("W2/libx.so"), EI_CLASS, ELFCLASS32) ||
 	    patch_copy(tpath("A/libx.so"), tpath("W/libx.so"), 18, EM_AARCH64) ||
+	    patch_copy(tpath("A/libx.so"), tpath("W3/libx.so"), EI_DATA, ELFDATA2MSB) ||
+	    sh("cd %s && " CC " " NEW " -Wl,-rpath,%s/W3:%s/A -o P/bigendian main_x.c -LA -lx", tmp, tmp, tmp) ||
 	    write_file(tpath("N/libx.so"), "/* GNU ld script */\nINPUT(libx.so.1)\n") ||
 	    sh("cd %s && " CC " " NEW " -Wl,-rpath,%s/W2:%s/W:%s/A -o P/skip main_x.c -LA -lx", tmp, tmp, tmp, tmp) ||
 	    sh("cd %s && " CC " " NEW " -Wl,-rpath,%s/N:%s/A -o P/notelf main_x.c -LA -lx", tmp, tmp, tmp))
@@ -600,6 +602,9 @@ static void test_wrong_class_skipped(void)
 	EXPECT(deps_resolve(tpath("P/notelf"), NULL, &l) == -EINVAL);
 	EXPECT(strstr(l.error, "N/libx.so: not an ELF file (needed by ") != NULL);
 	deps_free(&l);
+	EXPECT(deps_resolve(tpath("P/bigendian"), NULL, &l) == -ENOEXEC);
+	EXPECT(strstr(l.error, "W3/libx.so: not a little-endian ELF file (needed by ") != NULL);
+	deps_free(&l);
 }
 
 static void test_missing_library(void)
@@ -678,7 +683,7 @@ static void test_ld_so_conf(void)
 		return;
 	EXPECT(write_file(tpath("C/ld.so.conf"), "# the top\ninclude conf.d/*.conf\n\n/nonexistent/dir\n") == 0);
 	EXPECT(write_file(tpath("C/conf.d/a.conf"), "  # nothing here\nhwcap 0 nosegneg\ninclude ../more.txt\n") == 0);
-	snprintf(text, sizeof(text), "%s/CD   # trailing comment\nrelative/dir\n", tmp);
+	snprintf(text, sizeof(text), "/nowhere/a,%s/CD=libc6 /nowhere/b   # trailing comment\nrelative/dir\n", tmp);
 	EXPECT(write_file(tpath("C/more.txt"), text) == 0);
 	EXPECT(write_file(tpath("C/cache"), "a stand-in for ld.so.cache\n") == 0);
 	EXPECT(deps_resolve(tpath("P/conf"), &opts, &l) == 0);
@@ -885,6 +890,30 @@ static void test_nodeflib(void)
 	deps_free(&l);
 }
 
+/* lib/elf's library mode: e_entry 0 is fine for a library, ET_EXEC is not one. */
+static void test_elf_parse_shared(void)
+{
+	static struct elf_info info;
+	struct blob lib, exe;
+	const char *why;
+
+	if (!EXPECT(build_fixture()))
+		return;
+	lib = read_blob(tpath("A/libx.so"));
+	exe = read_blob("/bin/busybox");
+	if (!EXPECT(lib.n > ELF_EHDR_SIZE && exe.n > ELF_EHDR_SIZE))
+		return;
+	EXPECT(((Elf64_Ehdr *)lib.p)->e_entry == 0);
+	EXPECT(elf_parse_shared(lib.p, lib.n, &info, &why) == 0 && info.has_dynamic);
+	EXPECT(info.dynamic.filesz > 0 && info.dynamic.offset + info.dynamic.filesz <= lib.n);
+	EXPECT(elf_parse(lib.p, lib.n, &info, &why) == -ENOEXEC && strstr(why, "entry point"));
+	if (((Elf64_Ehdr *)exe.p)->e_type == ET_EXEC)
+		EXPECT(elf_parse_shared(exe.p, exe.n, &info, &why) == -ENOEXEC &&
+		       strstr(why, "not a shared object"));
+	free(lib.p);
+	free(exe.p);
+}
+
 /* ---- /etc basics --------------------------------------------------------- */
 
 static void test_etc_basics(void)
@@ -935,6 +964,7 @@ int main(void)
 	RUN(test_ld_so_conf);
 	RUN(test_malformed_dynamic);
 	RUN(test_malformed_library_found);
+	RUN(test_elf_parse_shared);
 	RUN(test_etc_basics);
 	sh("rm -rf '%s'", tmp);
 	return test_summary();

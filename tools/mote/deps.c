@@ -399,7 +399,8 @@ static bool other_class_or_machine(const struct elf_file *f)
 
 	if (f->size < ELF_EHDR_SIZE || memcmp(p, "\177ELF", 4))
 		return false;
-	return p[4] != 2 || (p[18] | p[19] << 8) != ELF_EM_X86_64;
+	/* Another byte order is not a multilib neighbour: lib/elf refuses it. */
+	return p[4] != 2 || (p[5] == 1 && (p[18] | p[19] << 8) != ELF_EM_X86_64);
 }
 
 /* Parses headers and dynamic section; the caller reports with the path. */
@@ -623,6 +624,18 @@ static void add_conf_dir(struct resolver *r, const char *dir)
 
 static void read_conf(struct resolver *r, const char *path, int depth);
 
+/* "dir1,dir2:dir3=libc6": each absolute directory, without a libc5-era "=TYPE". */
+static void conf_words(struct resolver *r, char *words)
+{
+	char *save = NULL;
+
+	for (char *w = strtok_r(words, ",:", &save); w; w = strtok_r(NULL, ",:", &save)) {
+		w[strcspn(w, "=")] = 0;
+		if (w[0] == '/')
+			add_conf_dir(r, w);
+	}
+}
+
 /* `include PATTERN`: a glob, relative to the including file's directory, files in sorted order. */
 static void conf_include(struct resolver *r, const char *from, const char *pattern, int depth)
 {
@@ -666,11 +679,8 @@ static void read_conf(struct resolver *r, const char *path, int depth)
 				conf_include(r, path, word, depth);
 			continue;
 		}
-		for (; word; word = strtok_r(NULL, " \t,:", &save)) {
-			word[strcspn(word, "=,:")] = 0;
-			if (word[0] == '/')
-				add_conf_dir(r, word);
-		}
+		for (; word; word = strtok_r(NULL, " \t", &save))
+			conf_words(r, word);
 	}
 	free(line);
 	fclose(fp);
