@@ -40,6 +40,7 @@ struct parser {
 	struct elf_info *out;
 	const char **why;
 	bool kernel;
+	bool shared;            /* a shared library: ET_DYN, no entry point needed */
 };
 
 static int refuse(struct parser *ps, int err, const char *fmt, ...)
@@ -133,6 +134,8 @@ static int check_header(struct parser *ps)
 		return refuse(ps, -ENOEXEC, "a relocatable object, not an executable");
 	if (type == 4)
 		return refuse(ps, -ENOEXEC, "a core dump, not an executable");
+	if (ps->shared && type != ELF_ET_DYN)
+		return refuse(ps, -ENOEXEC, "not a shared object (type %u)", type);
 	if (type != ELF_ET_EXEC && (type != ELF_ET_DYN || ps->kernel))
 		return refuse(ps, -ENOEXEC, "not an executable ELF file (type %u)", type);
 	out->type = (uint16_t)type;
@@ -297,6 +300,7 @@ static int parse(struct parser *ps)
 			else if (!in_file(ps, s.offset, s.filesz))
 				err = refuse(ps, -ENOEXEC, "dynamic section runs past the end of the file");
 			out->has_dynamic = true;
+			out->dynamic = s;
 			break;
 		case ELF_PT_GNU_STACK:
 			out->stack_exec = (s.flags & ELF_PF_X) != 0;
@@ -316,7 +320,8 @@ static int parse(struct parser *ps)
 	if (out->has_tls && !tls_in_load(out))
 		return refuse(ps, -ENOEXEC, "TLS image is not inside a loaded segment");
 
-	bool entry_ok = false;
+	/* A library's e_entry is usually 0: nothing jumps there. */
+	bool entry_ok = ps->shared;
 	for (unsigned i = 0; i < out->nr_loads; i++) {
 		const struct elf_segment *l = &out->load[i];
 
@@ -346,14 +351,21 @@ int elf_parse_head(const void *head, size_t head_len, uint64_t file_size, struct
 		   const char **why)
 {
 	struct parser ps = { head, head_len < file_size ? head_len : (size_t)file_size, file_size,
-			     out, why, false };
+			     out, why, false, false };
+
+	return parse(&ps);
+}
+
+int elf_parse_shared(const void *data, size_t size, struct elf_info *out, const char **why)
+{
+	struct parser ps = { data, size, size, out, why, false, true };
 
 	return parse(&ps);
 }
 
 int elf_parse_kernel(const void *data, size_t size, struct elf_info *out, const char **why)
 {
-	struct parser ps = { data, size, size, out, why, true };
+	struct parser ps = { data, size, size, out, why, true, false };
 
 	return parse(&ps);
 }

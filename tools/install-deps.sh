@@ -3,6 +3,9 @@
 # Run as root on Debian 12 (make deps / make run / make test call it).
 set -eu
 packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-dev golang-go"
+# Real dynamic Debian programs `mote build` collects libraries for (tests/unit/test_deps.c),
+# and a static one.
+packages="$packages python3 sqlite3 lua5.4 busybox-static"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -55,6 +55,7 @@ struct elf_info {
 	bool has_interp;        /* PT_INTERP: needs a dynamic loader */
 	const char *interp;     /* its NUL-terminated path, inside the buffer */
 	bool has_dynamic;       /* PT_DYNAMIC (static-PIE has one, no interp) */
+	struct elf_segment dynamic; /* PT_DYNAMIC, inside the file, when has_dynamic */
 	bool has_tls;
 	struct elf_segment tls; /* PT_TLS: the initialisation image */
 	bool stack_exec;        /* no PT_GNU_STACK, or one with PF_X */
@@ -81,6 +82,12 @@ int elf_parse(const void *data, size_t size, struct elf_info *out, const char **
  */
 int elf_parse_head(const void *head, size_t head_len, uint64_t file_size, struct elf_info *out,
 		   const char **why);
+
+/*
+ * The same checks for a shared library (what `mote build` collects): ET_DYN
+ * only, and no entry point required (a library's e_entry is usually 0).
+ */
+int elf_parse_shared(const void *data, size_t size, struct elf_info *out, const char **why);
 
 /* The same checks for a kernel image: ET_EXEC only, any virtual address. */
 int elf_parse_kernel(const void *data, size_t size, struct elf_info *out, const char **why);

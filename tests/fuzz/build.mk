@@ -65,3 +65,32 @@ $(BUILD)/tests/sysfuzz: tests/fuzz/sysfuzz.c
 	$(Q)musl-gcc -static -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-missing-field-initializers -o $@ $<
 
 test-deps += $(BUILD)/tests/sysfuzz
+
+# The dynamic-section reader of `mote build`'s resolver (tools/mote/deps.c),
+# behind lib/elf. Seeds: the dynamic unit-test sample and two small libraries
+# with every tag it reads (DT_NEEDED, DT_SONAME, DT_RPATH or DT_RUNPATH),
+# each a few KiB so that the smoke run is quick on a busy machine.
+$(fuzz-dir)/fuzz-deps: tests/fuzz/fuzz_deps.c tools/mote/deps.c tools/mote/deps.h lib/elf.c lib/fmt.c include/lib/elf.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) -Itools/mote -o $@ tests/fuzz/fuzz_deps.c tools/mote/deps.c lib/elf.c lib/fmt.c
+
+$(fuzz-dir)/seeds-deps/.stamp: $(elf-samples-dir)/dynamic tests/unit/elf-sample.c
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)cp $(elf-samples-dir)/dynamic $(dir $@)
+	$(Q)gcc -O1 -shared -fPIC -Wl,-soname,libseed.so.1 -Wl,--enable-new-dtags \
+		-Wl,-rpath,'$$ORIGIN/../lib:/opt/$$LIB' -o $(dir $@)/runpath.so tests/unit/elf-sample.c -lm
+	$(Q)gcc -O1 -shared -fPIC -Wl,-soname,libseed.so.2 -Wl,--disable-new-dtags \
+		-Wl,-rpath,/opt/lib -o $(dir $@)/rpath.so tests/unit/elf-sample.c -lm
+	$(Q)touch $@
+
+.PHONY: fuzz-deps
+fuzz-deps: $(fuzz-dir)/fuzz-deps $(fuzz-dir)/seeds-deps/.stamp
+	@mkdir -p $(fuzz-dir)/corpus-deps
+	$(fuzz-dir)/fuzz-deps -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
+		$(fuzz-dir)/corpus-deps $(fuzz-dir)/seeds-deps 2>&1 | tee $(fuzz-dir)/fuzz-deps.log | \
+		grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)'
+	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-deps.log && \
+		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-deps.log
+
+test-deps += $(fuzz-dir)/fuzz-deps $(fuzz-dir)/seeds-deps/.stamp

@@ -59,3 +59,18 @@ $(BUILD)/host/test-vdso: tests/unit/test_vdso.c include/abi/vdso.h tests/unit/ch
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -pthread -DVDSO_SO='"$(BUILD)/vdso.so"' -o $@ $<
+
+# tools/mote/deps (the shared-library resolver of `mote build`): real Debian
+# programs compared with ldd, and synthetic libraries the test builds with gcc.
+# deps-list prints a program's resolved list (docs/build.md).
+deps-srcs := tools/mote/deps.c lib/elf.c lib/fmt.c
+unit-tests += $(BUILD)/host/test-deps
+extra-targets += $(BUILD)/host/deps-list
+$(BUILD)/host/test-deps: tests/unit/test_deps.c $(deps-srcs) tools/mote/deps.h include/lib/elf.h tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Wno-format-truncation -Itools/mote -o $@ $< $(deps-srcs)
+$(BUILD)/host/deps-list: tests/unit/deps_list.c $(deps-srcs) tools/mote/deps.h include/lib/elf.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Wno-format-truncation -Itools/mote -o $@ $< $(deps-srcs)
