@@ -42,6 +42,8 @@ int linux_run_image(const void *image, size_t size, const char *path, char *cons
 		return LINUX_STATUS_NOEXEC;
 	}
 	fmt_snprintf(p->exe, sizeof(p->exe), "%s", path);
+	p->argv = argv;
+	p->envp = envp;
 	if ((ret = setup_files(p, cwd))) {
 		printk("mote: cannot set up %s's files (cwd %s): error %d\n", path, cwd, ret);
 		return LINUX_STATUS_NOEXEC;
