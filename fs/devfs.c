@@ -8,6 +8,7 @@
  * Only the nodes are here: what a node does is its driver's (registered
  * with vfs_chrdev_register by the Linux layer), as for any node.
  */
+#include <lib/errno.h>
 #include <mote/pseudofs.h>
 
 #define CHR(name_, perm, dev) { .name = name_, .mode = VFS_S_IFCHR | (perm), .rdev = (dev) }
@@ -31,5 +32,5 @@ static const struct pseudo_entry dev_entries[] = {
 
 struct vfs_fs *devfs_create(void)
 {
-	return pseudofs_create(dev_entries);
+	return pseudofs_create(dev_entries, EROFS);
 }

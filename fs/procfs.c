@@ -323,7 +323,7 @@ struct vfs_fs *procfs_create(const struct pseudo_entry *pid_dir, int pid)
 	t[0] = (struct pseudo_entry){ .name = names, .mode = VFS_S_IFDIR | 0555, .children = pid_dir };
 	t[1] = (struct pseudo_entry){ .name = "self", .mode = VFS_S_IFLNK | 0777, .target = names + 16 };
 	memcpy(t + 2, root_entries, sizeof(root_entries));
-	fs = pseudofs_create(t);
+	fs = pseudofs_create(t, ENOENT);
 	if (IS_ERR(fs)) {
 		fs_free(t);
 		fs_free(names);

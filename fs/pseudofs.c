@@ -178,17 +178,25 @@ static void drop_subdirs(struct pnode *pn)
 	pn->subdirs = NULL;
 }
 
-struct vfs_fs *pseudofs_create(const struct pseudo_entry *children)
+/* An instance's own: its root entry, and what creating a name in it answers. */
+struct instance {
+	struct pseudo_entry root;
+	int create_errno;
+};
+
+struct vfs_fs *pseudofs_create(const struct pseudo_entry *children, int create_errno)
 {
 	struct vfs_fs *fs = fs_zalloc(sizeof(*fs));
-	struct pseudo_entry *root_entry = fs_zalloc(sizeof(*root_entry));
+	struct instance *in = fs_zalloc(sizeof(*in));
+	struct pseudo_entry *root_entry = in ? &in->root : NULL;
 	struct pnode *root;
 
-	if (!fs || !root_entry)
+	if (!fs || !in)
 		goto fail;
 	vfs_fs_init(fs, &pseudofs_ops, 0);
 	*root_entry = (struct pseudo_entry){ .name = "", .mode = VFS_S_IFDIR | 0555, .children = children };
-	fs->priv = root_entry;
+	in->create_errno = create_errno;
+	fs->priv = in;
 	root = pnode_new(fs, root_entry, 0);
 	if (!root)
 		goto fail;
@@ -203,7 +211,7 @@ struct vfs_fs *pseudofs_create(const struct pseudo_entry *children)
 	}
 	return fs;
 fail:
-	fs_free(root_entry);
+	fs_free(in);
 	fs_free(fs);
 	return ERR_PTR(-ENOMEM);
 }
@@ -526,7 +534,18 @@ static struct file *pseudofs_open(struct vnode *vn, unsigned oflags)
 	return NULL;
 }
 
+/* Names are never made here: the instance's errno (procfs ENOENT, the others EROFS). */
+static struct vnode *pseudofs_create_name(struct vnode *dir, const char *name, size_t len, uint32_t mode,
+					  const char *target)
+{
+	(void)name;
+	(void)len;
+	(void)mode;
+	(void)target;
+	return ERR_PTR(-((struct instance *)dir->fs->priv)->create_errno);
+}
+
 static const struct vfs_fs_ops pseudofs_ops = {
-	.lookup = pseudofs_lookup, .readdir = pseudofs_readdir, .readlink = pseudofs_readlink,
+	.lookup = pseudofs_lookup, .create = pseudofs_create_name, .readdir = pseudofs_readdir, .readlink = pseudofs_readlink,
 	.follow_link = pseudofs_follow_link, .open = pseudofs_open, .evict = pseudofs_evict,
 };

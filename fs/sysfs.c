@@ -10,6 +10,7 @@
  * Everything is read-only; a write is -EIO.
  */
 #include <mote/percpu.h>
+#include <lib/errno.h>
 #include <mote/pseudofs.h>
 
 #define RO_FILE(name_, fn) { .name = name_, .mode = VFS_S_IFREG | 0444, .show = fn, .no_write_open = true }
@@ -72,5 +73,5 @@ static const struct pseudo_entry sys_entries[] = {
 
 struct vfs_fs *sysfs_create(void)
 {
-	return pseudofs_create(sys_entries);
+	return pseudofs_create(sys_entries, EROFS);
 }

@@ -85,9 +85,11 @@ struct pseudo_entry {
 /*
  * A new instance whose root directory holds `children`; ERR_PTR(-ENOMEM).
  * Every directory's vnode is made now and lives as long as the instance,
- * so directories can be mount points.
+ * so directories can be mount points. Creating a name in it fails with
+ * create_errno (positive: procfs ENOENT, as Linux's; EROFS elsewhere);
+ * other namespace changes with EROFS.
  */
-struct vfs_fs *pseudofs_create(const struct pseudo_entry *children);
+struct vfs_fs *pseudofs_create(const struct pseudo_entry *children, int create_errno);
 
 /*
  * For magic links to files without a filesystem object (pipes, the
