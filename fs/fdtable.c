@@ -199,6 +199,21 @@ struct file *fd_get(struct fdtable *t, int fd)
 	return f;
 }
 
+int fd_next(struct fdtable *t, int from)
+{
+	int ret = -1;
+
+	mutex_lock(&t->lock);
+	for (unsigned fd = from < 0 ? 0 : (unsigned)from; fd < t->capacity; fd++) {
+		if (fd_open(t, (int)fd)) {
+			ret = (int)fd;
+			break;
+		}
+	}
+	mutex_unlock(&t->lock);
+	return ret;
+}
+
 int fd_close(struct fdtable *t, int fd)
 {
 	struct file *f = NULL;

@@ -9,6 +9,7 @@
 #include <lib/err.h>
 #include <mote/epoll.h>
 #include <mote/file.h>
+#include <mote/vfs.h>
 
 #include "internal.h"
 
@@ -45,5 +46,7 @@ void file_put(struct file *f)
 	epoll_file_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
+	if (f->dir)
+		vnode_put(f->dir);
 	fs_free(f);
 }

@@ -82,3 +82,91 @@ long vfs_getpath(struct vnode *vn, char *buf, size_t size)
 	fs_free(tmp);
 	return len;
 }
+
+/* ---- The path of an open file (/proc/self/fd/N) ------------------------------------- */
+
+struct name_search {
+	uint64_t ino;
+	char *buf;
+	size_t room;
+	long found;		/* the name's length, or -ENOENT */
+};
+
+static bool match_ino(void *ctx, const char *name, size_t len, uint64_t ino, unsigned type,
+		      uint64_t next)
+{
+	struct name_search *s = ctx;
+
+	(void)type;
+	(void)next;
+	if (ino != s->ino)
+		return true;
+	if (len > s->room)
+		len = s->room;
+	memcpy(s->buf, name, len);
+	s->found = (long)len;
+	return false;
+}
+
+/*
+ * The name vn has in dir, found by its inode number (files keep no name:
+ * a hard-linked file may show any of its names). Written at buf; its
+ * length, or -ENOENT if vn is no longer in dir.
+ */
+static long name_in_dir(struct vnode *dir, struct vnode *vn, char *buf, size_t room)
+{
+	struct name_search s = { .ino = vn->ino, .buf = buf, .room = room, .found = -ENOENT };
+	uint64_t pos = 2;
+
+	mutex_lock(&dir->fs->ns_lock);
+	if (dir->nlink && dir->fs->ops->readdir)
+		dir->fs->ops->readdir(dir, &pos, match_ino, &s);
+	mutex_unlock(&dir->fs->ns_lock);
+	return s.found;
+}
+
+/* A directory's path without the NUL, truncated to len. */
+static long dir_path(struct vnode *dir, char *buf, size_t len)
+{
+	char *tmp = fs_alloc(VFS_PATH_MAX);
+	long n = tmp ? vfs_getpath(dir, tmp, VFS_PATH_MAX) : -ENOMEM;
+
+	if (n > 0) {
+		n--;
+		if ((size_t)n > len)
+			n = (long)len;
+		memcpy(buf, tmp, (size_t)n);
+	}
+	fs_free(tmp);
+	return n;
+}
+
+long vfs_file_path(struct file *f, char *buf, size_t len)
+{
+	char *tmp;
+	long n, name;
+
+	if (!f->vnode)
+		return -ENOENT;
+	if (VFS_ISDIR(f->vnode->mode))
+		return dir_path(f->vnode, buf, len);
+	if (!f->dir)
+		return -ENOENT;
+	tmp = fs_alloc(VFS_PATH_MAX + VFS_NAME_MAX + 1);
+	if (!tmp)
+		return -ENOMEM;
+	n = dir_path(f->dir, tmp, VFS_PATH_MAX);
+	if (n > 0) {
+		if (n > 1)
+			tmp[n++] = '/';
+		name = name_in_dir(f->dir, f->vnode, tmp + n, VFS_NAME_MAX);
+		n = name < 0 ? name : n + name;
+	}
+	if (n > 0) {
+		if ((size_t)n > len)
+			n = (long)len;
+		memcpy(buf, tmp, (size_t)n);
+	}
+	fs_free(tmp);
+	return n;
+}

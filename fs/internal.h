@@ -69,6 +69,9 @@ static inline bool vnode_is_fs_root(const struct vnode *vn)
 	return vn->fs->root == vn;
 }
 
+/* Opens character device node vn through its driver (chrdev.c); -ENXIO without one. */
+struct file *chrdev_open(struct vnode *vn, unsigned oflags);
+
 static inline unsigned vnode_dtype(uint32_t mode)
 {
 	return (mode & VFS_S_IFMT) >> 12;

@@ -15,10 +15,16 @@
  * target's) makes the result "must be a directory" and forces a symlink
  * in the last component to be followed, as in Linux.
  *
+ * A magic link (its filesystem has follow_link: /proc/self/fd/N) pushes
+ * no text: the walk simply stands on the object it names, and when that
+ * was the last component the result is that object (reported as
+ * LAST_ROOT: there is no name in a directory to create or remove).
+ *
  * Locking: each lookup takes the filesystem's ns_lock for just that step,
  * and returns a referenced child, so the walk never holds two ns_locks and
  * never holds one between steps.
  */
+#include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -129,6 +135,18 @@ static struct vnode *lookup_child(struct vnode *dir, const char *name, size_t le
 	return child;
 }
 
+/* A magic link's object `to` (referenced, or an ERR_PTR): the walk goes on there. */
+static int jump_to(struct walker *wk, struct vnode *to)
+{
+	if (IS_ERR(to))
+		return (int)PTR_ERR(to);
+	if (VFS_ISDIR(to->mode))
+		to = mount_cross(to);
+	vnode_put(wk->cur);
+	wk->cur = to;
+	return 0;
+}
+
 /* Pushes the target of symlink link (consumed) as a new frame. */
 static int push_symlink(struct walker *wk, struct vnode *link)
 {
@@ -138,6 +156,14 @@ static int push_symlink(struct walker *wk, struct vnode *link)
 	if (++wk->links > VFS_SYMLOOP_MAX) {
 		vnode_put(link);
 		return -ELOOP;
+	}
+	if (link->fs->ops->follow_link) {
+		struct vnode *to = link->fs->ops->follow_link(link);
+
+		if (to) {
+			vnode_put(link);
+			return jump_to(wk, to);
+		}
 	}
 	buf = fs_alloc(VFS_PATH_MAX);
 	if (!buf) {

@@ -2,7 +2,8 @@
  * fs/open.c: open(2) on a path. Resolution, O_CREAT, then the checks in
  * the order Linux's do_open() makes them (EEXIST, EISDIR, ENOTDIR, ELOOP,
  * EISDIR for writing a directory), then O_TRUNC, then a struct file whose
- * ops suit the vnode's type (fs/vnode_file.c).
+ * ops suit the vnode's type (fs/vnode_file.c), or the file a device driver
+ * (character device nodes) or the filesystem (generated files) makes.
  */
 #include <lib/errno.h>
 #include <lib/err.h>
@@ -29,19 +30,36 @@ static int open_checks(struct vnode *vn, unsigned oflags, bool created)
 		return -ELOOP;
 	if (VFS_ISDIR(vn->mode) && wants_write(oflags))
 		return -EISDIR;
-	if (wants_write(oflags) && (vn->fs->flags & VFS_FS_RDONLY))
+	if (wants_write(oflags) && (vn->fs->flags & VFS_FS_RDONLY) && !VFS_ISCHR(vn->mode))
 		return -EROFS;
 	if ((oflags & VFS_O_TRUNC) && !created && VFS_ISREG(vn->mode))
 		return vfs_truncate(vn, 0);
 	return 0;
 }
 
+/* A device's or a filesystem's own file for vn, or NULL for the generic ops. */
+static struct file *special_file(struct vnode *vn, unsigned oflags)
+{
+	if (oflags & VFS_O_PATH)
+		return NULL;
+	if (VFS_ISCHR(vn->mode))
+		return chrdev_open(vn, oflags & KEPT_FLAGS);
+	if (vn->fs->ops->open)
+		return vn->fs->ops->open(vn, oflags & KEPT_FLAGS);
+	return NULL;
+}
+
 /* A file on vn (whose reference it takes over on success). */
 static struct file *file_on(struct vnode *vn, unsigned oflags)
 {
-	const struct file_ops *ops = vnode_file_ops(vn, oflags);
-	struct file *f = file_alloc(ops, oflags & KEPT_FLAGS, NULL);
+	struct file *f = special_file(vn, oflags);
 
+	if (f) {
+		if (!IS_ERR(f))
+			vnode_put(vn);	/* the special file took its own if it keeps one */
+		return f;
+	}
+	f = file_alloc(vnode_file_ops(vn, oflags), oflags & KEPT_FLAGS, NULL);
 	if (!IS_ERR(f))
 		f->vnode = vn;
 	return f;
@@ -135,8 +153,13 @@ struct file *vfs_open(struct vnode *dir, const char *path, unsigned oflags, uint
 		return ERR_PTR(ret);
 	}
 	f = file_on(w.vn, oflags);
-	if (!IS_ERR(f))
+	if (!IS_ERR(f)) {
 		w.vn = NULL;	/* the file has it now */
+		if (w.last == LAST_NORM && f->vnode && !f->dir && !VFS_ISDIR(f->vnode->mode)) {
+			f->dir = w.dir;	/* for its path (vfs_file_path) */
+			w.dir = NULL;
+		}
+	}
 	walk_done(&w);
 	return f;
 }

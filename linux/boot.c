@@ -1,7 +1,7 @@
 /*
  * From the boot bundle to the running program: the root filesystem (a
- * ramfs, with another on /tmp), the bundle's files unpacked into it, the
- * few /proc and /sys entries libcs read at start-up, and then the program
+ * ramfs, with another on /tmp, and /dev, /proc, /sys: kernelfs.c), the
+ * bundle's files unpacked into it, and then the program
  * named by the bundle's EXEC entry with its ARGV, ENV and CWD.
  *
  * What cannot be run is reported the way a shell reports it: status 127
@@ -19,7 +19,7 @@
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/mm.h>
-#include <mote/percpu.h>
+#include <mote/pseudofs.h>
 #include <mote/vfs.h>
 #include "linux_internal.h"
 
@@ -90,23 +90,6 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	return ret;
 }
 
-/* What glibc and Go read at start-up that a procfs and sysfs would give (issue: images). */
-static int add_runtime_files(const char *exe)
-{
-	char online[32];
-	unsigned n = cpu_count();
-	int ret, len;
-
-	len = n > 1 ? fmt_snprintf(online, sizeof(online), "0-%u\n", n - 1)
-		    : fmt_snprintf(online, sizeof(online), "0\n");
-	if ((ret = vfs_mkdir_p("/proc/self", 0555)) || (ret = vfs_create_symlink("/proc/self/exe", exe)) ||
-	    (ret = vfs_mkdir_p("/sys/devices/system/cpu", 0755)) ||
-	    (ret = vfs_create_file("/sys/devices/system/cpu/online", 0444, online, (size_t)len)) ||
-	    (ret = vfs_create_file("/sys/devices/system/cpu/possible", 0444, online, (size_t)len)))
-		return ret;
-	return 0;
-}
-
 static int mount_filesystems(void)
 {
 	struct vfs_fs *root = ramfs_create(0), *tmp = ramfs_create(0);
@@ -118,7 +101,9 @@ static int mount_filesystems(void)
 	if ((ret = vfs_mount_root(root)) || (ret = vfs_mkdir_p("/tmp", 01777)) ||
 	    (ret = vfs_mount("/tmp", tmp)))
 		return ret;
-	return 0;
+	procfs_note_mount("rootfs", "/", "rootfs", "rw");
+	procfs_note_mount("tmpfs", "/tmp", "tmpfs", "rw,nosuid,nodev");
+	return linux_mount_kernel_filesystems();
 }
 
 static int unpack(const void *data, uint64_t size, struct run_spec *spec)
@@ -165,10 +150,6 @@ int linux_boot_bundle(const void *data, uint64_t size)
 
 		argv0[0] = spec->path;
 		spec->argv = argv0;
-	}
-	if ((ret = add_runtime_files(spec->path))) {
-		printk("mote: cannot create the runtime files: error %d\n", ret);
-		return MOTE_STATUS_KERNEL_FAILURE;
 	}
 	return linux_run_program(spec->path, spec->argv, spec->envp ? spec->envp : no_env, spec->cwd);
 }

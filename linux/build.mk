@@ -1,3 +1,4 @@
 # linux/: the Linux system-call layer.
 kernel-srcs += linux/syscall.c linux/uaccess.c linux/mm.c linux/process.c linux/exec.c \
-	linux/run.c linux/signal.c linux/futex.c linux/thread.c linux/time.c linux/misc.c linux/fd.c linux/path.c linux/poll.c linux/timers.c linux/strace.c linux/stdio.c linux/boot.c
+	linux/run.c linux/signal.c linux/futex.c linux/thread.c linux/time.c linux/misc.c linux/fd.c linux/path.c linux/poll.c linux/timers.c linux/strace.c linux/stdio.c linux/boot.c \
+	linux/devices.c linux/proc_pid.c linux/kernelfs.c

@@ -53,6 +53,18 @@ int sleep_interruptible(uint64_t deadline);
 int futex_wake_user(uintptr_t uaddr, unsigned n);
 void robust_list_exit(struct task *k);
 
+/* A resource limit's soft and hard values (misc.c); -EINVAL for an unknown resource. */
+int linux_rlimit(int resource, uint64_t *cur, uint64_t *max);
+
+/* The character devices behind /dev's nodes (devices.c). */
+int linux_register_devices(void);
+
+/* The process's /proc directory (proc_pid.c). */
+#include <mote/pseudofs.h>
+extern const struct pseudo_entry proc_pid_entries[];
+/* Where /proc is (kernelfs.c), for files that /proc/self/fd/N stands for. */
+extern struct vfs_fs *linux_procfs;
+
 /* The kernel stack of application threads. */
 #define TASK_KSTACK_SIZE (32 * 1024)
 

@@ -9,6 +9,7 @@
 #include <mote/linux.h>
 #include <mote/layout.h>
 #include <mote/mm.h>
+#include <mote/pseudofs.h>
 #include <mote/thread.h>
 #include <mote/uaccess.h>
 #include "linux_internal.h"
@@ -26,8 +27,8 @@ SYSCALL(uname)
 	memcpy(u.sysname, "Linux", 6);
 	memcpy(u.nodename, "mote", 5);
 	/* A release glibc and runtimes accept as a modern kernel; the version says what runs. */
-	memcpy(u.release, "6.1.0-mote", 11);
-	fmt_snprintf(u.version, sizeof(u.version), "#1 SMP mote %s", MOTE_VERSION);
+	memcpy(u.release, PROCFS_OSRELEASE, sizeof(PROCFS_OSRELEASE));
+	memcpy(u.version, PROCFS_VERSION, sizeof(PROCFS_VERSION));
 	memcpy(u.machine, arch_user_platform(), strlen(arch_user_platform()) + 1);
 	memcpy(u.domainname, "(none)", 7);
 	return copy_to_user((void *)a0, &u, sizeof(u)) ? -EFAULT : 0;
@@ -119,6 +120,15 @@ static long do_prlimit(int resource, unsigned long new_u, unsigned long old_u)
 		if (resource == RLIMIT_STACK)
 			current_process()->rlimit_stack = n.cur;
 	}
+	return 0;
+}
+
+int linux_rlimit(int resource, uint64_t *cur, uint64_t *max)
+{
+	if (resource < 0 || resource >= RLIMIT_NLIMITS)
+		return -EINVAL;
+	*cur = limits[resource].cur;
+	*max = limits[resource].max;
 	return 0;
 }
 

@@ -72,6 +72,8 @@ int linux_run_program(const char *path, char *const argv[], char *const envp[], 
 		return LINUX_STATUS_NOEXEC;
 	}
 	fmt_snprintf(p->exe, sizeof(p->exe), "%s", path);
+	p->argv = argv;
+	p->envp = envp;
 	if ((ret = setup_files(p, cwd))) {
 		printk("mote: cannot set up %s's files (cwd %s): error %d\n", path, cwd, ret);
 		return LINUX_STATUS_NOEXEC;

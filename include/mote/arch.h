@@ -239,6 +239,15 @@ bool arch_random_u64(uint64_t *v);
 /* A hint for the body of a spin loop (x86: pause). */
 void arch_cpu_relax(void);
 
+/*
+ * One processor's block of /proc/cpuinfo, in the architecture's own
+ * layout (x86: vendor, family, model, flags ... as Linux prints them),
+ * written through sink (lib/fmt.h's fmt_sink). cpu is its number, ncpus
+ * how many there are, khz the clock rate.
+ */
+void arch_cpuinfo(unsigned cpu, unsigned ncpus, uint32_t apic_id, uint64_t khz,
+		  void (*sink)(void *ctx, const char *s, size_t n), void *ctx);
+
 /* Provokes a CPU exception on purpose (for the crash tests): "ud", "pf", "gp", "de", "bp". */
 int arch_provoke_fault(const char *kind);
 

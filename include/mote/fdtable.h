@@ -65,6 +65,9 @@ int fd_install(struct fdtable *t, struct file *f, unsigned min, bool cloexec);
 /* The file at fd with a new reference (file_put it), or ERR_PTR(-EBADF). */
 struct file *fd_get(struct fdtable *t, int fd);
 
+/* The lowest open descriptor >= from, or -1 (listing /proc/self/fd). */
+int fd_next(struct fdtable *t, int from);
+
 /* close(2): 0 or -EBADF. */
 int fd_close(struct fdtable *t, int fd);
 

@@ -107,6 +107,8 @@ struct file {
 	uint64_t pos;			/* under pos_lock for files that seek */
 	struct mutex pos_lock;
 	struct vnode *vnode;		/* the filesystem object, NULL for anonymous files */
+	struct vnode *dir;		/* referenced: the directory it was opened in, for its
+					 * path (vfs_file_path); NULL for directories and others */
 	void *priv;			/* the ops' own state */
 };
 

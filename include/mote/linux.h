@@ -102,6 +102,7 @@ struct linux_process {
 	uintptr_t vdso_base;
 	uint64_t start_ns;		/* clock_monotonic_ns at exec */
 	char exe[256];			/* the program's path (for reports, /proc/self/exe) */
+	char *const *argv, *const *envp;	/* as exec got them (kept: /proc/self/cmdline, environ) */
 	uintptr_t image_start, image_end;	/* where its segments were loaded (fault reports) */
 	uint64_t rlimit_nofile, rlimit_stack;
 };
@@ -136,6 +137,15 @@ struct linux_process *current_process(void);
  * printing why; -1 when the bundle names no program.
  */
 int linux_boot_bundle(const void *data, uint64_t size);
+
+/*
+ * Mounts what the kernel provides under the root, whatever the root is:
+ * devfs on /dev (with a ramfs on /dev/shm), procfs on /proc, sysfs on
+ * /sys, and registers the devices behind /dev's nodes (kernelfs.c).
+ * Makes the mount points if the root lacks them (a read-only root must
+ * have them). 0 or -errno. Both boot paths call it after mounting the root.
+ */
+int linux_mount_kernel_filesystems(void);
 
 /*
  * Runs the program at path (absolute) with argv and envp (NULL-terminated)

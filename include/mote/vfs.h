@@ -85,6 +85,12 @@
 #define VFS_ISREG(m) (((m) & VFS_S_IFMT) == VFS_S_IFREG)
 #define VFS_ISDIR(m) (((m) & VFS_S_IFMT) == VFS_S_IFDIR)
 #define VFS_ISLNK(m) (((m) & VFS_S_IFMT) == VFS_S_IFLNK)
+#define VFS_ISCHR(m) (((m) & VFS_S_IFMT) == VFS_S_IFCHR)
+
+/* A device number as Linux encodes it in st_rdev (12-bit major, 20-bit minor). */
+#define VFS_MKDEV(major, minor)							\
+	((((uint64_t)(major) & 0xfff) << 8) | ((uint64_t)(minor) & 0xff) |		\
+	 (((uint64_t)(minor) & ~0xffull) << 12) | (((uint64_t)(major) & ~0xfffull) << 32))
 
 /* open(2) flags (x86-64 values). FILE_* in mote/file.h are the same bits. */
 #define VFS_O_ACCMODE   03
@@ -128,6 +134,8 @@
 
 /* linux_dirent64 d_type values */
 #define VFS_DT_UNKNOWN 0
+#define VFS_DT_FIFO    1
+#define VFS_DT_CHR     2
 #define VFS_DT_DIR     4
 #define VFS_DT_REG     8
 #define VFS_DT_LNK     10
@@ -227,6 +235,21 @@ struct vfs_fs_ops {
 	 * copying through read.
 	 */
 	void *(*map_page)(struct vnode *vn, uint64_t off);
+
+	/*
+	 * Optional, for objects that are not plain data (generated files):
+	 * opens vn, giving a file that holds its own reference on vn if it
+	 * keeps one, or ERR_PTR(-errno); NULL means "the generic file ops".
+	 * oflags are the kept open flags; O_PATH opens never come here.
+	 */
+	struct file *(*open)(struct vnode *vn, unsigned oflags);
+	/*
+	 * Optional, for magic symlinks (/proc/self/fd/N): the object a path
+	 * walk continues at instead of the link's text, referenced, or
+	 * ERR_PTR(-errno); NULL means "follow the text". readlink still
+	 * gives the text.
+	 */
+	struct vnode *(*follow_link)(struct vnode *link);
 
 	/* No reference is left: free vn (no lock held). */
 	void (*evict)(struct vnode *vn);
@@ -349,6 +372,28 @@ int vfs_link(struct vnode *olddir, const char *oldpath, struct vnode *newdir,
 	     const char *newpath, unsigned flags);
 /* readlinkat: bytes copied (no NUL, truncated to len); -EINVAL if not a symlink. */
 long vfs_readlink(struct vnode *dir, const char *path, char *buf, size_t len);
+
+/*
+ * Character devices. A device node (a VFS_S_IFCHR vnode, on any
+ * filesystem) opens the driver registered for its rdev: the driver's open
+ * gives the file (holding its own reference on vn if it keeps one, as a
+ * file's stat should show the node), or ERR_PTR(-errno). A node with no
+ * driver opens with -ENXIO, as in Linux. Writes to a device are allowed
+ * on any filesystem. Registration is for boot time: -EBUSY if rdev has a
+ * driver, -ENOSPC past VFS_CHRDEV_MAX drivers.
+ */
+typedef struct file *vfs_chrdev_open_fn(struct vnode *vn, unsigned oflags);
+#define VFS_CHRDEV_MAX 16
+int vfs_chrdev_register(uint64_t rdev, vfs_chrdev_open_fn *open);
+
+/*
+ * The path an open file was opened by, as /proc/self/fd/N shows it:
+ * directories by their place in the tree, other files by the directory
+ * they were opened in and their name there. Bytes written (no NUL,
+ * truncated to len); -ENOENT when the file has no path (opened on a vnode
+ * rather than a path, unlinked or moved away, or not a filesystem object).
+ */
+long vfs_file_path(struct file *f, char *buf, size_t len);
 
 /* ---- Vnode operations ---------------------------------------------------------------- */
 

@@ -23,3 +23,13 @@ build/tests/user_vdso-glibc: tests/boot/user_vdso.c
 	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_vdso-musl build/tests/user_vdso-glibc
+
+build/tests/user_devproc-musl: tests/boot/user_devproc.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+build/tests/user_devproc-glibc: tests/boot/user_devproc.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_devproc-musl build/tests/user_devproc-glibc

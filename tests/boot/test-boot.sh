@@ -193,6 +193,17 @@ expect_untraced() {
 expect_untraced user-vdso-untraced-musl "build/tests/user_vdso-musl"
 expect_untraced user-vdso-untraced-glibc "build/tests/user_vdso-glibc"
 
+# /dev, /proc and /sys (tests/boot/user_devproc.c): devices, magic links, maps, the system
+# files; the cpu count from cpuinfo and sysfs matches --smp.
+devproc=("^devproc: PASS$" "!devproc: FAIL" "^devproc: through /dev/stdout$" "^devproc: fd1 pipe:\\[[0-9]+\\]$"
+	"^devproc: MemTotal [0-9]+ kB$")
+expect user-devproc-musl 0 "build/tests/user_devproc-musl -- 1" "${devproc[@]}" "^devproc: exe /app/user_devproc-musl$" \
+	"^devproc: cpuinfo processors 1$" "^devproc: cpu online 0$"
+expect user-devproc-glibc-smp2 0 "--smp 2 build/tests/user_devproc-glibc -- 2" "${devproc[@]}" \
+	"^devproc: cpuinfo processors 2$" "^devproc: cpu online 0-1$"
+expect user-devproc-q35-smp4 0 "--hv q35 --smp 4 build/tests/user_devproc-musl -- 4" "${devproc[@]}" \
+	"^devproc: cpuinfo processors 4$" "^devproc: cpu online 0-3$"
+
 # Bad input: random system calls with random arguments (tests/fuzz/sysfuzz.c; docs/testing.md,
 # "Syscall fuzzing"). Kernel warnings about unimplemented calls are fine; a fault report, a
 # panic, a hang or a non-zero status is a kernel bug.
