@@ -127,6 +127,8 @@ int virtio_queue_setup(struct virtio_device *d, unsigned index, unsigned max_siz
 
 	if (index >= VIRTIO_MAX_QUEUES)
 		return -ENOENT;
+	if (!max_size)
+		return -EINVAL;
 	max = t->queue_max(d, index, &fixed);
 	if (!max)
 		return -ENOENT;

@@ -215,6 +215,7 @@ expect sysfuzz-smp2 0 "--smp 2 build/tests/sysfuzz -- --seed 2 --calls 100000" \
 # virtio-blk (docs/virtio.md): the self-tests against five disks (tests/ktest/virtio_blk.c says
 # what each is for), on each transport; the "pattern" disk is then checked on the host.
 printf '[inject-error]\nevent = "read_aio"\nerrno = "5"\nsector = "8"\n' > "$work/blkdebug.conf"
+printf '[inject-error]\nevent = "write_aio"\nerrno = "28"\nsector = "16"\n' >> "$work/blkdebug.conf"
 # virtio_blk_case NAME "mote run args": boots with fresh disks, checks the pattern afterwards.
 virtio_blk_case() {
 	local name=$1 args=$2 d=$work/$1

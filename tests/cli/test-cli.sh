@@ -294,8 +294,8 @@ MOTE_FCFIXTURE=$FIX dry fc-fixture --hv=fc-fixture --kernel "$K" --cmdline "a b"
 		"-M microvm,acpi=off,x-option-roms=off" "$EXITDEV" "-kernel $FIX" "-initrd $K"
 dry "disks on microvm" --kernel "$K" --disk "$I,serial=d-1" --disk "$K,ro" &&
 	has "disks on microvm" "-global virtio-mmio.force-legacy=false" \
-		"-drive if=none,id=disk0,format=raw,file=$I" "-device virtio-blk-device,drive=disk0,serial=d-1" \
-		"-drive if=none,id=disk1,format=raw,file=$K,readonly=on" "-device virtio-blk-device,drive=disk1"
+		"-drive if=none,id=disk0,format=raw,werror=report,rerror=report,file=$I" "-device virtio-blk-device,drive=disk0,serial=d-1" \
+		"-drive if=none,id=disk1,format=raw,werror=report,rerror=report,file=$K,readonly=on" "-device virtio-blk-device,drive=disk1"
 dry "legacy disk on microvm" --kernel "$K" --disk "$I" --virtio legacy &&
 	lacks "legacy disk on microvm" "force-legacy"
 dry "disk on q35" --hv q35 --kernel "$K" --disk "$I" --rng &&

@@ -4,7 +4,8 @@
  *
  *   kt-rw   writable, at least 1 MiB
  *   kt-ro   read-only (QEMU readonly=on: the device offers VIRTIO_BLK_F_RO)
- *   kt-err  QEMU blkdebug fails every read that touches sector 8 with EIO
+ *   kt-err  QEMU blkdebug fails every read that touches sector 8 with EIO and
+ *           every write that touches sector 16 with ENOSPC
  *   (one)   without a serial: named vdN
  *
  * Without them each test says "skipped" and passes; the boot tests check
@@ -103,9 +104,11 @@ KTEST(virtio_blk_errors)
 		return;
 	KT_EXPECT(blkdev_read(bd, 8, buf, 1) == -EIO);
 	KT_EXPECT(blkdev_read(bd, 7, buf, 2) == -EIO);
+	KT_EXPECT(blkdev_write(bd, 15, buf, 2) == -EIO);	/* a full host disk */
 	/* The error is the request's alone: the disk keeps working. */
 	KT_EXPECT(blkdev_read(bd, 0, buf, 2) == 0);
 	KT_EXPECT(blkdev_read(bd, 9, buf, 1) == 0);
+	KT_EXPECT(blkdev_write(bd, 17, buf, 1) == 0);
 }
 
 struct writer {

@@ -91,6 +91,9 @@ static char *format(const char *fmt, ...)
  * or transitional, which keep QEMU's version 1), virtio-pci on q35 with
  * the legacy or modern interface switched off as --virtio says.
  */
+/* Host I/O errors (ENOSPC included) reach the guest as errors; QEMU's default pauses the VM on ENOSPC. */
+#define DRIVE_ERRORS "werror=report,rerror=report"
+
 static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 {
 	bool pci = cfg->hv == MOTE_HV_Q35;
@@ -103,10 +106,10 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_spec *d = &cfg->disks[i];
 		if (d->blkdebug)
-			push2(b, "-drive", format("if=none,id=disk%u,format=raw,file=blkdebug:%s:%s%s", i,
+			push2(b, "-drive", format("if=none,id=disk%u,format=raw,%s,file=blkdebug:%s:%s%s", i, DRIVE_ERRORS,
 						  d->blkdebug, d->path, d->read_only ? ",readonly=on" : ""));
 		else
-			push2(b, "-drive", format("if=none,id=disk%u,format=raw,file=%s%s", i, d->path,
+			push2(b, "-drive", format("if=none,id=disk%u,format=raw,%s,file=%s%s", i, DRIVE_ERRORS, d->path,
 						  d->read_only ? ",readonly=on" : ""));
 		push2(b, "-device", format("%s,drive=disk%u%s%s%s", pci ? "virtio-blk-pci" : "virtio-blk-device",
 					   i, d->serial ? ",serial=" : "", d->serial ? d->serial : "",
