@@ -113,7 +113,7 @@ static struct pnode *pnode_new(struct vfs_fs *fs, const struct pseudo_entry *e, 
 		return NULL;
 	vnode_init(&pn->vn, fs, e->mode);
 	pn->vn.ino = entry_ino(e, arg);
-	pn->vn.rdev = e->rdev;
+	pn->vn.rdev = VFS_ISCHR(e->mode) ? e->rdev : 0;
 	pn->e = e;
 	pn->arg = arg;
 	pn->subdirs = NULL;

@@ -53,33 +53,39 @@ void pseudo_printf(struct pseudo_buf *b, const char *fmt, ...)
 
 struct pseudo_entry {
 	const char *name;	/* NULL ends a table */
-	uint32_t mode;		/* VFS_S_IF* | permissions */
-	uint64_t rdev;		/* character devices: VFS_MKDEV(major, minor) */
-
-	/* Directories: fixed children (a table ended by a NULL name) ... */
-	const struct pseudo_entry *children;
-	/*
-	 * ... or numbered ones, each made from `each` with arg = its number and
-	 * named by it after `each_prefix` ("cpu" for cpu0, cpu1 ...). A numbered
-	 * directory may hold fixed entries that are not directories.
-	 */
-	const struct pseudo_entry *each;
-	const char *each_prefix;
-	/* The smallest existing number >= from, or -1 when there is none. */
-	long (*next)(long from);
-
-	/* Regular files: writes the contents. 0 or -errno (the open fails with it). */
-	int (*show)(struct pseudo_buf *b, long arg);
-	/* What a write answers (0: -EIO, as most of /proc). */
-	int write_errno;
-	/* Opening for writing fails with -EACCES (read-only sysctls). */
-	bool no_write_open;
-
-	/* Symlinks: a fixed target, or a computed one (0 or -errno). */
-	const char *target;
-	int (*link)(struct pseudo_buf *b, long arg);
-	/* Magic symlinks: the object a walk continues at, referenced, or ERR_PTR(-errno). */
-	struct vnode *(*follow)(long arg);
+	uint32_t mode;		/* VFS_S_IF* | permissions: says which member below is used */
+	union {
+		struct {	/* directories */
+			/* Fixed children (a table ended by a NULL name) ... */
+			const struct pseudo_entry *children;
+			/*
+			 * ... and/or numbered ones, each made from `each` with arg =
+			 * its number and named by it after `each_prefix` ("cpu" for
+			 * cpu0, cpu1 ...). A numbered directory may hold fixed
+			 * entries that are not directories.
+			 */
+			const struct pseudo_entry *each;
+			const char *each_prefix;
+			/* The smallest existing number >= from, or -1 when there is none. */
+			long (*next)(long from);
+		};
+		struct {	/* regular files */
+			/* Writes the contents. 0 or -errno (the open fails with it). */
+			int (*show)(struct pseudo_buf *b, long arg);
+			/* What a write answers (0: EIO, as most of /proc). */
+			int write_errno;
+			/* Opening for writing fails with EACCES (read-only sysctls). */
+			bool no_write_open;
+		};
+		struct {	/* symlinks */
+			/* A fixed target, or a computed one (0 or -errno). */
+			const char *target;
+			int (*link)(struct pseudo_buf *b, long arg);
+			/* Magic: the object a walk continues at, referenced, or ERR_PTR(-errno). */
+			struct vnode *(*follow)(long arg);
+		};
+		uint64_t rdev;	/* character devices: VFS_MKDEV(major, minor) */
+	};
 };
 
 /*

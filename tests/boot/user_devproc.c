@@ -74,8 +74,12 @@ static void devices(void)
 	close(fd);
 	errno = 0;
 	CHECK(open("/dev/tty", O_RDWR) == -1 && errno == ENXIO);
-	fd = open("/dev/stdout", O_WRONLY);	/* the console stream, reopened through /proc/self/fd/1 */
+	/* The console stream, reopened through /proc/self/fd/1, as a shell's "> /dev/stdout" does. */
+	fd = open("/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	CHECK(fd >= 0 && write(fd, "devproc: through /dev/stdout\n", 29) == 29);
+	close(fd);
+	fd = open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);	/* "> /dev/null" */
+	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
 	close(fd);
 	CHECK(readlink("/dev/fd", buf, sizeof(buf)) == 13 && memcmp(buf, "/proc/self/fd", 13) == 0);
 	fd = open("/dev/shm/devproc", O_CREAT | O_RDWR, 0600);	/* shm_open's directory: a ramfs */
