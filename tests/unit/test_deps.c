@@ -556,6 +556,17 @@ static void test_origin_and_lib(void)
 	deps_free(&l);
 	EXPECT(resolve_like_ldd(tpath("P/origin"), &l));
 	deps_free(&l);
+	/*
+	 * Through a symbolic link, $ORIGIN is still the program's real directory
+	 * (ld.so reads /proc/self/exe). Here ldd, which only sees the path it is
+	 * given, would say "not found": the test follows what exec does.
+	 */
+	EXPECT(sh("mkdir -p %s/Z && ln -sf ../P/origin %s/Z/linked", tmp, tmp) == 0);
+	resolve_ok("Z/linked", &l);
+	EXPECT(found_in(&l, "libx.so", "P/lib", DEPS_VIA_RUNPATH));
+	EXPECT(entry_at(&l, tpath("Z/linked")) && entry_at(&l, tpath("Z/linked"))->kind == DEPS_SYMLINK);
+	EXPECT(list_consistent(&l));
+	deps_free(&l);
 	resolve_ok("P/dstlib", &l);
 	EXPECT(found_in(&l, "libx.so", "lib/x86_64-linux-gnu", DEPS_VIA_RUNPATH));
 	deps_free(&l);

@@ -806,12 +806,13 @@ static int try_dir(struct resolver *r, int loader, const char *name, const char 
 static int try_path_list(struct resolver *r, int loader, const char *name, int owner,
 			 const char *list, enum deps_via via)
 {
-	const struct object *o = &r->objs[owner];
+	/* Loading appends objects and may move r->objs: nothing is held across a try. */
 	char *copy = xstrdup(list), *save = NULL;
 	int err = 1;
 
 	for (char *d = strtok_r(copy, ":", &save); d && err > 0; d = strtok_r(NULL, ":", &save)) {
-		char *h = expand_dst(d, o->origin_host), *g = expand_dst(d, o->origin_guest);
+		char *h = expand_dst(d, r->objs[owner].origin_host);
+		char *g = expand_dst(d, r->objs[owner].origin_guest);
 
 		err = try_dir(r, loader, name, h, g, via);
 		free(h);
@@ -839,14 +840,16 @@ static int try_rpath_chain(struct resolver *r, int loader, const char *name)
 
 static int search(struct resolver *r, int loader, const char *name)
 {
-	const struct object *o = &r->objs[loader];
+	/* Copies: loading appends objects and may move r->objs. */
+	bool has_runpath = r->objs[loader].runpath != NULL;
+	bool nodeflib = r->objs[loader].nodeflib;
 	int err = 1;
 
-	if (!o->runpath)
+	if (!has_runpath)
 		err = try_rpath_chain(r, loader, name);
-	if (err > 0 && o->runpath)
-		err = try_path_list(r, loader, name, loader, o->runpath, DEPS_VIA_RUNPATH);
-	for (size_t i = 0; err > 0 && !o->nodeflib && i < r->nr_conf_dirs; i++) {
+	if (err > 0 && has_runpath)
+		err = try_path_list(r, loader, name, loader, r->objs[loader].runpath, DEPS_VIA_RUNPATH);
+	for (size_t i = 0; err > 0 && !nodeflib && i < r->nr_conf_dirs; i++) {
 		bool dflt = is_default_dir(r->conf_dirs[i]);
 
 		err = try_dir(r, loader, name, r->conf_dirs[i], r->conf_dirs[i],
@@ -854,7 +857,7 @@ static int search(struct resolver *r, int loader, const char *name)
 		if (!err && !dflt)
 			r->used_conf = true;
 	}
-	for (size_t i = 0; err > 0 && !o->nodeflib && i < sizeof(default_dirs) / sizeof(*default_dirs); i++)
+	for (size_t i = 0; err > 0 && !nodeflib && i < sizeof(default_dirs) / sizeof(*default_dirs); i++)
 		err = try_dir(r, loader, name, default_dirs[i], default_dirs[i], DEPS_VIA_DEFAULT);
 	if (err > 0)
 		return fail(r, -ENOENT, "%s: not found (needed by %s)", name,
