@@ -53,3 +53,11 @@ $(BUILD)/host/test-vdso: tests/unit/test_vdso.c include/abi/vdso.h tests/unit/ch
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -pthread -DVDSO_SO='"$(BUILD)/vdso.so"' -o $@ $<
+
+# lib/image and lib/lz4 with the host's writer (tools/mote/image_write.c): round trips,
+# reproducibility, and damaged images of every kind refused (docs/image-format.md).
+unit-tests += $(BUILD)/host/test-image
+$(BUILD)/host/test-image: tests/unit/test_image.c tools/mote/image_write.c tools/mote/mote.h $(host-lib-srcs) tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools/mote -o $@ $< tools/mote/image_write.c $(host-lib-srcs)

@@ -23,6 +23,8 @@
 
 #include "mote.h"
 
+const char *mote_command = "run";
+
 #define RUN_GO (-1)  /* parse_args: carry on (anything else is an exit status) */
 
 /* What the command line said, before defaults and checks. */
@@ -44,7 +46,7 @@ int run_fail(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("mote run: ", stderr);
+	fprintf(stderr, "mote %s: ", mote_command);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
