@@ -3,5 +3,6 @@
 # kernel and the host tests in tests/unit/fs (with a mutex shim).
 fs-srcs := fs/vnode.c fs/mount.c fs/namei.c fs/namespace.c fs/open.c fs/vnode_file.c \
 	fs/getpath.c fs/populate.c fs/file.c fs/fdtable.c fs/ramfs.c fs/ramfs_data.c
-# The file kinds that need no filesystem, kernel only (tested in tests/ktest).
-kernel-srcs += $(fs-srcs) fs/poll.c fs/pipe.c fs/eventfd.c fs/timerfd.c fs/epoll.c
+# The file kinds that need no filesystem, and imgfs (it needs a block device), kernel
+# only (tested in tests/ktest).
+kernel-srcs += $(fs-srcs) fs/imgfs.c fs/poll.c fs/pipe.c fs/eventfd.c fs/timerfd.c fs/epoll.c

@@ -416,8 +416,8 @@ void image_dirent(const struct image *img, const struct image_inode *dir, uint64
 	*name = image_string(img, out->name_off);
 }
 
-int image_lookup(const struct image *img, const struct image_inode *dir, const char *name,
-		 size_t len, uint32_t *ino)
+int image_find(const struct image *img, const struct image_inode *dir, const char *name,
+	       size_t len, uint64_t *index)
 {
 	uint64_t lo = 0, hi = dir->size;
 
@@ -430,7 +430,7 @@ int image_lookup(const struct image *img, const struct image_inode *dir, const c
 		image_dirent(img, dir, mid, &e, &n);
 		c = name_cmp(name, len, n, e.name_len);
 		if (!c) {
-			*ino = e.ino;
+			*index = mid;
 			return 0;
 		}
 		if (c < 0)
@@ -439,6 +439,20 @@ int image_lookup(const struct image *img, const struct image_inode *dir, const c
 			lo = mid + 1;
 	}
 	return -ENOENT;
+}
+
+int image_lookup(const struct image *img, const struct image_inode *dir, const char *name,
+		 size_t len, uint32_t *ino)
+{
+	struct image_dirent e;
+	const char *n;
+	uint64_t index;
+
+	if (image_find(img, dir, name, len, &index))
+		return -ENOENT;
+	image_dirent(img, dir, index, &e, &n);
+	*ino = e.ino;
+	return 0;
 }
 
 int image_resolve(const struct image *img, const char *path, uint32_t *ino)

@@ -71,7 +71,11 @@ void image_inode(const struct image *img, uint32_t ino, struct image_inode *out)
 void image_dirent(const struct image *img, const struct image_inode *dir, uint64_t index,
 		  struct image_dirent *out, const char **name);
 
-/* Binary search in directory dir: 0 with *ino, or -ENOENT. */
+/* Binary search in directory dir: 0 with the entry's *index (for image_dirent), or -ENOENT. */
+int image_find(const struct image *img, const struct image_inode *dir, const char *name,
+	       size_t len, uint64_t *index);
+
+/* The same, giving the inode named: 0 with *ino, or -ENOENT. */
 int image_lookup(const struct image *img, const struct image_inode *dir, const char *name,
 		 size_t len, uint32_t *ino);
 
