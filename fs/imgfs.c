@@ -373,3 +373,8 @@ void imgfs_get_stats(struct vfs_fs *fs, struct imgfs_stats *out)
 	out->pages_filled = __atomic_load_n(&s->pages_filled, __ATOMIC_RELAXED);
 	out->pages_cached = __atomic_load_n(&s->pages_cached, __ATOMIC_RELAXED);
 }
+
+const struct image *imgfs_image(struct vfs_fs *fs)
+{
+	return &((struct imgfs *)fs)->img;
+}

@@ -330,6 +330,9 @@ struct imgfs_stats {
 	uint64_t pages_cached;		/* pages held now */
 };
 void imgfs_get_stats(struct vfs_fs *fs, struct imgfs_stats *out);
+/* The checked image behind an imgfs instance (lib/image.h): its config record, for booting. */
+struct image;
+const struct image *imgfs_image(struct vfs_fs *fs);
 
 /* ---- Path operations ---------------------------------------------------------------- */
 

@@ -18,3 +18,9 @@ build/tests/user_vdso-glibc: tests/boot/user_vdso.c
 	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_vdso-musl build/tests/user_vdso-glibc
+
+build/tests/user_image-musl: tests/boot/user_image.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_image-musl

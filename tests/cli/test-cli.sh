@@ -295,6 +295,15 @@ meta=$(od -An -t u8 -j 24 -N 8 "$T/good1.img" | tr -d ' ')	# superblock's meta_o
 printf 'X' | dd of="$T/flip.img" bs=1 seek=$((meta + 10)) conv=notrunc 2>/dev/null
 run inspect "$T/flip.img"
 expect "inspect: corrupted image" 2 "checksum mismatch"
+# `mote run IMAGE`: checked on the host first, then passed as the boot module.
+err "run image: corrupted" "image $T/flip.img: image metadata checksum mismatch" "$T/flip.img"
+err "run image: truncated" "image $T/cut.img: image truncated" "$T/cut.img"
+err "run image: -e" "--file, -e and arguments after -- cannot be used with an image" "$T/good1.img" -e A=1
+err "run image: args" "cannot be used with an image" "$T/good1.img" -- x
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/good1.img"
+if [ $rc = 0 ] && grep -qF -- "-initrd $T/good1.img" "$T/out" && grep -q "console=framed" "$T/out" &&
+	[ -e "$T/good1.img" ]; then pass "run image: passed as the boot module"
+else fail "run image: passed as the boot module" "exit $rc: $(cat "$T/out" "$T/err")"; fi
 
 # ------------------------------------------------------------- --dry-run
 # dry NAME ARGS...: a dry run that must succeed; its line is in $line, words in $words.

@@ -128,6 +128,43 @@ static void list_tree(const struct image *img)
 	free(path);
 }
 
+bool image_file_has_magic(const char *path)
+{
+	char magic[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes = fd >= 0 && read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+		   image_has_magic(magic, sizeof(magic));
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+int image_check_file(const char *path, const char **why)
+{
+	static struct image img;	/* its why outlives the call */
+	struct stat st;
+	void *map;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		*why = strerror(errno);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	map = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+	close(fd);
+	if (map == MAP_FAILED) {
+		*why = st.st_size ? strerror(errno) : "empty file";
+		return -1;
+	}
+	ret = image_open(&img, map, (uint64_t)st.st_size);
+	munmap(map, (size_t)st.st_size);
+	*why = img.why;
+	return ret ? -1 : 0;
+}
+
 int inspect_main(int argc, char **argv)
 {
 	struct image img;

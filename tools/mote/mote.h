@@ -103,6 +103,9 @@ void run_usage(FILE *out);
 int build_main(int argc, char **argv);
 void build_usage(FILE *out);
 int inspect_main(int argc, char **argv);
+/* inspect.c: whether path starts with the image magic; whether lib/image accepts it (-1 with *why). */
+bool image_file_has_magic(const char *path);
+int image_check_file(const char *path, const char **why);
 
 /* paths.c */
 const char *path_self_dir(void);
