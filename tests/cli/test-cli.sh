@@ -295,6 +295,17 @@ meta=$(od -An -t u8 -j 24 -N 8 "$T/good1.img" | tr -d ' ')	# superblock's meta_o
 printf 'X' | dd of="$T/flip.img" bs=1 seek=$((meta + 10)) conv=notrunc 2>/dev/null
 run inspect "$T/flip.img"
 expect "inspect: corrupted image" 2 "checksum mismatch"
+# The progress bar: on a terminal, for 32 MiB of file data or more; never on a pipe.
+if command -v script >/dev/null; then
+	head -c $((33 << 20)) /dev/zero >"$T/big.bin"
+	script -qec "'$MOTE' build -o '$T/big.img' '$HELLO' --file '$T/big.bin:/big' --lz4" /dev/null >"$T/tty.out" 2>&1 </dev/null
+	if grep -q "mote build: \[#*\] 100% 33/33 MiB" "$T/tty.out"; then pass "build: a progress bar on a terminal"
+	else fail "build: a progress bar on a terminal" "$(head -c 300 "$T/tty.out")"; fi
+	run build -o "$T/big.img" "$HELLO" --file "$T/big.bin:/big"
+	if [ $rc = 0 ] && [ ! -s "$T/err" ]; then pass "build: no progress bar on a pipe"
+	else fail "build: no progress bar on a pipe" "exit $rc: $(head -c 300 "$T/err")"; fi
+	rm -f "$T/big.bin" "$T/big.img"
+fi
 # `mote run IMAGE`: checked on the host first, then passed as the boot module.
 err "run image: corrupted" "image $T/flip.img: image metadata checksum mismatch" "$T/flip.img"
 err "run image: truncated" "image $T/cut.img: image truncated" "$T/cut.img"

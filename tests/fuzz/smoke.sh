@@ -1,7 +1,7 @@
 #!/bin/bash
 # A short run of one fuzz target (the million-run ones are `make fuzz-elf`,
 # `make fuzz-bundle`): 20,000 executions from its seed corpus, no crash,
-# within 30 seconds. Usage: tests/fuzz/smoke.sh elf|bundle
+# within 30 seconds. Usage: tests/fuzz/smoke.sh elf|bundle|image
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}

@@ -483,16 +483,17 @@ static int write_lz4(struct imgw *w, int fd, struct wnode *n, int src, uint64_t 
 			return w->err;
 		*pos += b.stored_len;
 		buf_add(&w->blocks, &b, sizeof(b));
+		progress(w, (uint64_t)len);
 	}
 	/* Less than a block saved is not worth losing mmap without a copy. */
 	*kept = saved >= IMAGE_BLOCK_SIZE;
 	if (*kept) {
 		n->out.flags = IMAGE_INODE_LZ4;
 		n->out.data = first / sizeof(struct image_block);
-		progress(w, n->size);
 	} else {
 		w->blocks.len = first;
 		*pos = start;
+		w->done -= n->size;	/* counted again as it is rewritten raw */
 	}
 	return 0;
 }
