@@ -18,6 +18,7 @@
 #include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/fmt.h>
+#include <lib/image.h>
 #include <lib/parse.h>
 #include <lib/string.h>
 #include <mote/arch.h>
@@ -141,6 +142,23 @@ static void apply_cmdline(void)
 	}
 }
 
+/*
+ * A disk image as the boot module: its superblock is checked here, the rest
+ * when imgfs mounts it (linux_boot_image), which reports its own refusals.
+ */
+static void check_image_module(const void *data, uint64_t size, uint32_t index)
+{
+	struct boot_error err;
+	struct image img;
+
+	if (index > 0 || image_check_super(&img, data, size, size)) {
+		fmt_snprintf(err.message, sizeof(err.message), "boot module %u: %s", index,
+			     index > 0 ? "a disk image must be the only module" : img.why);
+		boot_fail(&err);
+	}
+}
+
+/* Each boot module is a bundle (include/abi/bundle.h) or a disk image (include/abi/image.h). */
 static void check_modules(void)
 {
 	struct boot_error err;
@@ -153,7 +171,9 @@ static void check_modules(void)
 				     "boot module %u lies above 4 GiB, beyond the boot mapping", i);
 			boot_fail(&err);
 		}
-		if (bundle_check(phys_to_virt(m->base), m->size, &err))
+		if (image_has_magic(phys_to_virt(m->base), m->size))
+			check_image_module(phys_to_virt(m->base), m->size, i);
+		else if (bundle_check(phys_to_virt(m->base), m->size, &err))
 			boot_fail(&err);
 	}
 }
@@ -243,14 +263,17 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
-/* The program the boot bundle names, if any: returns only if it could not start. */
+/* The program the boot bundle or image names, if any: returns only if it could not start. */
 static void run_program(void)
 {
 	const struct boot_module *m = &boot_info.modules[0];
 	int status;
 
 	linux_strace = cmdline_has(&cmdline, "strace");
-	status = linux_boot_bundle(phys_to_virt(m->base), m->size);
+	if (image_has_magic(phys_to_virt(m->base), m->size))
+		status = linux_boot_image(phys_to_virt(m->base), m->size);
+	else
+		status = linux_boot_bundle(phys_to_virt(m->base), m->size);
 	if (status >= 0)
 		platform_power_off(status);
 }

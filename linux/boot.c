@@ -4,6 +4,11 @@
  * bundle's files unpacked into it, and then the program
  * named by the bundle's EXEC entry with its ARGV, ENV and CWD.
  *
+ * From a disk image the same, except that the root is imgfs on the disk
+ * named "root" (read-only: a ramfs on /tmp, and /dev, /proc, /sys, on the
+ * directories `mote build` puts in every image) and the program, argv,
+ * environment and working directory come from the image's config record.
+ *
  * What cannot be run is reported the way a shell reports it: status 127
  * when the program does not exist, 126 when it exists but cannot be
  * executed (not executable, not a valid x86-64 ELF, dynamically linked).
@@ -14,6 +19,8 @@
 #include <lib/errno.h>
 #include <lib/fmt.h>
 #include <lib/string.h>
+#include <lib/image.h>
+#include <mote/blkdev.h>
 #include <mote/clock.h>
 #include <mote/fdtable.h>
 #include <mote/linux.h>
@@ -128,9 +135,22 @@ static int unpack(const void *data, uint64_t size, struct run_spec *spec)
 	return ret;
 }
 
-int linux_boot_bundle(const void *data, uint64_t size)
+/* Runs spec's program (its argv defaulting to the path alone); returns only on failure. */
+static int start_program(struct run_spec *spec)
 {
 	static char *no_env[] = { NULL };
+
+	if (!spec->argv) {
+		static char *argv0[2];
+
+		argv0[0] = spec->path;
+		spec->argv = argv0;
+	}
+	return linux_run_program(spec->path, spec->argv, spec->envp ? spec->envp : no_env, spec->cwd);
+}
+
+int linux_boot_bundle(const void *data, uint64_t size)
+{
 	struct run_spec *spec = mm_calloc(1, sizeof(*spec));	/* kept: argv may point into it */
 	int ret;
 
@@ -145,11 +165,97 @@ int linux_boot_bundle(const void *data, uint64_t size)
 		return MOTE_STATUS_KERNEL_FAILURE;
 	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */
-	if (!spec->argv) {
-		static char *argv0[2];
+	return start_program(spec);
+}
 
-		argv0[0] = spec->path;
-		spec->argv = argv0;
+/* ---- Disk images ---------------------------------------------------------------------- */
+
+/* A ramfs on dir if the image has that directory (every image `mote build` makes does). */
+static int mount_ramfs_on(const char *dir)
+{
+	struct vfs_fs *fs;
+	struct vnode *vn;
+
+	if (vfs_lookup(vfs_root(), dir, VFS_LOOKUP_DIRECTORY, &vn)) {
+		printk("mote: the image has no %s directory; nothing mounted there\n", dir);
+		return 0;
 	}
-	return linux_run_program(spec->path, spec->argv, spec->envp ? spec->envp : no_env, spec->cwd);
+	vnode_put(vn);
+	fs = ramfs_create(0);
+	if (IS_ERR(fs))
+		return (int)PTR_ERR(fs);
+	return vfs_mount(dir, fs);
+}
+
+static int mount_image_root(struct blkdev *bd)
+{
+	char why[IMAGE_WHY_MAX];
+	struct vfs_fs *root = imgfs_mount(bd, why, sizeof(why));
+	int ret;
+
+	if (IS_ERR(root)) {
+		printk("mote: root image on disk %s: %s\n", bd->name, why);
+		return (int)PTR_ERR(root);
+	}
+	vfs_set_clock(clock_realtime_ns);
+	if ((ret = vfs_mount_root(root)) || (ret = mount_ramfs_on("/tmp")) ||
+	    (ret = linux_mount_kernel_filesystems()))
+		printk("mote: cannot mount the filesystems: error %d\n", ret);
+	return ret;
+}
+
+/* NUL-terminated strings of the config, as a NULL-terminated vector (they stay in the image). */
+static char **config_vector(const struct image *img, uint32_t off, uint32_t len, uint32_t count)
+{
+	char **v = mm_calloc(count + 1, sizeof(char *));
+	const char *s = image_string(img, off);
+
+	if (!v)
+		return NULL;
+	for (uint32_t i = 0, at = 0; i < count && at < len; i++) {
+		v[i] = (char *)s + at;
+		at += (uint32_t)strlen(s + at) + 1;
+	}
+	return v;
+}
+
+static int spec_from_image(const struct image *img, struct run_spec *spec)
+{
+	const struct image_config *c = &img->config;
+
+	memcpy(spec->path, image_string(img, c->exec_off), c->exec_len);
+	memcpy(spec->cwd, image_string(img, c->cwd_off), c->cwd_len);
+	spec->argv = config_vector(img, c->argv_off, c->argv_len, c->argc);
+	spec->envp = config_vector(img, c->env_off, c->env_len, c->envc);
+	return spec->argv && spec->envp ? 0 : -ENOMEM;
+}
+
+int linux_boot_root_disk(void)
+{
+	struct run_spec *spec = mm_calloc(1, sizeof(*spec));
+	struct blkdev *bd = blkdev_find(LINUX_ROOT_DISK);
+
+	if (!spec)
+		return MOTE_STATUS_KERNEL_FAILURE;
+	if (!bd) {
+		printk("mote: no disk named \"%s\" to boot from\n", LINUX_ROOT_DISK);
+		return MOTE_STATUS_KERNEL_FAILURE;
+	}
+	if (mount_image_root(bd))
+		return MOTE_STATUS_KERNEL_FAILURE;
+	if (spec_from_image(imgfs_image(vfs_root()->fs), spec))
+		return MOTE_STATUS_KERNEL_FAILURE;
+	return start_program(spec);
+}
+
+int linux_boot_image(void *data, uint64_t size)
+{
+	int ret = blkdev_ramdisk_create(LINUX_ROOT_DISK, data, size / BLKDEV_SECTOR_SIZE * BLKDEV_SECTOR_SIZE,
+					true);
+
+	if (ret) {
+		printk("mote: cannot make the boot image a disk: error %d\n", ret);
+		return MOTE_STATUS_KERNEL_FAILURE;
+	}
+	return linux_boot_root_disk();
 }

@@ -37,6 +37,7 @@ suite "kernel self-tests" "$BUILD/mote" run --timeout 60 --cmdline --selftest
 suite "fuzz: lib/elf smoke" tests/fuzz/smoke.sh elf
 suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "fuzz: deps smoke" tests/fuzz/smoke.sh deps
+suite "fuzz: lib/image smoke" tests/fuzz/smoke.sh image
 suite "docs" tests/docs-current.sh
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh

@@ -3,7 +3,7 @@
 
 mote-srcs := $(wildcard tools/mote/*.c)
 # lib/elf, lib/bundle and lib/frame (lib/fmt for their messages) are shared with the kernel.
-mote-lib-srcs := lib/elf.c lib/fmt.c lib/bundle.c lib/frame.c
+mote-lib-srcs := lib/elf.c lib/fmt.c lib/bundle.c lib/frame.c lib/image.c lib/lz4.c
 mote-objs := $(patsubst %.c,$(BUILD)/host/%.o,$(mote-srcs) $(mote-lib-srcs))
 
 # Linked static: the dynamic loader was 0.5-0.7 ms of every `mote run` here,

@@ -155,6 +155,21 @@ int linux_mount_kernel_filesystems(void);
  */
 int linux_run_program(const char *path, char *const argv[], char *const envp[], const char *cwd);
 
+/*
+ * Booting a disk image (include/abi/image.h, docs/image-format.md): the
+ * root filesystem is imgfs on the disk named LINUX_ROOT_DISK, with a ramfs
+ * on /tmp (and on /proc and /sys for the few runtime files), and the
+ * program is the image's command with its environment and working
+ * directory. linux_boot_root_disk() is the one place that knows which disk
+ * is the root; linux_boot_image() first makes an image handed over as a
+ * boot module a read-only RAM disk of that name (the memory stays the
+ * module's). Both return only on failure, as linux_boot_bundle does; an
+ * image imgfs refuses is MOTE_STATUS_KERNEL_FAILURE with the reason.
+ */
+#define LINUX_ROOT_DISK "root"
+int linux_boot_image(void *data, uint64_t size);
+int linux_boot_root_disk(void);
+
 /* Syscall dispatch (syscall.c). */
 extern bool linux_strace;	/* trace every call (the `strace` command-line flag) */
 

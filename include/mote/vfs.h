@@ -338,6 +338,26 @@ struct ramfs_stats {
 /* Reads fs's counters (fs must be a ramfs instance). */
 void ramfs_get_stats(struct vfs_fs *fs, struct ramfs_stats *out);
 
+/*
+ * imgfs (fs/imgfs.c, docs/fs.md): the read-only image filesystem
+ * (include/abi/image.h) on the block device bd (kernel only). Checks the
+ * whole image first: ERR_PTR(-EINVAL) with the reason in why (why_len
+ * bytes) for an image lib/image refuses, -EIO, -ENOMEM. Files mmap
+ * through map_page without a copy.
+ */
+struct blkdev;
+struct vfs_fs *imgfs_mount(struct blkdev *bd, char *why, size_t why_len);
+
+/* What an imgfs instance has done (for tests). */
+struct imgfs_stats {
+	uint64_t pages_filled;		/* pages ever read from the disk */
+	uint64_t pages_cached;		/* pages held now */
+};
+void imgfs_get_stats(struct vfs_fs *fs, struct imgfs_stats *out);
+/* The checked image behind an imgfs instance (lib/image.h): its config record, for booting. */
+struct image;
+const struct image *imgfs_image(struct vfs_fs *fs);
+
 /* ---- Path operations ---------------------------------------------------------------- */
 
 /*

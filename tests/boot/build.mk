@@ -33,3 +33,9 @@ build/tests/user_devproc-glibc: tests/boot/user_devproc.c
 	$(Q)gcc -static -O2 -pthread -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_devproc-musl build/tests/user_devproc-glibc
+
+build/tests/user_image-musl: tests/boot/user_image.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_image-musl

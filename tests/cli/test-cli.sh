@@ -228,6 +228,102 @@ err "--log unwritable" "--log $T/nodir/log: No such file or directory" "$HELLO" 
 if [ -z "$(ls "$T/bt")" ]; then pass "refusals leave no bundle behind"
 else fail "refusals leave no bundle behind" "$(ls "$T/bt")"; fi
 
+# ------------------------------------------ mote build / inspect: refusals
+# berr NAME STDERR-SUBSTRING ARGS...: `mote build -o $T/img/out.img ARGS` exits 2
+# saying so, and leaves nothing in $T/img (no image, no temporary file).
+mkdir -p "$T/img" "$T/tree/sub"
+echo data >"$T/tree/a"; echo more >"$T/tree/sub/b"; ln -s a "$T/tree/link"
+berr() {
+	local name=$1 text=$2
+	shift 2
+	run build -o "$T/img/out.img" "$@"
+	if [ -n "$(ls -A "$T/img")" ]; then fail "build: $name" "left $(ls -A "$T/img")"
+	else expect "build: $name" 2 "$text"; fi
+}
+berr "no program" "which program?"
+run build "$HELLO"
+expect "build: no -o" 2 "-o OUT.img is required"
+berr "program missing" "mote build: program $T/nope: No such file or directory" "$T/nope"
+berr "program dynamic" "program $T/dyn: dynamically linked" "$T/dyn"
+berr "--file missing" "--file $T/nope:/x: $T/nope: No such file or directory" "$HELLO" --file "$T/nope:/x"
+berr "--file directory" "is a directory (use --dir)" "$HELLO" --file "$T/tree:/x"
+berr "--dir missing" "--dir $T/nope:/d: $T/nope: No such file or directory" "$HELLO" --dir "$T/nope:/d"
+berr "name clash" "name clash: /app/hello is added by the program and by --file $T/hello.c:/app/hello" \
+	"$HELLO" --file "$T/hello.c:/app/hello"
+berr "name clash in --dir" "name clash: /d/a is added by --file" "$HELLO" --file "$T/hello.c:/d/a" --dir "$T/tree:/d"
+berr "file under a file" "/x/y: /x is not a directory" "$HELLO" --file "$T/hello.c:/x" --file "$T/hello.c:/x/y"
+berr "guest relative" "guest path x is not absolute" "$HELLO" --file "$T/hello.c:x"
+berr "unknown option" "unknown option '--nope'" "$HELLO" --nope
+berr "--cmd not in image" "command /bin/sh: not in the image" "$HELLO" --cmd /bin/sh
+berr "--cmd unterminated" "--cmd: an unterminated quote" "$HELLO" --cmd "a 'b"
+berr "--cmd and args" "cannot be combined with --cmd" "$HELLO" --cmd /app/hello -- x
+berr "manifest missing" "--manifest $T/nope.mf: No such file" "$HELLO" --manifest "$T/nope.mf"
+printf 'file a /a\nbogus x\n' >"$T/bad.mf"
+berr "manifest bad line" "manifest $T/bad.mf:2: unknown directive 'bogus'" "$HELLO" --manifest "$T/bad.mf"
+printf '# comment\nfile nope /a\n' >"$T/bad2.mf"
+berr "manifest missing file" "manifest $T/bad2.mf:2: $T/nope: No such file" "$HELLO" --manifest "$T/bad2.mf"
+if [ "$(id -u)" != 0 ]; then
+	echo secret >"$T/unreadable"; chmod 000 "$T/unreadable"
+	berr "unreadable file" "$T/unreadable: Permission denied" "$HELLO" --file "$T/unreadable:/s"
+fi
+# A good build: reproducible, listed by inspect, an existing OUT replaced whole.
+printf '%s\n' '# the manifest format (docs/cli.md)' 'file tree/a /etc/a.conf' 'dir tree /srv/tree' \
+	'symlink /srv/tree/a /srv/first' 'env GREETING="hello world"' 'cwd /srv' >"$T/good.mf"
+echo old >"$T/img/good.img"
+run build -o "$T/img/good.img" "$HELLO" --manifest "$T/good.mf" -e A=1 -- one "two three"
+expect "build: a good image" 0
+cp "$T/img/good.img" "$T/good1.img"
+run build -o "$T/img/good.img" "$HELLO" --manifest "$T/good.mf" -e A=1 -- one "two three"
+if cmp -s "$T/img/good.img" "$T/good1.img"; then pass "build: reproducible (same inputs, same bytes)"
+else fail "build: reproducible (same inputs, same bytes)" "the two images differ"; fi
+if [ "$(ls -A "$T/img")" = good.img ]; then pass "build: no temporary file left"
+else fail "build: no temporary file left" "$(ls -A "$T/img")"; fi
+run inspect "$T/img/good.img"
+if [ $rc = 0 ] && grep -q "^command: /app/hello one 'two three'$" "$T/out" && grep -q "^cwd: /srv$" "$T/out" &&
+	grep -q "^env: GREETING=hello world$" "$T/out" && grep -q " /srv/first -> /srv/tree/a$" "$T/out" &&
+	grep -q "^-rw-r--r-- .* /etc/a.conf$" "$T/out" && grep -q " /srv/tree/sub/b$" "$T/out" &&
+	grep -q " /srv/tree/link -> a$" "$T/out" && grep -q " /etc/passwd$" "$T/out" &&
+	grep -q "^drwxrwxrwt .* /tmp$" "$T/out"; then pass "inspect: command, env, cwd and files"
+else fail "inspect: command, env, cwd and files" "exit $rc: $(head -c 600 "$T/out") $(cat "$T/err")"; fi
+SOURCE_DATE_EPOCH=86400 run build -o "$T/img/sde.img" "$HELLO"
+run inspect "$T/img/sde.img"
+if grep -q "1970-01-02 00:00 /app/hello$" "$T/out" && ! grep -q " 20[0-9][0-9]-" "$T/out"; then
+	pass "build: SOURCE_DATE_EPOCH clamps every time"
+else fail "build: SOURCE_DATE_EPOCH clamps every time" "$(head -c 400 "$T/out")"; fi
+rm -f "$T/img/"*
+run inspect "$T/nope.img"
+expect "inspect: missing image" 2 "mote inspect: $T/nope.img: No such file or directory"
+run inspect "$T/hello.c"
+expect "inspect: not an image" 2 "not a mote image (bad magic)"
+head -c 8192 "$T/good1.img" >"$T/cut.img"
+run inspect "$T/cut.img"
+expect "inspect: truncated image" 2 "image truncated"
+cp "$T/good1.img" "$T/flip.img"
+meta=$(od -An -t u8 -j 24 -N 8 "$T/good1.img" | tr -d ' ')	# superblock's meta_offset
+printf 'X' | dd of="$T/flip.img" bs=1 seek=$((meta + 10)) conv=notrunc 2>/dev/null
+run inspect "$T/flip.img"
+expect "inspect: corrupted image" 2 "checksum mismatch"
+# The progress bar: on a terminal, for 32 MiB of file data or more; never on a pipe.
+if command -v script >/dev/null; then
+	head -c $((33 << 20)) /dev/zero >"$T/big.bin"
+	script -qec "'$MOTE' build -o '$T/big.img' '$HELLO' --file '$T/big.bin:/big' --lz4" /dev/null >"$T/tty.out" 2>&1 </dev/null
+	if grep -q "mote build: \[#*\] 100% 33/33 MiB" "$T/tty.out"; then pass "build: a progress bar on a terminal"
+	else fail "build: a progress bar on a terminal" "$(head -c 300 "$T/tty.out")"; fi
+	run build -o "$T/big.img" "$HELLO" --file "$T/big.bin:/big"
+	if [ $rc = 0 ] && [ ! -s "$T/err" ]; then pass "build: no progress bar on a pipe"
+	else fail "build: no progress bar on a pipe" "exit $rc: $(head -c 300 "$T/err")"; fi
+	rm -f "$T/big.bin" "$T/big.img"
+fi
+# `mote run IMAGE`: checked on the host first, then passed as the boot module.
+err "run image: corrupted" "image $T/flip.img: image metadata checksum mismatch" "$T/flip.img"
+err "run image: truncated" "image $T/cut.img: image truncated" "$T/cut.img"
+err "run image: -e" "--file, -e and arguments after -- cannot be used with an image" "$T/good1.img" -e A=1
+err "run image: args" "cannot be used with an image" "$T/good1.img" -- x
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/good1.img"
+if [ $rc = 0 ] && grep -qF -- "-initrd $T/good1.img" "$T/out" && grep -q "console=framed" "$T/out" &&
+	[ -e "$T/good1.img" ]; then pass "run image: passed as the boot module"
+else fail "run image: passed as the boot module" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+
 # ------------------------------------------------------------- --dry-run
 # dry NAME ARGS...: a dry run that must succeed; its line is in $line, words in $words.
 dry() {

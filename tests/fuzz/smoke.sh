@@ -1,11 +1,11 @@
 #!/bin/bash
 # A short run of one fuzz target (the million-run ones are `make fuzz-elf`,
 # `make fuzz-bundle`): 20,000 executions from its seed corpus, no crash,
-# within 30 seconds. Usage: tests/fuzz/smoke.sh elf|bundle|deps
+# within 30 seconds. Usage: tests/fuzz/smoke.sh elf|bundle|deps|image
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-name=${1:?usage: smoke.sh elf|bundle|deps}
+name=${1:?usage: smoke.sh elf|bundle|deps|image}
 F=$BUILD/fuzz/fuzz-$name S=$BUILD/fuzz/seeds-$name
 [ -x "$F" ] && [ -d "$S" ] || { echo "FAIL fuzz-$name smoke: $F or $S missing (make $F)"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT

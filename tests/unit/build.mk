@@ -74,3 +74,10 @@ $(BUILD)/host/deps-list: tests/unit/deps_list.c $(deps-srcs) tools/mote/deps.h i
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Wno-format-truncation -Itools/mote -o $@ $< $(deps-srcs)
+# lib/image and lib/lz4 with the host's writer (tools/mote/image_write.c): round trips,
+# reproducibility, and damaged images of every kind refused (docs/image-format.md).
+unit-tests += $(BUILD)/host/test-image
+$(BUILD)/host/test-image: tests/unit/test_image.c tools/mote/image_write.c tools/mote/mote.h $(host-lib-srcs) tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools/mote -o $@ $< tools/mote/image_write.c $(host-lib-srcs)

@@ -17,7 +17,9 @@ static int version_main(int argc, char **argv);
 static int help_main(int argc, char **argv);
 
 static const struct command commands[] = {
-	{ .name = "run", .main = run_main, .summary = "boot the kernel under QEMU" },
+	{ .name = "run", .main = run_main, .summary = "boot the kernel, a program or an image under QEMU" },
+	{ .name = "build", .main = build_main, .summary = "write a bootable disk image of a program" },
+	{ .name = "inspect", .main = inspect_main, .summary = "list a disk image's command and files" },
 	{ .name = "version", .main = version_main, .summary = "print the version" },
 	{ .name = "help", .main = help_main, .summary = "print this help" },
 };
@@ -45,6 +47,8 @@ static int help_main(int argc, char **argv)
 	/* `mote help run` is what people type after reading the list above. */
 	if (argc > 1 && strcmp(argv[1], "run") == 0)
 		run_usage(stdout);
+	else if (argc > 1 && strcmp(argv[1], "build") == 0)
+		build_usage(stdout);
 	else
 		mote_usage(stdout);
 	return 0;
@@ -75,5 +79,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mote: unknown command '%s' (see mote help)\n", argv[1]);
 		return MOTE_EXIT_USAGE;
 	}
+	mote_command = cmd->name;
 	return cmd->main(argc - 1, argv + 1);
 }

@@ -8,12 +8,15 @@
  * adds on top of QEMU and wants it well under a millisecond.
  *
  * One file per concern:
- *   main.c     command dispatch (run, version, help)
+ *   main.c     command dispatch (run, build, inspect, version, help)
  *   run.c      `mote run`: option parsing, defaults, validation
  *   paths.c    where things are: mote's own directory, PATH lookup, file checks
  *   qemu.c     the QEMU argv for each hypervisor, and its shell-quoted form
  *   program.c  `mote run PROGRAM`: checking the program, building its bundle
  *   bundle.c   writing a boot bundle (include/abi/bundle.h)
+ *   build.c    `mote build`: options, manifest, host files, placement, /etc
+ *   image_write.c  laying out and writing a disk image (include/abi/image.h)
+ *   inspect.c  `mote inspect`: listing an image through lib/image
  *   console.c  spawning QEMU, the serial pump and demultiplexer, the exit-status rules
  *
  * Errors: functions that can fail for a user-visible reason print one line
@@ -34,7 +37,11 @@ enum {
 	MOTE_EXIT_QEMU = 125,     /* QEMU itself failed */
 };
 
-/* Prints "mote run: <message>" on stderr and returns MOTE_EXIT_USAGE (run.c). */
+/*
+ * Prints "mote <command>: <message>" on stderr and returns MOTE_EXIT_USAGE
+ * (run.c); mote_command is the command being run ("run", "build", ...).
+ */
+extern const char *mote_command;
 int run_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 enum mote_hv {
@@ -112,6 +119,14 @@ struct program_spec {
 int run_main(int argc, char **argv);
 void run_usage(FILE *out);
 
+/* build.c: `mote build`; inspect.c: `mote inspect`. Each returns the exit status. */
+int build_main(int argc, char **argv);
+void build_usage(FILE *out);
+int inspect_main(int argc, char **argv);
+/* inspect.c: whether path starts with the image magic; whether lib/image accepts it (-1 with *why). */
+bool image_file_has_magic(const char *path);
+int image_check_file(const char *path, const char **why);
+
 /* paths.c */
 const char *path_self_dir(void);
 char *path_join(const char *dir, const char *name);
@@ -136,6 +151,12 @@ int console_run(char *const argv[], const struct run_config *cfg);
 int program_check(const char *path);
 int program_bundle(const struct program_spec *spec, bool keep, const char **path);
 void program_remove_bundle(void);
+/*
+ * The guest environment: PATH, HOSTNAME=mote, HOME=/, then the -e words in
+ * order (KEY=VALUE, or KEY for the host's value; a later KEY replaces an
+ * earlier one), as a NULL-terminated vector in *out. 0, or 2 after a message.
+ */
+int program_env(const struct word_list *words, const char ***out);
 #define PROGRAM_GUEST_DIR "/app"
 
 /* elf.c: the end of a kernel ELF's loaded image in physical memory; -1 with *why if unusable. */
@@ -159,5 +180,49 @@ int bundle_add(struct bundle_writer *w, uint32_t type, uint32_t mode, const char
 int bundle_add_file(struct bundle_writer *w, const char *path, uint32_t mode, int src,
 		    uint64_t len);
 int bundle_finish(struct bundle_writer *w);
+
+/*
+ * image_write.c: a disk image (include/abi/image.h) from a tree built in
+ * memory. imgw_add_*() add entries at absolute guest paths (missing
+ * parents become 0755 directories; a second entry at a path is a name
+ * clash, -EEXIST, except that directories merge); imgw_set_config() says
+ * what to run (the vectors and strings must outlive the writer);
+ * imgw_write() writes the image into fd from offset 0. Each returns 0 or
+ * the first negative errno met, with a sentence in w->why. `origin` says
+ * what added an entry (for clash messages) and must outlive the writer.
+ */
+struct wnode;
+struct imgw_buf {
+	uint8_t *p;
+	size_t len, cap;
+};
+struct imgw {
+	struct wnode *root;
+	int64_t dir_mtime;		/* of directories made as parents */
+	bool lz4;			/* compress files where it saves a block or more */
+	char *const *argv, *const *envp;
+	const char *exec, *cwd;
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);	/* NULL: none */
+	void *progress_ctx;
+	/* while writing */
+	struct imgw_buf dirents, blocks;
+	uint64_t done, total;
+	int err;
+	char why[512];
+};
+struct imgw *imgw_new(int64_t dir_mtime);
+int imgw_add_dir(struct imgw *w, const char *path, uint32_t perm, int64_t mtime, const char *origin);
+int imgw_add_host_file(struct imgw *w, const char *path, uint32_t perm, int64_t mtime,
+		       const char *host, uint64_t size, const char *origin);
+int imgw_add_bytes(struct imgw *w, const char *path, uint32_t perm, int64_t mtime,
+		   const void *data, size_t len, const char *origin);
+int imgw_add_symlink(struct imgw *w, const char *path, const char *target, int64_t mtime,
+		     const char *origin);
+bool imgw_exists(struct imgw *w, const char *path);
+int imgw_set_config(struct imgw *w, char *const argv[], char *const envp[], const char *exec,
+		    const char *cwd);
+uint64_t imgw_data_bytes(struct imgw *w);	/* file bytes the image will hold */
+int imgw_write(struct imgw *w, int fd);
+void imgw_free(struct imgw *w);
 
 #endif

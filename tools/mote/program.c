@@ -119,11 +119,10 @@ static void strings_add(struct strings *s, const char *w)
 	s->len += n;
 }
 
-/* The environment: defaults, then -e in order; a later KEY replaces an earlier one. */
-static int build_env(const struct word_list *words, struct strings *out)
+int program_env(const struct word_list *words, const char ***out)
 {
 	int max = (int)(sizeof(default_env) / sizeof(default_env[0])) + words->n, n = 0;
-	const char **env = calloc((size_t)max, sizeof(char *));
+	const char **env = calloc((size_t)max + 1, sizeof(char *));
 
 	if (!env)
 		abort();
@@ -150,7 +149,19 @@ static int build_env(const struct word_list *words, struct strings *out)
 		env[j] = w;
 		n += j == n;
 	}
-	for (int i = 0; i < n; i++)
+	*out = env;
+	return 0;
+}
+
+/* The environment as the bundle's NUL-separated strings. */
+static int build_env(const struct word_list *words, struct strings *out)
+{
+	const char **env;
+	int st = program_env(words, &env);
+
+	if (st)
+		return st;
+	for (int i = 0; env[i]; i++)
 		strings_add(out, env[i]);
 	free(env);
 	return 0;
