@@ -219,18 +219,35 @@ static char **config_vector(const struct image *img, uint32_t off, uint32_t len,
 	return v;
 }
 
-static int spec_from_image(const struct image *img, struct run_spec *spec)
+static int spec_from_image(const struct image *img, struct run_spec *spec,
+			   const struct linux_image_args *over)
 {
+	unsigned nargs = over->nargs;
+
 	const struct image_config *c = &img->config;
 
 	memcpy(spec->path, image_string(img, c->exec_off), c->exec_len);
 	memcpy(spec->cwd, image_string(img, c->cwd_off), c->cwd_len);
-	spec->argv = config_vector(img, c->argv_off, c->argv_len, c->argc);
+	spec->argv = config_vector(img, c->argv_off, c->argv_len, nargs ? 1 : c->argc);
 	spec->envp = config_vector(img, c->env_off, c->env_len, c->envc);
-	return spec->argv && spec->envp ? 0 : -ENOMEM;
+	if (!spec->argv || !spec->envp)
+		return -ENOMEM;
+	if (nargs) {
+		char **argv = mm_calloc(nargs + 2, sizeof(char *));
+
+		if (!argv)
+			return -ENOMEM;
+		argv[0] = spec->argv[0];
+		memcpy(argv + 1, over->args, nargs * sizeof(char *));
+		mm_free(spec->argv);
+		spec->argv = argv;
+	}
+	if (over->argv0)
+		spec->argv[0] = (char *)over->argv0;
+	return 0;
 }
 
-int linux_boot_root_disk(void)
+int linux_boot_root_disk(const struct linux_image_args *over)
 {
 	struct run_spec *spec = mm_calloc(1, sizeof(*spec));
 	struct blkdev *bd = blkdev_find(LINUX_ROOT_DISK);
@@ -243,12 +260,12 @@ int linux_boot_root_disk(void)
 	}
 	if (mount_image_root(bd))
 		return MOTE_STATUS_KERNEL_FAILURE;
-	if (spec_from_image(imgfs_image(vfs_root()->fs), spec))
+	if (spec_from_image(imgfs_image(vfs_root()->fs), spec, over))
 		return MOTE_STATUS_KERNEL_FAILURE;
 	return start_program(spec);
 }
 
-int linux_boot_image(void *data, uint64_t size)
+int linux_boot_image(void *data, uint64_t size, const struct linux_image_args *over)
 {
 	int ret = blkdev_ramdisk_create(LINUX_ROOT_DISK, data, size / BLKDEV_SECTOR_SIZE * BLKDEV_SECTOR_SIZE,
 					true);
@@ -257,5 +274,5 @@ int linux_boot_image(void *data, uint64_t size)
 		printk("mote: cannot make the boot image a disk: error %d\n", ret);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	return linux_boot_root_disk();
+	return linux_boot_root_disk(over);
 }

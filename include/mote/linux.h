@@ -165,10 +165,19 @@ int linux_run_program(const char *path, char *const argv[], char *const envp[], 
  * boot module a read-only RAM disk of that name (the memory stays the
  * module's). Both return only on failure, as linux_boot_bundle does; an
  * image imgfs refuses is MOTE_STATUS_KERNEL_FAILURE with the reason.
+ * `over` comes from the kernel command line: its words after "--" replace
+ * the image's arguments, and argv0= its argv[0] (`mote run` of a dynamic
+ * program passes the program's name as the user typed it, as for static
+ * ones); the program run is the image's either way.
  */
 #define LINUX_ROOT_DISK "root"
-int linux_boot_image(void *data, uint64_t size);
-int linux_boot_root_disk(void);
+struct linux_image_args {
+	const char *argv0;		/* NULL: the image's */
+	const char *const *args;	/* nargs > 0: replace the image's arguments */
+	unsigned nargs;
+};
+int linux_boot_image(void *data, uint64_t size, const struct linux_image_args *over);
+int linux_boot_root_disk(const struct linux_image_args *over);
 
 /* Syscall dispatch (syscall.c). */
 extern bool linux_strace;	/* trace every call (the `strace` command-line flag) */

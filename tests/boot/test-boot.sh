@@ -163,6 +163,12 @@ expect exec-no-interpreter 126 "--initrd $work/b-no-interp" \
 expect exec-dynamic 3 "--initrd $work/b-dynamic" "^hello from p argc=1$" "${smoke[@]}"
 expect exec-bundle 3 "--initrd $work/b-ok" "^hello from p argc=2$"
 
+# `mote run` of a dynamic program: a cached image (its ld.so and libc) as the root disk.
+export MOTE_CACHE_DIR=$work/cache
+expect run-dynamic 3 "build/tests/user_smoke-dyn -- one" "^hello from build/tests/user_smoke-dyn argc=2$" \
+	"${smoke[@]}"
+expect run-dynamic-q35 3 "--hv q35 build/tests/user_smoke-dyn" "${smoke[@]}"
+
 # The vDSO (docs/vdso.md): libc's clocks and getcpu through it agree with the system calls,
 # in order, on one CPU and on two; with `strace` on, the calls between the program's
 # "untraced" markers never reach the kernel.

@@ -209,7 +209,29 @@ err "program not ELF" "program $T/hello.c: not an ELF file" "$T/hello.c"
 err "program empty" "program $T/empty-prog: empty file" "$(: >"$T/empty-prog"; echo "$T/empty-prog")"
 err "program truncated" "program $T/hello-cut: truncated program headers" "$T/hello-cut"
 err "program wrong arch" "program $T/arm-prog: wrong architecture (ARM)" "$T/arm-prog"
-err "program dynamic" "program $T/dyn: dynamically linked (needs /lib64/ld-linux-x86-64.so.2); mote runs static programs" "$T/dyn"
+# A dynamic program runs from a cached image (MOTE_CACHE_DIR) holding its libraries, as the root disk.
+export MOTE_CACHE_DIR=$T/cache
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/dyn" -- one
+cached=$(ls "$T"/cache/images/*.img 2>/dev/null)
+if [ $rc = 0 ] && [ -n "$cached" ] && grep -qF -- "file=$cached,readonly=on" "$T/out" &&
+	grep -q "serial=root" "$T/out" && grep -q -- "-- one'" "$T/out"; then
+	pass "run dynamic: a cached image as the root disk"
+else fail "run dynamic: a cached image as the root disk" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+stamp=$(stat -c %Y.%i "$cached" 2>/dev/null)
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/dyn"
+if [ $rc = 0 ] && [ "$(stat -c %Y.%i "$cached" 2>/dev/null)" = "$stamp" ] &&
+	[ "$(ls "$T"/cache/images | wc -l)" = 1 ]; then pass "run dynamic: the cached image is reused"
+else fail "run dynamic: the cached image is reused" "exit $rc: $(ls "$T"/cache/images)"; fi
+touch -d '2001-01-01' "$T/dyn"
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/dyn"
+if [ $rc = 0 ] && [ "$(ls "$T"/cache/images | wc -l)" = 2 ]; then pass "run dynamic: a changed program gets a new image"
+else fail "run dynamic: a changed program gets a new image" "exit $rc: $(ls "$T"/cache/images)"; fi
+# A library that went away: named with who needs it, exit 2, no QEMU.
+printf 'int gone(void) { return 1; }\n' >"$T/gone.c"
+printf 'int gone(void);\nint main(void) { return gone(); }\n' >"$T/usegone.c"
+gcc -shared -fPIC -o "$T/libgone.so" "$T/gone.c" && gcc -o "$T/usegone" "$T/usegone.c" -L"$T" -lgone &&
+	rm "$T/libgone.so"
+err "program's library missing" "libgone.so: not found (needed by $T/usegone)" "$T/usegone"
 err "two programs" "unexpected argument 'x' (the program's arguments go after --)" "$HELLO" x
 err "--file without program" "--file and -e need a PROGRAM to run" --file "$T/hello.c:/x"
 err "-e without program" "--file and -e need a PROGRAM to run" -e A=1
@@ -244,7 +266,7 @@ berr "no program" "which program?"
 run build "$HELLO"
 expect "build: no -o" 2 "-o OUT.img is required"
 berr "program missing" "mote build: program $T/nope: No such file or directory" "$T/nope"
-berr "program dynamic" "program $T/dyn: dynamically linked" "$T/dyn"
+berr "library missing" "libgone.so: not found (needed by $T/usegone)" "$T/usegone"
 berr "--file missing" "--file $T/nope:/x: $T/nope: No such file or directory" "$HELLO" --file "$T/nope:/x"
 berr "--file directory" "is a directory (use --dir)" "$HELLO" --file "$T/tree:/x"
 berr "--dir missing" "--dir $T/nope:/d: $T/nope: No such file or directory" "$HELLO" --dir "$T/nope:/d"
@@ -314,15 +336,14 @@ if command -v script >/dev/null; then
 	else fail "build: no progress bar on a pipe" "exit $rc: $(head -c 300 "$T/err")"; fi
 	rm -f "$T/big.bin" "$T/big.img"
 fi
-# `mote run IMAGE`: checked on the host first, then passed as the boot module.
+# `mote run IMAGE`: checked on the host first, then attached as the disk named root.
 err "run image: corrupted" "image $T/flip.img: image metadata checksum mismatch" "$T/flip.img"
 err "run image: truncated" "image $T/cut.img: image truncated" "$T/cut.img"
-err "run image: -e" "--file, -e and arguments after -- cannot be used with an image" "$T/good1.img" -e A=1
-err "run image: args" "cannot be used with an image" "$T/good1.img" -- x
-run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/good1.img"
-if [ $rc = 0 ] && grep -qF -- "-initrd $T/good1.img" "$T/out" && grep -q "console=framed" "$T/out" &&
-	[ -e "$T/good1.img" ]; then pass "run image: passed as the boot module"
-else fail "run image: passed as the boot module" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+err "run image: -e" "--file and -e cannot be used with an image (give them to mote build)" "$T/good1.img" -e A=1
+run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/good1.img" -- x "y z"
+if [ $rc = 0 ] && grep -qF -- "file=$T/good1.img,readonly=on" "$T/out" && grep -q "serial=root" "$T/out" &&
+	grep -q "console=framed.* -- x \"y z\"'" "$T/out"; then pass "run image: the root disk, arguments on the command line"
+else fail "run image: the root disk, arguments on the command line" "exit $rc: $(cat "$T/out" "$T/err")"; fi
 
 # ------------------------------------------------------------- --dry-run
 # dry NAME ARGS...: a dry run that must succeed; its line is in $line, words in $words.

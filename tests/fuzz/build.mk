@@ -70,10 +70,10 @@ test-deps += $(BUILD)/tests/sysfuzz
 # behind lib/elf. Seeds: the dynamic unit-test sample and two small libraries
 # with every tag it reads (DT_NEEDED, DT_SONAME, DT_RPATH or DT_RUNPATH),
 # each a few KiB so that the smoke run is quick on a busy machine.
-$(fuzz-dir)/fuzz-deps: tests/fuzz/fuzz_deps.c tools/mote/deps.c tools/mote/deps.h lib/elf.c lib/fmt.c include/lib/elf.h
+$(fuzz-dir)/fuzz-deps: tests/fuzz/fuzz_deps.c tools/mote/deps.c tools/mote/xalloc.c tools/mote/deps.h lib/elf.c lib/fmt.c include/lib/elf.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZCC) $(FUZZ_FLAGS) -Itools/mote -o $@ tests/fuzz/fuzz_deps.c tools/mote/deps.c lib/elf.c lib/fmt.c
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) -Itools/mote -o $@ tests/fuzz/fuzz_deps.c tools/mote/deps.c tools/mote/xalloc.c lib/elf.c lib/fmt.c
 
 $(fuzz-dir)/seeds-deps/.stamp: $(elf-samples-dir)/dynamic tests/unit/elf-sample.c
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)

@@ -63,7 +63,7 @@ $(BUILD)/host/test-vdso: tests/unit/test_vdso.c include/abi/vdso.h tests/unit/ch
 # tools/mote/deps (the shared-library resolver of `mote build`): real Debian
 # programs compared with ldd, and synthetic libraries the test builds with gcc.
 # deps-list prints a program's resolved list (docs/build.md).
-deps-srcs := tools/mote/deps.c lib/elf.c lib/fmt.c
+deps-srcs := tools/mote/deps.c tools/mote/xalloc.c lib/elf.c lib/fmt.c
 unit-tests += $(BUILD)/host/test-deps
 extra-targets += $(BUILD)/host/deps-list
 $(BUILD)/host/test-deps: tests/unit/test_deps.c $(deps-srcs) tools/mote/deps.h include/lib/elf.h tests/unit/check.h

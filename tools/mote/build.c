@@ -37,7 +37,9 @@
 
 #include <lib/image.h>
 
+#include "deps.h"
 #include "mote.h"
+#include "xalloc.h"
 
 /* One thing to put in the image, from the command line or a manifest, in order. */
 enum action_kind { ACT_FILE, ACT_DIR, ACT_SYMLINK };
@@ -64,29 +66,6 @@ struct build_args {
 };
 
 static int64_t epoch = -1;	/* SOURCE_DATE_EPOCH, -1 if unset */
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 static void add_action(struct build_args *a, enum action_kind kind, const char *src,
 		       const char *dst, char *origin)
@@ -456,45 +435,22 @@ static int add_tree(struct imgw *w, const char *host, const char *guest, const c
 
 /* ---- What the builder adds itself -------------------------------------------------- */
 
-/*
- * The contents of a generated /etc file (name without "/etc/"), or NULL if
- * the builder makes no such file. A placeholder: the deps work replaces
- * this one function with the real generator (tools/mote/deps.c).
- */
-static const char *etc_default_content(const char *name)
-{
-	static const struct { const char *name, *text; } files[] = {
-		{ "passwd", "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n" },
-		{ "group", "root:x:0:\nnogroup:x:65534:\n" },
-		{ "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" },
-		{ "resolv.conf", "nameserver 10.0.2.3\n" },
-		{ "nsswitch.conf", "passwd: files\ngroup: files\nhosts: files dns\n" },
-	};
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if (!strcmp(files[i].name, name))
-			return files[i].text;
-	return NULL;
-}
-
 static int add_generated(struct imgw *w)
 {
-	static const char *const etc[] = { "passwd", "group", "hosts", "resolv.conf", "nsswitch.conf" };
 	/* Mount points: the root is read-only, so the kernel cannot make them at boot. */
 	static const struct { const char *path; uint32_t mode; } dirs[] = {
 		{ "/tmp", 01777 }, { "/proc", 0555 }, { "/sys", 0555 }, { "/dev", 0755 },
 	};
 	int64_t t = epoch >= 0 ? epoch : 0;
 
-	for (size_t i = 0; i < sizeof(etc) / sizeof(etc[0]); i++) {
-		char path[64];
-		const char *text = etc_default_content(etc[i]);
+	size_t netc;
+	const struct deps_etc_file *etc = deps_etc_basics(&netc);
 
-		snprintf(path, sizeof(path), "/etc/%s", etc[i]);
-		if (text && !imgw_exists(w, path) &&
-		    imgw_add_bytes(w, path, 0644, t, text, strlen(text), "mote build's /etc defaults"))
+	for (size_t i = 0; i < netc; i++)
+		if (!imgw_exists(w, etc[i].guest) &&
+		    imgw_add_bytes(w, etc[i].guest, 0644, t, etc[i].content, strlen(etc[i].content),
+				   "mote build's /etc defaults"))
 			return run_fail("%s", w->why);
-	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!imgw_exists(w, dirs[i].path) &&
 		    imgw_add_dir(w, dirs[i].path, dirs[i].mode, t, "mote build's mount points"))
@@ -526,40 +482,42 @@ static char *program_guest_path(const char *program)
 }
 
 /*
- * The (host path, guest path) pairs a program needs besides itself: its
- * ELF interpreter and shared libraries. This is the one place they enter
- * the image. Today only static programs are built (program_check refuses
- * the others, as `mote run` does), so the list is empty; tools/mote/deps.c
- * will fill it.
+ * The program and, for a dynamic one, its ELF interpreter and shared
+ * libraries with the symbolic links on their paths, where the guest's
+ * ld.so will look (tools/mote/deps.h, docs/build.md). This is the one
+ * place they enter the image. An entry already there (the user's own
+ * --file or --dir) is kept: the user's choice wins.
  */
-struct host_entry {
-	const char *host, *guest;
-};
-
-static int program_deps(const char *program, struct host_entry **out, size_t *count)
+static int add_dep(struct imgw *w, const struct deps_entry *e)
 {
-	(void)program;
-	*out = NULL;
-	*count = 0;
+	if (imgw_exists(w, e->guest))
+		return 0;
+	if (e->kind == DEPS_FILE)
+		return add_file(w, e->host, e->guest, "the program's libraries");
+	if (imgw_add_symlink(w, e->guest, e->target, 0, "the program's libraries"))
+		return run_fail("the program's libraries: %s", w->why);
 	return 0;
 }
 
 static int add_program(struct imgw *w, const char *program, const char *guest)
 {
-	struct host_entry *deps;
-	size_t ndeps;
+	struct deps_options opts = { .guest_program = guest };
+	struct deps_list list;
+	bool dynamic;
 	int st;
 
-	if ((st = program_check(program)) || (st = add_file(w, program, guest, "the program")))
+	if ((st = program_check(program, &dynamic)) || (st = add_file(w, program, guest, "the program")))
 		return st;
-	if ((st = program_deps(program, &deps, &ndeps)))
-		return st;
-	for (size_t i = 0; i < ndeps; i++)
-		if (!imgw_exists(w, deps[i].guest) &&
-		    (st = add_file(w, deps[i].host, deps[i].guest, "the program's libraries")))
-			return st;
-	free(deps);
-	return 0;
+	if (!dynamic)
+		return 0;
+	if (deps_resolve(program, &opts, &list)) {
+		st = run_fail("%s", list.error);
+	} else {
+		for (size_t i = 0; !st && i < list.nr_entries; i++)
+			st = add_dep(w, &list.entries[i]);
+	}
+	deps_free(&list);
+	return st;
 }
 
 /* The path of argv[0] in the image: as given if absolute, else the first PATH hit. */

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "deps.h"
+#include "xalloc.h"
 
 #define DEPS_MAX_OBJECTS   4096     /* far beyond real programs (a few hundred) */
 #define DEPS_MAX_SYMLINKS  40       /* as the kernel's ELOOP limit */
@@ -61,41 +62,6 @@
 static const char *const default_dirs[] = { DEPS_DEFAULT_DIRS };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static void *xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	return s ? strcpy(xmalloc(strlen(s) + 1), s) : NULL;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
 
 /* "dir" + "/" + "name", with no doubled slash. */
 static char *join(const char *dir, const char *name)

@@ -121,6 +121,13 @@ void run_usage(FILE *out);
 
 /* build.c: `mote build`; inspect.c: `mote inspect`. Each returns the exit status. */
 int build_main(int argc, char **argv);
+/*
+ * cache.c: the cached image of a dynamic program for `mote run PROGRAM`
+ * (the program, its libraries, its --file and -e words), built by `mote
+ * build` when missing or out of date; its path (malloc'ed) in *path. 0, or
+ * 2 after a message.
+ */
+int image_cache_get(const struct program_spec *spec, char **path);
 void build_usage(FILE *out);
 int inspect_main(int argc, char **argv);
 /* inspect.c: whether path starts with the image magic; whether lib/image accepts it (-1 with *why). */
@@ -143,12 +150,14 @@ void qemu_fput_quoted(FILE *out, const char *word);
 int console_run(char *const argv[], const struct run_config *cfg);
 
 /*
- * program.c: program_check() refuses anything but a static x86-64 ELF
- * (exit status 2 after one line); program_bundle() checks the --file and
- * -e words and writes the bundle to a new private file, returning its path
- * in *path. Both print `mote run: <problem>` and return 2 on failure.
+ * program.c: program_check() refuses anything but an x86-64 ELF program
+ * (exit status 2 after one line) and says in *dynamic whether it needs an
+ * ELF interpreter (NULL: refuse those too); program_bundle() checks the
+ * --file and -e words and writes the bundle to a new private file,
+ * returning its path in *path. Both print `mote run: <problem>` and return
+ * 2 on failure.
  */
-int program_check(const char *path);
+int program_check(const char *path, bool *dynamic);
 int program_bundle(const struct program_spec *spec, bool keep, const char **path);
 void program_remove_bundle(void);
 /*

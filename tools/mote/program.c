@@ -1,10 +1,12 @@
 /*
  * `mote run PROGRAM`: what goes into the VM, and the checks before it.
  *
- * The program must be a static x86-64 ELF (static-PIE included): lib/elf,
- * the parser the kernel's loader uses, reads it first, and a program that
- * needs a dynamic loader is refused here, where the message is clearest,
- * rather than in the guest.
+ * The program must be an x86-64 ELF program: lib/elf, the parser the
+ * kernel's loader uses, reads it first, so a bad one is refused here, where
+ * the message is clearest, rather than in the guest. A static program
+ * (static-PIE included) travels in a boot bundle, below; a dynamic one
+ * needs its interpreter and libraries, which `mote run` puts in a cached
+ * disk image instead (run.c, build.c).
  *
  * The bundle (include/abi/bundle.h), in this order:
  *   FILE  /app/<basename of PROGRAM>, the program, with its host mode bits
@@ -62,7 +64,7 @@ static const char *open_error(int err)
 	return err == -EINVAL ? "not a regular file" : strerror(-err);
 }
 
-int program_check(const char *path)
+int program_check(const char *path, bool *dynamic)
 {
 	static struct elf_info info;
 	struct stat st = { 0 };
@@ -81,10 +83,12 @@ int program_check(const char *path)
 	if (map == MAP_FAILED)
 		return run_fail("program %s: %s", path, strerror(errno));
 	err = elf_parse(map, (size_t)st.st_size, &info, &why);
-	if (!err && info.has_interp)
-		err = run_fail("program %s: dynamically linked (needs %s); mote runs static programs",
-			   path, info.interp);
-	else if (err)
+	if (!err && info.has_interp && !dynamic)
+		err = run_fail("program %s: dynamically linked (needs %s); only static programs "
+			   "travel in a bundle", path, info.interp);
+	else if (!err)
+		*dynamic = info.has_interp;
+	else
 		err = run_fail("program %s: %s", path, why);
 	munmap(map, (size_t)st.st_size);
 	return err;

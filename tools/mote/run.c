@@ -576,25 +576,59 @@ static const char *program_cmdline(const struct run_args *a)
 /*
  * `mote run IMAGE`: the image (a file starting with the image magic) is
  * checked whole through lib/image, so a bad one is exit 2 here, not a
- * failed boot, and passed as the boot module; the kernel makes it a RAM
- * disk named "root" and mounts it. Everything the VM gets is in the image.
- * (With virtio-blk it becomes the VM's disk; only this function changes.)
+ * failed boot, and becomes the VM's first disk, read-only, with the serial
+ * "root": the kernel mounts the disk of that name as / and runs the
+ * image's command. Words after -- replace the command's arguments (the
+ * kernel reads them from its command line).
  */
-static int resolve_image(struct run_args *a, struct run_config *cfg)
+static int use_image(struct run_args *a, struct run_config *cfg, const char *image)
 {
 	const char *why = NULL;
 
-	if (a->prog.files.n || a->prog.env.n || a->app_argc)
-		return run_fail("--file, -e and arguments after -- cannot be used with an image "
-			    "(give them to mote build)");
-	if (image_check_file(a->prog.path, &why))
-		return run_fail("image %s: %s", a->prog.path, why);
-	cfg->initrd = a->prog.path;
+	if (image_check_file(image, &why))
+		return run_fail("image %s: %s", image, why);
+	if (cfg->nr_disks == RUN_MAX_DISKS)
+		return run_fail("at most %d disks besides the image", RUN_MAX_DISKS - 1);
+	memmove(&cfg->disks[1], &cfg->disks[0], cfg->nr_disks * sizeof(cfg->disks[0]));
+	cfg->disks[0] = (struct disk_spec){ .path = image, .serial = "root", .read_only = true };
+	cfg->nr_disks++;
+	cfg->cmdline = program_cmdline(a);
+	return a->app_argc ? append_app_args(&cfg->cmdline, a->app_argc, a->app_argv) : 0;
+}
+
+static int resolve_image(struct run_args *a, struct run_config *cfg)
+{
+	if (a->prog.files.n || a->prog.env.n)
+		return run_fail("--file and -e cannot be used with an image (give them to mote build)");
+	return use_image(a, cfg, a->prog.path);
+}
+
+/*
+ * A dynamic program runs from its cached image (cache.c): program,
+ * libraries, files, env. Its argv[0] is the name as given, as for a static
+ * program (argv0= on the kernel command line), unless the command line
+ * cannot carry it (a double quote): then the image's path.
+ */
+static int resolve_dynamic(struct run_args *a, struct run_config *cfg)
+{
+	const char *name = a->prog.path;
+	char *image, *with_argv0;
+	int st = image_cache_get(&a->prog, &image);
+
+	if (st || (st = use_image(a, cfg, image)))
+		return st;
+	if (strchr(name, '"'))
+		return 0;
+	if (asprintf(&with_argv0, strpbrk(name, " \t\n") ? "argv0=\"%s\" %s" : "argv0=%s %s", name,
+		     cfg->cmdline) < 0)
+		abort();
+	cfg->cmdline = with_argv0;
 	return 0;
 }
 
 static int resolve_program(struct run_args *a, struct run_config *cfg)
 {
+	bool dynamic = false;
 	int st;
 
 	if (cfg->hv == MOTE_HV_FC_FIXTURE)
@@ -604,21 +638,21 @@ static int resolve_program(struct run_args *a, struct run_config *cfg)
 		return run_fail("--initrd cannot be used with a program (mote builds the initrd "
 			    "from it)");
 	if (image_file_has_magic(a->prog.path)) {
-		if ((st = resolve_image(a, cfg)))
-			return st;
-	} else {
-		if ((st = program_check(a->prog.path)))
-			return st;
+		st = resolve_image(a, cfg);
+	} else if ((st = program_check(a->prog.path, &dynamic)) == 0 && dynamic) {
+		st = resolve_dynamic(a, cfg);
+	} else if (!st) {
 		a->prog.argc = a->app_argc;
 		a->prog.argv = a->app_argv;
-		if ((st = program_bundle(&a->prog, cfg->dry_run, &cfg->initrd)))
-			return st;
+		st = program_bundle(&a->prog, cfg->dry_run, &cfg->initrd);
 		cfg->bundle_path = cfg->initrd;
+		cfg->cmdline = program_cmdline(a);
 	}
+	if (st)
+		return st;
 	cfg->program = a->prog.path;
 	cfg->framed = true;
 	cfg->forward_stdin = a->interactive || !isatty(STDIN_FILENO);
-	cfg->cmdline = program_cmdline(a);
 	return 0;
 }
 

@@ -1,0 +1,191 @@
+/*
+ * The image cache behind `mote run PROGRAM` for dynamic programs: the
+ * program, its interpreter and libraries (tools/mote/deps.h), its --file
+ * words and its -e words go into an image `mote build` writes once and
+ * later runs reuse.
+ *
+ * The key is a 64-bit FNV-1a hash of everything the image is made of:
+ * mote's version and the image format version, the -e words as the guest
+ * will see them (KEY alone takes the host's value), and for the program,
+ * every library and every --file: the path, size, modification time,
+ * inode and device of the host file. Upgrading a library, editing the
+ * program or touching a --file therefore builds a new image; nothing is
+ * ever served stale. The hash is not cryptographic: the cache is the
+ * user's own directory, and a collision costs a wrong program only if two
+ * different inputs hash alike (1 in 2^64).
+ *
+ * Where: $MOTE_CACHE_DIR, else $XDG_CACHE_HOME/mote, else ~/.cache/mote;
+ * images/<key>.img. `mote build` writes to a temporary file and renames,
+ * so two runs building the same image at once both end with a whole one.
+ * Nothing is evicted: removing the directory is always safe.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <abi/image.h>
+
+#include "deps.h"
+#include "mote.h"
+#include "xalloc.h"
+
+struct key {
+	uint64_t h;
+};
+
+static void key_bytes(struct key *k, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++)
+		k->h = (k->h ^ p[i]) * 0x100000001b3ull;
+}
+
+static void key_str(struct key *k, const char *s)
+{
+	key_bytes(k, s, strlen(s) + 1);
+}
+
+/* A host file as the image would copy it: its path and identity. */
+static int key_file(struct key *k, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return -errno;
+	key_str(k, path);
+	key_bytes(k, &st.st_size, sizeof(st.st_size));
+	key_bytes(k, &st.st_mtim, sizeof(st.st_mtim));
+	key_bytes(k, &st.st_ino, sizeof(st.st_ino));
+	key_bytes(k, &st.st_dev, sizeof(st.st_dev));
+	return 0;
+}
+
+static int key_program(struct key *k, const struct program_spec *spec)
+{
+	struct deps_list list;
+	int err = deps_resolve(spec->path, NULL, &list);
+
+	if (err) {
+		err = run_fail("%s", list.error);
+	} else {
+		for (size_t i = 0; !err && i < list.nr_entries; i++) {
+			const struct deps_entry *e = &list.entries[i];
+
+			key_str(k, e->guest);
+			if (e->kind == DEPS_FILE && key_file(k, e->host))
+				err = run_fail("program %s: %s: %s", spec->path, e->host, strerror(errno));
+			else if (e->kind == DEPS_SYMLINK)
+				key_str(k, e->target);
+		}
+	}
+	deps_free(&list);
+	return err;
+}
+
+static int compute_key(const struct program_spec *spec, struct key *k)
+{
+	const char **env;
+	int err;
+
+	k->h = 0xcbf29ce484222325ull;
+	key_str(k, MOTE_VERSION);
+	key_bytes(k, &(uint32_t){ IMAGE_VERSION }, sizeof(uint32_t));
+	if ((err = key_program(k, spec)) || (err = program_env(&spec->env, &env)))
+		return err;
+	for (const char **e = env; *e; e++)
+		key_str(k, *e);
+	free(env);
+	for (int i = 0; i < spec->files.n; i++) {
+		const char *w = spec->files.v[i], *colon = strchr(w, ':');
+		char *host = strndup(w, colon ? (size_t)(colon - w) : strlen(w));
+
+		key_str(k, w);
+		if (!host)
+			abort();
+		key_file(k, host);	/* a missing one is mote build's error to report */
+		free(host);
+	}
+	return 0;
+}
+
+/* The cache directory, made if missing; malloc'ed. */
+static int cache_dir(char **out)
+{
+	const char *base = getenv("MOTE_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir;
+
+	if (base && *base)
+		dir = xasprintf("%s/images", base);
+	else if (xdg && *xdg)
+		dir = xasprintf("%s/mote/images", xdg);
+	else if (home && *home)
+		dir = xasprintf("%s/.cache/mote/images", home);
+	else
+		return run_fail("no cache directory for the program's image (set MOTE_CACHE_DIR)");
+	for (char *p = dir + 1; *p; p++) {	/* mkdir -p */
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0755) && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		goto fail;
+	*out = dir;
+	return 0;
+fail:;
+	int st = run_fail("image cache %s: %s", dir, strerror(errno));
+
+	free(dir);
+	return st;
+}
+
+/* Runs `mote build -o path --quiet PROGRAM --file ... -e ...`. */
+static int build_into(const struct program_spec *spec, const char *path)
+{
+	int n = 0, st;
+	char **argv = calloc(6 + 2 * (size_t)(spec->files.n + spec->env.n), sizeof(char *));
+
+	if (!argv)
+		abort();
+	argv[n++] = "build";
+	argv[n++] = "-o";
+	argv[n++] = (char *)path;
+	argv[n++] = "--quiet";
+	for (int i = 0; i < spec->files.n; i++) {
+		argv[n++] = "--file";
+		argv[n++] = (char *)spec->files.v[i];
+	}
+	for (int i = 0; i < spec->env.n; i++) {
+		argv[n++] = "-e";
+		argv[n++] = (char *)spec->env.v[i];
+	}
+	argv[n++] = (char *)spec->path;
+	st = build_main(n, argv);
+	free(argv);
+	return st;
+}
+
+int image_cache_get(const struct program_spec *spec, char **path)
+{
+	const char *why;
+	struct key k;
+	char *dir = NULL;
+	int st;
+
+	if ((st = compute_key(spec, &k)) || (st = cache_dir(&dir)))
+		return st;
+	*path = xasprintf("%s/%016llx.img", dir, (unsigned long long)k.h);
+	free(dir);
+	if (access(*path, R_OK) == 0 && image_check_file(*path, &why) == 0)
+		return 0;
+	return build_into(spec, *path);
+}
