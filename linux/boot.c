@@ -97,19 +97,31 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	return ret;
 }
 
-static int mount_filesystems(void)
+/* A ramfs on /tmp (which must exist), world-writable and sticky as a tmpfs there is. */
+static int mount_tmp(void)
 {
-	struct vfs_fs *root = ramfs_create(0), *tmp = ramfs_create(0);
+	struct vfs_fs *tmp = ramfs_create(0);
 	int ret;
 
-	if (IS_ERR(root) || IS_ERR(tmp))
+	if (IS_ERR(tmp))
+		return (int)PTR_ERR(tmp);
+	if ((ret = vfs_mount("/tmp", tmp)) || (ret = vfs_chmod(tmp->root, 01777)))
+		return ret;
+	procfs_note_mount("tmpfs", "/tmp", "tmpfs", "rw,nosuid,nodev");
+	return 0;
+}
+
+static int mount_filesystems(void)
+{
+	struct vfs_fs *root = ramfs_create(0);
+	int ret;
+
+	if (IS_ERR(root))
 		return -ENOMEM;
 	vfs_set_clock(clock_realtime_ns);
-	if ((ret = vfs_mount_root(root)) || (ret = vfs_mkdir_p("/tmp", 01777)) ||
-	    (ret = vfs_mount("/tmp", tmp)))
+	if ((ret = vfs_mount_root(root)) || (ret = vfs_mkdir_p("/tmp", 01777)) || (ret = mount_tmp()))
 		return ret;
 	procfs_note_mount("rootfs", "/", "rootfs", "rw");
-	procfs_note_mount("tmpfs", "/tmp", "tmpfs", "rw,nosuid,nodev");
 	return linux_mount_kernel_filesystems();
 }
 
@@ -170,23 +182,6 @@ int linux_boot_bundle(const void *data, uint64_t size)
 
 /* ---- Disk images ---------------------------------------------------------------------- */
 
-/* A ramfs on dir if the image has that directory (every image `mote build` makes does). */
-static int mount_ramfs_on(const char *dir)
-{
-	struct vfs_fs *fs;
-	struct vnode *vn;
-
-	if (vfs_lookup(vfs_root(), dir, VFS_LOOKUP_DIRECTORY, &vn)) {
-		printk("mote: the image has no %s directory; nothing mounted there\n", dir);
-		return 0;
-	}
-	vnode_put(vn);
-	fs = ramfs_create(0);
-	if (IS_ERR(fs))
-		return (int)PTR_ERR(fs);
-	return vfs_mount(dir, fs);
-}
-
 static int mount_image_root(struct blkdev *bd)
 {
 	char why[IMAGE_WHY_MAX];
@@ -198,8 +193,14 @@ static int mount_image_root(struct blkdev *bd)
 		return (int)PTR_ERR(root);
 	}
 	vfs_set_clock(clock_realtime_ns);
-	if ((ret = vfs_mount_root(root)) || (ret = mount_ramfs_on("/tmp")) ||
-	    (ret = linux_mount_kernel_filesystems()))
+	if ((ret = vfs_mount_root(root)))
+		return ret;
+	procfs_note_mount(bd->name, "/", "imgfs", "ro");
+	if ((ret = mount_tmp()) == -ENOENT) {
+		printk("mote: the image has no /tmp directory; nothing mounted there\n");
+		ret = 0;
+	}
+	if (ret || (ret = linux_mount_kernel_filesystems()))
 		printk("mote: cannot mount the filesystems: error %d\n", ret);
 	return ret;
 }

@@ -661,3 +661,47 @@ SYSCALL(fstatfs)
 	file_put(f);
 	return statfs_out(a1);
 }
+
+/*
+ * Extended attributes: no filesystem here stores any (as a filesystem
+ * mounted without xattr support), so every object has none: get and
+ * remove answer ENODATA, list an empty list, set EOPNOTSUPP. The object
+ * must exist, as in Linux (ls -l asks each file for its ACL).
+ */
+static int xattr_target(unsigned long upath, bool follow)
+{
+	struct vnode *vn;
+	int ret = resolve_at(AT_FDCWD, upath, follow ? 0 : AT_SYMLINK_NOFOLLOW, &vn);
+
+	if (!ret)
+		vnode_put(vn);
+	return ret;
+}
+
+static int xattr_fd(int fd)
+{
+	struct file *f = fget(fd);
+
+	if (IS_ERR(f))
+		return (int)PTR_ERR(f);
+	file_put(f);
+	return 0;
+}
+
+static long no_xattr(int found, long answer)
+{
+	return found ? found : answer;
+}
+
+SYSCALL(getxattr) { return no_xattr(xattr_target(a0, true), -ENODATA); }
+SYSCALL(lgetxattr) { return no_xattr(xattr_target(a0, false), -ENODATA); }
+SYSCALL(fgetxattr) { return no_xattr(xattr_fd((int)a0), -ENODATA); }
+SYSCALL(listxattr) { return no_xattr(xattr_target(a0, true), 0); }
+SYSCALL(llistxattr) { return no_xattr(xattr_target(a0, false), 0); }
+SYSCALL(flistxattr) { return no_xattr(xattr_fd((int)a0), 0); }
+SYSCALL(setxattr) { return no_xattr(xattr_target(a0, true), -EOPNOTSUPP); }
+SYSCALL(lsetxattr) { return no_xattr(xattr_target(a0, false), -EOPNOTSUPP); }
+SYSCALL(fsetxattr) { return no_xattr(xattr_fd((int)a0), -EOPNOTSUPP); }
+SYSCALL(removexattr) { return no_xattr(xattr_target(a0, true), -ENODATA); }
+SYSCALL(lremovexattr) { return no_xattr(xattr_target(a0, false), -ENODATA); }
+SYSCALL(fremovexattr) { return no_xattr(xattr_fd((int)a0), -ENODATA); }

@@ -351,6 +351,34 @@ static int check_host_file(const char *path, const char *origin, struct stat *st
 	return 0;
 }
 
+/*
+ * Shared objects the user's files bring (a --dir of Python's modules):
+ * what a dlopen() of them in the guest will need is added too, after
+ * everything else (add_module_deps).
+ */
+static struct host_pair {
+	char *host, *guest;
+} *modules;
+static size_t nr_modules;
+
+static bool is_shared_object(const char *host)
+{
+	unsigned char h[18];
+	int fd = open(host, O_RDONLY | O_CLOEXEC);
+	bool yes = fd >= 0 && read(fd, h, sizeof(h)) == (ssize_t)sizeof(h) &&
+		   !memcmp(h, "\177ELF", 4) && h[16] == 3 && h[17] == 0;	/* ET_DYN */
+
+	if (fd >= 0)
+		close(fd);
+	return yes;
+}
+
+static void note_module(const char *host, const char *guest)
+{
+	modules = xrealloc(modules, (nr_modules + 1) * sizeof(*modules));
+	modules[nr_modules++] = (struct host_pair){ xstrdup(host), xstrdup(guest) };
+}
+
 static int add_file(struct imgw *w, const char *host, const char *guest, const char *origin)
 {
 	struct stat st;
@@ -358,6 +386,9 @@ static int add_file(struct imgw *w, const char *host, const char *guest, const c
 
 	if ((ret = check_host_file(host, origin, &st)))
 		return ret;
+	if (strcmp(origin, "the program") && strcmp(origin, "the program's libraries") &&
+	    is_shared_object(host))
+		note_module(host, guest);
 	if (imgw_add_host_file(w, guest, st.st_mode & 07777, clamp_time(st.st_mtim.tv_sec), host,
 			       (uint64_t)st.st_size, origin))
 		return run_fail("%s: %s", origin, w->why);
@@ -442,7 +473,6 @@ static int add_generated(struct imgw *w)
 		{ "/tmp", 01777 }, { "/proc", 0555 }, { "/sys", 0555 }, { "/dev", 0755 },
 	};
 	int64_t t = epoch >= 0 ? epoch : 0;
-
 	size_t netc;
 	const struct deps_etc_file *etc = deps_etc_basics(&netc);
 
@@ -497,6 +527,30 @@ static int add_dep(struct imgw *w, const struct deps_entry *e)
 	if (imgw_add_symlink(w, e->guest, e->target, 0, "the program's libraries"))
 		return run_fail("the program's libraries: %s", w->why);
 	return 0;
+}
+
+/*
+ * The libraries of the shared objects noted by add_file. One that cannot
+ * be resolved (a module whose own library is not installed here either)
+ * is a warning: it would fail to load on this host too, and the rest of
+ * the image is still right.
+ */
+static int add_module_deps(struct imgw *w)
+{
+	int st = 0;
+
+	for (size_t i = 0; i < nr_modules && !st; i++) {
+		struct deps_options opts = { .guest_program = modules[i].guest, .shared_object = true };
+		struct deps_list list;
+
+		if (deps_resolve(modules[i].host, &opts, &list))
+			fprintf(stderr, "mote build: warning: %s\n", list.error);
+		else
+			for (size_t k = 0; !st && k < list.nr_entries; k++)
+				st = add_dep(w, &list.entries[k]);
+		deps_free(&list);
+	}
+	return st;
 }
 
 static int add_program(struct imgw *w, const char *program, const char *guest)
@@ -671,7 +725,7 @@ int build_main(int argc, char **argv)
 		if (st)
 			return st;
 	}
-	if ((st = add_generated(w)) || (st = set_command(w, &a, guest)))
+	if ((st = add_module_deps(w)) || (st = add_generated(w)) || (st = set_command(w, &a, guest)))
 		return st;
 	return write_image(w, &a);
 }

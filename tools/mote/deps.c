@@ -918,7 +918,7 @@ static int load_program(struct resolver *r, const char *program)
 	} else if ((err = map_file(host, &f))) {
 		err = fail(r, err, "%s: %s", program,
 			   err == -EINVAL ? "not a regular file" : strerror(-err));
-	} else if ((err = parse_elf(&f, false, &why))) {
+	} else if ((err = parse_elf(&f, r->opts && r->opts->shared_object, &why))) {
 		err = fail(r, err, "%s: %s", program, why);
 	} else {
 		char *guest = guest_opt ? clean_path(guest_opt, true) : xstrdup(host);

@@ -88,6 +88,7 @@ struct deps_list {
 
 struct deps_options {
 	const char *guest_program;  /* NULL: the program's own (absolute) path */
+	bool shared_object;         /* the root is a shared library (a dlopen()ed module) */
 	const char *ld_so_conf;     /* NULL: /etc/ld.so.conf; "": no ld.so.conf */
 	const char *ld_so_cache;    /* NULL: /etc/ld.so.cache (see DEPS_VIA_CONF) */
 };
