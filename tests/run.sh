@@ -42,6 +42,7 @@ suite "docs" tests/docs-current.sh
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh
 suite "boot" tests/boot/test-boot.sh
+suite "debian programs" tests/debian/run.sh
 # The compatibility suite (the definition of done of running Linux programs):
 # every case natively and under mote on microvm, outputs compared byte for
 # byte; a cross-section on q35. `make compat-native` checks the cases'

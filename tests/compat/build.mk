@@ -7,6 +7,9 @@
 #                                   know no -static-pie, so the start files
 #                                   are named here: rcrt1.o self-relocates)
 #   $(BUILD)/compat/glibc-pie/NAME  gcc -static-pie
+#   $(BUILD)/compat/glibc-dyn/NAME  gcc -pthread: dynamic PIE (Debian's default),
+#                                   run by mote from a cached image with its
+#                                   own ld.so and libraries
 #   $(BUILD)/compat/go/goroutines   CGO_ENABLED=0 go build (checked: no
 #                                   program interpreter, no dynamic section)
 # `make compat` runs the suite against mote; `make compat-native` checks that
@@ -41,6 +44,11 @@ $(compat-dir)/glibc-pie/%: tests/compat/%.c tests/compat/compat.h
 	@echo "  CC      $@"
 	$(Q)gcc -static-pie -fPIE -pthread $(COMPAT_CFLAGS) -o $@ $< -lm
 
+$(compat-dir)/glibc-dyn/%: tests/compat/%.c tests/compat/compat.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)gcc -pthread $(COMPAT_CFLAGS) -o $@ $< -lm
+
 # Go: Debian's golang-go, no cgo, so the binary is static. The caches live
 # under build/ so nothing is written to $HOME.
 $(compat-dir)/go/goroutines: tests/compat/go/goroutines.go
@@ -55,6 +63,7 @@ compat-bins := $(addprefix $(compat-dir)/musl/,$(compat-names)) \
 	$(addprefix $(compat-dir)/glibc/,$(compat-names)) \
 	$(addprefix $(compat-dir)/musl-pie/,$(compat-pie-names)) \
 	$(addprefix $(compat-dir)/glibc-pie/,$(compat-pie-names)) \
+	$(addprefix $(compat-dir)/glibc-dyn/,$(compat-names)) \
 	$(compat-dir)/go/goroutines
 
 .PHONY: compat-bins compat compat-native

@@ -38,7 +38,9 @@ while (($#)); do
 done
 ((jobs >= 1 && jobs <= 2)) || { echo "run.sh: --jobs is 1 or 2" >&2; exit 2; }
 
-builds=(musl glibc musl-pie glibc-pie go)
+builds=(musl glibc musl-pie glibc-pie glibc-dyn go)
+# Dynamic builds run from images mote caches; keep them beside the programs.
+export MOTE_CACHE_DIR=${MOTE_CACHE_DIR:-$BUILD/compat/image-cache}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -553,6 +553,36 @@ static int add_module_deps(struct imgw *w)
 	return st;
 }
 
+/*
+ * glibc dlopen()s libgcc_s.so.1 to unwind a thread that calls pthread_exit
+ * or is cancelled, and aborts without it; no DT_NEEDED names it. It goes
+ * beside libc.so.6 when the host has it there (Debian's libgcc-s1, a
+ * required package), with whatever it needs.
+ */
+static int add_glibc_runtime(struct imgw *w, const struct deps_entry *libc)
+{
+	char *host_dir = xstrdup(libc->host), *guest_dir = xstrdup(libc->guest);
+	char *host = xasprintf("%s/libgcc_s.so.1", dirname(host_dir));
+	char *guest = xasprintf("%s/libgcc_s.so.1", dirname(guest_dir));
+	int st = 0;
+
+	if (access(host, R_OK) == 0 && !imgw_exists(w, guest) &&
+	    !(st = add_file(w, host, guest, "glibc's libgcc_s")))
+		note_module(host, guest);
+	free(host_dir);
+	free(guest_dir);
+	free(host);
+	free(guest);
+	return st;
+}
+
+static bool is_libc(const struct deps_entry *e)
+{
+	const char *slash = strrchr(e->guest, '/');
+
+	return e->kind == DEPS_FILE && slash && !strcmp(slash + 1, "libc.so.6");
+}
+
 static int add_program(struct imgw *w, const char *program, const char *guest)
 {
 	struct deps_options opts = { .guest_program = guest };
@@ -568,7 +598,8 @@ static int add_program(struct imgw *w, const char *program, const char *guest)
 		st = run_fail("%s", list.error);
 	} else {
 		for (size_t i = 0; !st && i < list.nr_entries; i++)
-			st = add_dep(w, &list.entries[i]);
+			if (!(st = add_dep(w, &list.entries[i])) && is_libc(&list.entries[i]))
+				st = add_glibc_runtime(w, &list.entries[i]);
 	}
 	deps_free(&list);
 	return st;

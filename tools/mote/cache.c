@@ -5,7 +5,7 @@
  * later runs reuse.
  *
  * The key is a 64-bit FNV-1a hash of everything the image is made of:
- * mote's version and the image format version, the -e words as the guest
+ * mote's version, its own executable and the image format version, the -e words as the guest
  * will see them (KEY alone takes the host's value), and for the program,
  * every library and every --file: the path, size, modification time,
  * inode and device of the host file. Upgrading a library, editing the
@@ -95,6 +95,7 @@ static int compute_key(const struct program_spec *spec, struct key *k)
 
 	k->h = 0xcbf29ce484222325ull;
 	key_str(k, MOTE_VERSION);
+	key_file(k, "/proc/self/exe");	/* a rebuilt mote may build images differently */
 	key_bytes(k, &(uint32_t){ IMAGE_VERSION }, sizeof(uint32_t));
 	if ((err = key_program(k, spec)) || (err = program_env(&spec->env, &env)))
 		return err;
