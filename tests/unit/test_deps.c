@@ -637,6 +637,13 @@ static void test_missing_library(void)
 	EXPECT(deps_resolve(tpath("x.c"), NULL, &l) == -EINVAL);
 	EXPECT(strstr(l.error, "not an ELF file") != NULL);
 	deps_free(&l);
+	/* Neither a directory nor a FIFO (which must not block) is a program. */
+	EXPECT(deps_resolve(tmp, NULL, &l) == -EINVAL);
+	EXPECT(strstr(l.error, "not a regular file") != NULL);
+	deps_free(&l);
+	EXPECT(sh("mkfifo %s/fifo", tmp) == 0);
+	EXPECT(deps_resolve(tpath("fifo"), NULL, &l) == -EINVAL);
+	deps_free(&l);
 }
 
 /* libx is needed three times (program, liba, libb): one object, one file. */

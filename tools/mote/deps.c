@@ -325,10 +325,13 @@ static void elf_file_close(struct elf_file *f)
 	f->map = NULL;
 }
 
-/* Maps a regular file: 0, or -errno (-EINVAL for not a regular file). */
+/*
+ * Maps a regular file: 0, or -errno (-EINVAL for not a regular file).
+ * O_NONBLOCK: a FIFO planted in a search directory must not hang the build.
+ */
 static int map_file(const char *path, struct elf_file *f)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	struct stat st;
 
 	memset(f, 0, sizeof(*f));
