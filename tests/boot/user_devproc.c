@@ -146,6 +146,16 @@ static void fd_listing(void)
 	if (d)
 		closedir(d);
 	CHECK(seen[0] && seen[1] && seen[2] && count >= 4);	/* 0-2 and the directory's own */
+	/* One thread: task/ lists its id, and its directory has stat. */
+	static char buf[4096];
+	d = opendir("/proc/self/task");
+	count = 0;
+	while (d && (e = readdir(d)))
+		count += e->d_name[0] != '.' && atoi(e->d_name) == getpid();
+	if (d)
+		closedir(d);
+	CHECK(count == 1);
+	CHECK(slurp("/proc/self/task/1/stat", buf, sizeof(buf), 4096) > 0 && strncmp(buf, "1 (", 3) == 0);
 }
 
 static void maps(void)
