@@ -78,6 +78,10 @@ static void devices(void)
 	fd = open("/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	CHECK(fd >= 0 && write(fd, "devproc: through /dev/stdout\n", 29) == 29);
 	close(fd);
+	fd = open("/dev/console", O_RDWR);
+	CHECK(fd >= 0 && write(fd, "devproc: through /dev/console\n", 30) == 30);
+	CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 1));
+	close(fd);
 	fd = open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);	/* "> /dev/null" */
 	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
 	close(fd);
