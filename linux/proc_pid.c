@@ -9,7 +9,7 @@
  *              (or "pipe:[ino]", "anon_inode:[...]" as Linux names them),
  *              open reopens the file itself
  *   status, stat, statm   identity, state, memory and signal masks
- *   cmdline, environ      NUL-separated, as exec got them
+ *   cmdline, environ      NUL-separated, as exec got them; auxv (binary)
  *   comm, limits, mounts, mountinfo, cgroup, oom_score_adj
  *   task/TID/{comm,stat,status}   one directory per thread (the process's texts)
  *
@@ -87,6 +87,15 @@ static int show_environ(struct pseudo_buf *b, long arg)
 	if (!proc())
 		return -ESRCH;
 	put_vector(b, proc()->envp);
+	return 0;
+}
+
+static int show_auxv(struct pseudo_buf *b, long arg)
+{
+	(void)arg;
+	if (!proc())
+		return -ESRCH;
+	pseudo_write(b, proc()->auxv, proc()->auxv_len);
 	return 0;
 }
 
@@ -500,6 +509,7 @@ static const struct pseudo_entry fd_entry = {
 };
 
 const struct pseudo_entry proc_pid_entries[] = {
+	{ .name = "auxv", .mode = VFS_S_IFREG | 0400, .show = show_auxv, .write_errno = EINVAL },
 	PID_FILE("cgroup", show_cgroup),
 	PID_FILE("cmdline", show_cmdline),
 	PID_FILE("comm", show_comm),
