@@ -308,25 +308,20 @@ static const struct pseudo_entry root_entries[] = {
 
 struct vfs_fs *procfs_create(const struct pseudo_entry *pid_dir, int pid)
 {
-	/* The root table: the process's directory, "self", then the fixed entries. */
-	struct pseudo_entry *t = fs_zalloc((ROOT_FIXED + 3) * sizeof(*t));
-	char *names = fs_zalloc(2 * 16);
+	/* The root table (the process's directory, "self", the fixed entries) and two names. */
+	struct pseudo_entry *t = fs_zalloc((ROOT_FIXED + 3) * sizeof(*t) + 2 * 16);
+	char *names = (char *)(t + ROOT_FIXED + 3);
 	struct vfs_fs *fs;
 
-	if (!t || !names) {
-		fs_free(t);
-		fs_free(names);
+	if (!t)
 		return ERR_PTR(-ENOMEM);
-	}
 	fmt_snprintf(names, 16, "%d", pid);
 	memcpy(names + 16, names, 16);
 	t[0] = (struct pseudo_entry){ .name = names, .mode = VFS_S_IFDIR | 0555, .children = pid_dir };
 	t[1] = (struct pseudo_entry){ .name = "self", .mode = VFS_S_IFLNK | 0777, .target = names + 16 };
 	memcpy(t + 2, root_entries, sizeof(root_entries));
 	fs = pseudofs_create(t, ENOENT);
-	if (IS_ERR(fs)) {
+	if (IS_ERR(fs))
 		fs_free(t);
-		fs_free(names);
-	}
 	return fs;
 }

@@ -3,7 +3,7 @@
  * (include/mote/pseudofs.h tells what an entry can be).
  *
  * Vnodes. Every directory gets its vnode when the instance is made and
- * keeps it (the parent's `subdirs` array holds the reference), so a
+ * keeps it (the parent's list of subdirectories holds the reference), so a
  * directory is one object for as long as the kernel runs and can carry a
  * mount (/dev/shm). Everything else gets a new vnode at each lookup,
  * freed with its last reference: a file that nobody has open costs
@@ -32,9 +32,10 @@ struct pnode {
 	struct vnode vn;
 	const struct pseudo_entry *e;
 	long arg;			/* the number of a numbered entry */
-	struct vnode **subdirs;		/* directories: a child directory's vnode by index */
+	struct pnode *subdirs;		/* directories: the fixed child directories ... */
+	struct pnode *next_sibling;	/* ... linked through this (no array to allocate) */
 	struct file *wrapped;		/* pseudofs_file_vnode: the file it stands for */
-	char name[24];			/* a numbered directory's name */
+	char *num_name;			/* a numbered directory's name (allocated) */
 };
 
 static struct pnode *pnode_of(struct vnode *vn)
@@ -117,7 +118,9 @@ static struct pnode *pnode_new(struct vfs_fs *fs, const struct pseudo_entry *e, 
 	pn->e = e;
 	pn->arg = arg;
 	pn->subdirs = NULL;
+	pn->next_sibling = NULL;
 	pn->wrapped = NULL;
+	pn->num_name = NULL;
 	return pn;
 }
 
@@ -134,14 +137,8 @@ static size_t count_entries(const struct pseudo_entry *t)
 static int make_subdirs(struct pnode *pn)
 {
 	const struct pseudo_entry *t = pn->e->children;
-	size_t n = count_entries(t);
 
-	if (!n)
-		return 0;
-	pn->subdirs = fs_zalloc(n * sizeof(struct vnode *));
-	if (!pn->subdirs)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; t && t[i].name; i++) {
 		struct pnode *sub;
 		int ret;
 
@@ -155,7 +152,8 @@ static int make_subdirs(struct pnode *pn)
 		sub->vn.name = t[i].name;
 		sub->vn.name_len = strlen(t[i].name);
 		sub->vn.nlink = 2;
-		pn->subdirs[i] = &sub->vn;
+		sub->next_sibling = pn->subdirs;
+		pn->subdirs = sub;
 		pn->vn.nlink++;
 		if ((ret = make_subdirs(sub)))
 			return ret;
@@ -166,16 +164,22 @@ static int make_subdirs(struct pnode *pn)
 /* Drops the directory vnodes below pn (an instance that could not be made). */
 static void drop_subdirs(struct pnode *pn)
 {
-	size_t n = count_entries(pn->e->children);
+	while (pn->subdirs) {
+		struct pnode *sub = pn->subdirs;
 
-	for (size_t i = 0; pn->subdirs && i < n; i++) {
-		if (pn->subdirs[i]) {
-			drop_subdirs(pnode_of(pn->subdirs[i]));
-			vnode_put(pn->subdirs[i]);
-		}
+		pn->subdirs = sub->next_sibling;
+		drop_subdirs(sub);
+		vnode_put(&sub->vn);
 	}
-	fs_free(pn->subdirs);
-	pn->subdirs = NULL;
+}
+
+/* The vnode of fixed child directory e of pn, or NULL if e is not a directory. */
+static struct vnode *subdir(struct pnode *pn, const struct pseudo_entry *e)
+{
+	for (struct pnode *sub = pn->subdirs; sub; sub = sub->next_sibling)
+		if (sub->e == e)
+			return &sub->vn;
+	return NULL;
 }
 
 /* An instance's own: its root entry, and what creating a name in it answers. */
@@ -242,7 +246,7 @@ static void pseudofs_evict(struct vnode *vn)
 		file_put(pn->wrapped);
 	if (vn->parent && vn->parent != vn)
 		vnode_put(vn->parent);
-	fs_free(pn->subdirs);
+	fs_free(pn->num_name);
 	fs_free(pn);
 }
 
@@ -282,11 +286,16 @@ static struct vnode *leaf(struct vnode *dir, const struct pseudo_entry *e, long 
 	if (!pn)
 		return NULL;
 	if (VFS_ISDIR(e->mode)) {
-		int len = fmt_snprintf(pn->name, sizeof(pn->name), "%s%ld",
-				       pnode_of(dir)->e->each_prefix ? pnode_of(dir)->e->each_prefix : "", arg);
+		const char *prefix = e->name;
+		int len = fmt_snprintf(NULL, 0, "%s%ld", prefix, arg);
 
+		if (!(pn->num_name = fs_alloc((size_t)len + 1))) {
+			fs_free(pn);
+			return NULL;
+		}
+		fmt_snprintf(pn->num_name, (size_t)len + 1, "%s%ld", prefix, arg);
 		pn->vn.nlink = 2;
-		pn->vn.name = pn->name;
+		pn->vn.name = pn->num_name;
 		pn->vn.name_len = (size_t)len;
 		pn->vn.parent = dir;
 		vnode_get(dir);
@@ -297,10 +306,10 @@ static struct vnode *leaf(struct vnode *dir, const struct pseudo_entry *e, long 
 static struct vnode *lookup_numbered(struct vnode *dir, const char *name, size_t len)
 {
 	const struct pseudo_entry *e = pnode_of(dir)->e;
-	size_t skip = prefix_len(e->each_prefix, name, len);
+	size_t skip = prefix_len(e->each->name, name, len);
 	long n;
 
-	if (e->each_prefix && !skip)
+	if (e->each->name[0] && !skip)
 		return NULL;
 	n = parse_number(name + skip, len - skip);
 	if (n < 0 || e->next(n) != n)
@@ -317,9 +326,11 @@ static struct vnode *pseudofs_lookup(struct vnode *dir, const char *name, size_t
 	for (size_t i = 0; t && t[i].name; i++) {
 		if (strlen(t[i].name) != len || memcmp(t[i].name, name, len))
 			continue;
-		if (pn->subdirs && pn->subdirs[i]) {
-			vnode_get(pn->subdirs[i]);
-			return pn->subdirs[i];
+		struct vnode *sub = subdir(pn, &t[i]);
+
+		if (sub) {
+			vnode_get(sub);
+			return sub;
 		}
 		return leaf(dir, &t[i], pn->arg);
 	}
@@ -338,7 +349,7 @@ static int readdir_numbered(struct pnode *pn, uint64_t base, uint64_t *pos, vfs_
 	char name[32];
 
 	for (long n = e->next((long)(*pos - base)); n >= 0; n = e->next(n + 1)) {
-		int len = fmt_snprintf(name, sizeof(name), "%s%ld", e->each_prefix ? e->each_prefix : "", n);
+		int len = fmt_snprintf(name, sizeof(name), "%s%ld", e->each->name, n);
 
 		if (!fill(ctx, name, (size_t)len, entry_ino(e->each, n), entry_dtype(e->each->mode),
 			  base + (uint64_t)n + 1))
@@ -359,7 +370,8 @@ static int pseudofs_readdir(struct vnode *dir, uint64_t *pos, vfs_filldir_fn *fi
 	size_t nfixed = count_entries(t);
 
 	for (size_t i = *pos - 2; i < nfixed; i++) {
-		uint64_t ino = pn->subdirs && pn->subdirs[i] ? pn->subdirs[i]->ino : entry_ino(&t[i], pn->arg);
+		struct vnode *sub = subdir(pn, &t[i]);
+		uint64_t ino = sub ? sub->ino : entry_ino(&t[i], pn->arg);
 
 		if (!fill(ctx, t[i].name, strlen(t[i].name), ino, entry_dtype(t[i].mode), i + 3))
 			return 0;

@@ -55,13 +55,13 @@ static int show_pmd_size(struct pseudo_buf *b, long arg)
 }
 
 static const struct pseudo_entry cpu_n = {
-	.name = "", .mode = VFS_S_IFDIR | 0755,
+	.name = "cpu", .mode = VFS_S_IFDIR | 0755,
 	.children = (const struct pseudo_entry[]){ RO_FILE("online", show_one), { 0 } },
 };
 
 static const struct pseudo_entry sys_entries[] = {
 	DIR("devices", DIR("system", {
-		.name = "cpu", .mode = VFS_S_IFDIR | 0755, .each = &cpu_n, .each_prefix = "cpu", .next = next_cpu,
+		.name = "cpu", .mode = VFS_S_IFDIR | 0755, .each = &cpu_n, .next = next_cpu,
 		.children = (const struct pseudo_entry[]){
 			RO_FILE("online", show_cpu_range), RO_FILE("possible", show_cpu_range),
 			RO_FILE("present", show_cpu_range), { 0 } },

@@ -7,7 +7,7 @@
  *   full     reads give zeroes, writes fail with ENOSPC
  *   random, urandom   reads give random_bytes(), never block; writes are
  *            accepted (and ignored), as Linux accepts entropy from root
- *   console  reads the program's stdin, writes its stdout
+ *   console  reads the program's stdin, writes its stdout (linux/stdio.c)
  *   tty      ENXIO: the program has no controlling terminal (its standard
  *            streams are pipes), as a daemon or a container without -t
  *
@@ -18,14 +18,13 @@
 #include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/string.h>
-#include <mote/console.h>
 #include <mote/linux.h>
 #include <mote/pseudofs.h>
 #include <mote/vfs.h>
 #include <mote/random.h>
 #include "linux_internal.h"
 
-enum memdev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM, DEV_CONSOLE };
+enum memdev { DEV_NULL, DEV_ZERO, DEV_FULL, DEV_RANDOM };
 
 static enum memdev kind_of(struct file *f)
 {
@@ -56,51 +55,42 @@ static long dev_read(struct file *f, void *buf, size_t len)
 	case DEV_RANDOM:
 		random_bytes(buf, len);
 		return (long)len;
-	case DEV_CONSOLE:
-		return console_stdin_read(buf, len, f->flags & FILE_NONBLOCK);
 	}
 	return -EINVAL;
 }
 
 static long dev_write(struct file *f, const void *buf, size_t len)
 {
+	(void)buf;
 	if (!can_write(f))
 		return -EBADF;
-	switch (kind_of(f)) {
-	case DEV_FULL:
-		return -ENOSPC;
-	case DEV_CONSOLE:
-		console_stream_write(CONSOLE_STDOUT, buf, len);
-		return (long)len;
-	default:
-		return (long)len;
-	}
+	return kind_of(f) == DEV_FULL ? -ENOSPC : (long)len;
 }
 
 static long dev_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
 	(void)off;
-	return kind_of(f) == DEV_CONSOLE ? -ESPIPE : dev_read(f, buf, len);
+	return dev_read(f, buf, len);
 }
 
 static long dev_pwrite(struct file *f, const void *buf, size_t len, uint64_t off)
 {
 	(void)off;
-	return kind_of(f) == DEV_CONSOLE ? -ESPIPE : dev_write(f, buf, len);
+	return dev_write(f, buf, len);
 }
 
 static int64_t dev_lseek(struct file *f, int64_t off, int whence)
 {
+	(void)f;
 	(void)off;
 	(void)whence;
-	return kind_of(f) == DEV_CONSOLE ? -ESPIPE : 0;
+	return 0;
 }
 
 static unsigned dev_poll(struct file *f, struct poll_watch *w)
 {
+	(void)f;
 	(void)w;
-	if (kind_of(f) == DEV_CONSOLE)	/* no wake-ups: /dev/console is for writing to */
-		return POLLOUT | POLLWRNORM | (console_stdin_poll() ? POLLIN | POLLRDNORM : 0);
 	return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 }
 
@@ -134,7 +124,7 @@ static struct file *open_null(struct vnode *vn, unsigned oflags) { return dev_op
 static struct file *open_zero(struct vnode *vn, unsigned oflags) { return dev_open(vn, oflags, DEV_ZERO); }
 static struct file *open_full(struct vnode *vn, unsigned oflags) { return dev_open(vn, oflags, DEV_FULL); }
 static struct file *open_random(struct vnode *vn, unsigned oflags) { return dev_open(vn, oflags, DEV_RANDOM); }
-static struct file *open_console(struct vnode *vn, unsigned oflags) { return dev_open(vn, oflags, DEV_CONSOLE); }
+static struct file *open_console(struct vnode *vn, unsigned oflags) { return stdio_console_open(vn, oflags); }
 
 static struct file *open_tty(struct vnode *vn, unsigned oflags)
 {

@@ -33,6 +33,9 @@ struct file *fget(int fd);
 long install_file(struct file *f, bool cloexec);
 /* Descriptors 0, 1, 2 on the console streams (stdio.c). */
 int stdio_install(struct fdtable *t);
+/* A file reading stdin and writing stdout, for the device node `node` (/dev/console). */
+struct vnode;
+struct file *stdio_console_open(struct vnode *node, unsigned oflags);
 
 /* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
 int vdso_map(struct linux_process *p);

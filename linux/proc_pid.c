@@ -9,8 +9,9 @@
  *              (or "pipe:[ino]", "anon_inode:[...]" as Linux names them),
  *              open reopens the file itself
  *   status, stat, statm   identity, state, memory and signal masks
- *   cmdline, environ      NUL-separated, as exec got them
+ *   cmdline, environ      NUL-separated, as exec got them; auxv (binary)
  *   comm, limits, mounts, mountinfo, cgroup, oom_score_adj
+ *   task/TID/{comm,stat,status}   one directory per thread (the process's texts)
  *
  * Every file is made when it is opened (pseudofs keeps the snapshot), so
  * the locks taken here (vm_lock, fs_lock, the descriptor table's, the
@@ -86,6 +87,15 @@ static int show_environ(struct pseudo_buf *b, long arg)
 	if (!proc())
 		return -ESRCH;
 	put_vector(b, proc()->envp);
+	return 0;
+}
+
+static int show_auxv(struct pseudo_buf *b, long arg)
+{
+	(void)arg;
+	if (!proc())
+		return -ESRCH;
+	pseudo_write(b, proc()->auxv, proc()->auxv_len);
 	return 0;
 }
 
@@ -457,16 +467,49 @@ static struct vnode *follow_fd(long fd)
 	return vn;
 }
 
+/* ---- task/: one directory per thread ------------------------------------------------------- */
+
+/* The smallest thread id >= from, or -1. */
+static long next_tid(long from)
+{
+	struct linux_process *p = proc();
+	struct list_node *n;
+	unsigned long flags;
+	long best = -1;
+
+	if (!p)
+		return -1;
+	flags = spin_lock_irqsave(&p->sig_lock);
+	list_for_each(n, &p->tasks) {
+		long tid = list_entry(n, struct task, node)->tid;
+
+		if (tid >= from && (best < 0 || tid < best))
+			best = tid;
+	}
+	spin_unlock_irqrestore(&p->sig_lock, flags);
+	return best;
+}
+
 /* ---- The table ------------------------------------------------------------------------------- */
 
 /* Process files: writes are EINVAL (Linux's answer for them). */
 #define PID_FILE(name_, fn) { .name = name_, .mode = VFS_S_IFREG | 0444, .show = fn, .write_errno = EINVAL }
+
+/* What a thread's directory holds: the process's texts (threads are not told apart yet). */
+static const struct pseudo_entry task_entry = {
+	.name = "", .mode = VFS_S_IFDIR | 0555,
+	.children = (const struct pseudo_entry[]){
+		PID_FILE("comm", show_comm), PID_FILE("stat", show_stat), PID_FILE("status", show_status),
+		{ 0 },
+	},
+};
 
 static const struct pseudo_entry fd_entry = {
 	.name = "", .mode = VFS_S_IFLNK | 0700, .link = link_fd, .follow = follow_fd,
 };
 
 const struct pseudo_entry proc_pid_entries[] = {
+	{ .name = "auxv", .mode = VFS_S_IFREG | 0400, .show = show_auxv, .write_errno = EINVAL },
 	PID_FILE("cgroup", show_cgroup),
 	PID_FILE("cmdline", show_cmdline),
 	PID_FILE("comm", show_comm),
@@ -483,5 +526,6 @@ const struct pseudo_entry proc_pid_entries[] = {
 	PID_FILE("stat", show_stat),
 	PID_FILE("statm", show_statm),
 	PID_FILE("status", show_status),
+	{ .name = "task", .mode = VFS_S_IFDIR | 0555, .each = &task_entry, .next = next_tid },
 	{ 0 },
 };

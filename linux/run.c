@@ -11,6 +11,8 @@
 #include <mote/clock.h>
 #include <mote/linux.h>
 #include <mote/log.h>
+#include <mote/mm.h>
+#include <mote/uaccess.h>
 #include <lib/fmt.h>
 #include "linux_internal.h"
 
@@ -25,6 +27,34 @@ static int setup_files(struct linux_process *p, const char *cwd)
 	if ((ret = stdio_install(p->fds)))
 		return ret;
 	return vfs_lookup(vfs_root(), cwd, VFS_LOOKUP_DIRECTORY, &p->cwd);
+}
+
+/*
+ * A copy of the auxiliary vector exec put on the new stack at sp (after
+ * argc, argv and envp), for /proc/self/auxv; none if it cannot be read.
+ */
+static void save_auxv(struct linux_process *p, uintptr_t sp)
+{
+	uint64_t word = 0, pair[2];
+	uintptr_t at;
+	size_t n = 0;
+
+	if (copy_from_user(&word, (void *)sp, sizeof(word)))
+		return;
+	at = sp + (word + 2) * sizeof(uint64_t);	/* past argc, argv and its NULL */
+	do {
+		if (copy_from_user(&word, (void *)at, sizeof(word)))
+			return;
+		at += sizeof(word);
+	} while (word);
+	do {
+		if (copy_from_user(pair, (void *)(at + n * sizeof(pair)), sizeof(pair)) || n > 64)
+			return;
+		n++;
+	} while (pair[0]);
+	p->auxv = mm_malloc(n * sizeof(pair));
+	if (p->auxv && !copy_from_user(p->auxv, (void *)at, n * sizeof(pair)))
+		p->auxv_len = n * sizeof(pair);
 }
 
 /* The program file, open for reading; -ENOENT, -EACCES (no x bit), -EISDIR, ... */
@@ -85,6 +115,7 @@ int linux_run_program(const char *path, char *const argv[], char *const envp[], 
 		printk("mote: cannot run %s: %s\n", path, why);
 		return LINUX_STATUS_NOEXEC;
 	}
+	save_auxv(p, r.sp);
 	p->start_ns = clock_monotonic_ns();
 	f = arch_user_frame(self);
 	arch_user_frame_init(f, r.entry, r.sp);

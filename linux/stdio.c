@@ -7,6 +7,7 @@
  * They present themselves as pipes (S_IFIFO; isatty() is false), which is
  * what a program run by `docker run` without -t, or with its output
  * piped, sees; block size 4096 like a pipe, so stdio buffers as natively.
+ * /dev/console is the same two streams in one file (stdio_console_open).
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -69,6 +70,41 @@ static const struct file_ops stdin_ops = {
 static const struct file_ops out_ops = {
 	.write = out_write, .poll = out_poll, .stat = stream_stat,
 };
+
+/*
+ * /dev/console (linux/devices.c opens it through here): reads stdin and
+ * writes stdout, with stdin's wake-ups; stat shows the device node.
+ */
+static unsigned console_poll(struct file *f, struct poll_watch *w)
+{
+	return stdin_poll(f, w) | POLLOUT | POLLWRNORM;
+}
+
+static int console_stat(struct file *f, struct kstat *st)
+{
+	return vfs_stat(f->vnode, st);
+}
+
+static void console_release(struct file *f)
+{
+	vnode_put(f->vnode);
+}
+
+static const struct file_ops console_ops = {
+	.read = stdin_read, .write = out_write, .poll = console_poll, .stat = console_stat,
+	.release = console_release,
+};
+
+struct file *stdio_console_open(struct vnode *node, unsigned oflags)
+{
+	struct file *f = file_alloc(&console_ops, oflags, (void *)(uintptr_t)CONSOLE_STDOUT);
+
+	if (!IS_ERR(f)) {
+		vnode_get(node);
+		f->vnode = node;
+	}
+	return f;
+}
 
 /* Installs 0, 1 and 2 in t. */
 int stdio_install(struct fdtable *t)

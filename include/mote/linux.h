@@ -103,6 +103,8 @@ struct linux_process {
 	uint64_t start_ns;		/* clock_monotonic_ns at exec */
 	char exe[256];			/* the program's path (for reports, /proc/self/exe) */
 	char *const *argv, *const *envp;	/* as exec got them (kept: /proc/self/cmdline, environ) */
+	void *auxv;			/* a copy of the auxiliary vector, for /proc/self/auxv */
+	size_t auxv_len;
 	uintptr_t image_start, image_end;	/* where its segments were loaded (fault reports) */
 	uint64_t rlimit_nofile, rlimit_stack;
 };

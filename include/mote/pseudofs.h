@@ -60,12 +60,11 @@ struct pseudo_entry {
 			const struct pseudo_entry *children;
 			/*
 			 * ... and/or numbered ones, each made from `each` with arg =
-			 * its number and named by it after `each_prefix` ("cpu" for
-			 * cpu0, cpu1 ...). A numbered directory may hold fixed
-			 * entries that are not directories.
+			 * its number and named by it after each->name ("cpu" for
+			 * cpu0, cpu1 ...; "" for plain numbers). A numbered
+			 * directory may hold fixed entries that are not directories.
 			 */
 			const struct pseudo_entry *each;
-			const char *each_prefix;
 			/* The smallest existing number >= from, or -1 when there is none. */
 			long (*next)(long from);
 		};

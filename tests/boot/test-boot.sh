@@ -201,7 +201,7 @@ expect_untraced user-vdso-untraced-glibc "build/tests/user_vdso-glibc"
 
 # /dev, /proc and /sys (tests/boot/user_devproc.c): devices, magic links, maps, the system
 # files; the cpu count from cpuinfo and sysfs matches --smp.
-devproc=("^devproc: PASS$" "!devproc: FAIL" "^devproc: through /dev/stdout$" "^devproc: fd1 pipe:\\[[0-9]+\\]$"
+devproc=("^devproc: PASS$" "!devproc: FAIL" "^devproc: through /dev/stdout$" "^devproc: through /dev/console$" "^devproc: fd1 pipe:\\[[0-9]+\\]$"
 	"^devproc: MemTotal [0-9]+ kB$")
 expect user-devproc-musl 0 "build/tests/user_devproc-musl -- 1" "${devproc[@]}" "^devproc: exe /app/user_devproc-musl$" \
 	"^devproc: cpuinfo processors 1$" "^devproc: cpu online 0$"

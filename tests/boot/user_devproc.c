@@ -78,6 +78,10 @@ static void devices(void)
 	fd = open("/dev/stdout", O_WRONLY | O_CREAT | O_TRUNC, 0666);
 	CHECK(fd >= 0 && write(fd, "devproc: through /dev/stdout\n", 29) == 29);
 	close(fd);
+	fd = open("/dev/console", O_RDWR);
+	CHECK(fd >= 0 && write(fd, "devproc: through /dev/console\n", 30) == 30);
+	CHECK(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(5, 1));
+	close(fd);
 	fd = open("/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0666);	/* "> /dev/null" */
 	CHECK(fd >= 0 && write(fd, "x", 1) == 1);
 	close(fd);
@@ -146,6 +150,16 @@ static void fd_listing(void)
 	if (d)
 		closedir(d);
 	CHECK(seen[0] && seen[1] && seen[2] && count >= 4);	/* 0-2 and the directory's own */
+	/* One thread: task/ lists its id, and its directory has stat. */
+	static char buf[4096];
+	d = opendir("/proc/self/task");
+	count = 0;
+	while (d && (e = readdir(d)))
+		count += e->d_name[0] != '.' && atoi(e->d_name) == getpid();
+	if (d)
+		closedir(d);
+	CHECK(count == 1);
+	CHECK(slurp("/proc/self/task/1/stat", buf, sizeof(buf), 4096) > 0 && strncmp(buf, "1 (", 3) == 0);
 }
 
 static void maps(void)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <regex.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -201,6 +202,22 @@ static void self_files(int argc, char **argv)
 	       all_lines_match("^(Limit {21}Soft Limit {11}Hard Limit {11}Units {5}|Max [a-z ]{20,21} (unlimited {12}|[0-9]+ +)(unlimited {12}|[0-9]+ +)([a-z]+ *)?)$"));
 }
 
+/* auxv: pairs ending in AT_NULL, agreeing with getauxval. */
+static void auxv(void)
+{
+	ssize_t n = slurp("/proc/self/auxv", 24);
+	unsigned long *v = (unsigned long *)buf;
+	size_t pairs = n > 0 ? (size_t)n / 16 : 0;
+	int agree = 1;
+
+	for (size_t i = 0; i + 1 < pairs; i++)
+		if (v[2 * i] == AT_PAGESZ || v[2 * i] == AT_ENTRY || v[2 * i] == AT_PHDR || v[2 * i] == AT_RANDOM ||
+		    v[2 * i] == AT_HWCAP || v[2 * i] == AT_EXECFN)
+			agree &= getauxval(v[2 * i]) == v[2 * i + 1];
+	printf("auxv: whole pairs %d, ends with AT_NULL %d, agrees with getauxval %d\n", n % 16 == 0,
+	       pairs > 0 && v[2 * pairs - 2] == AT_NULL, agree);
+}
+
 static void maps(void)
 {
 	unsigned long text = (unsigned long)&maps, stack = (unsigned long)&text;
@@ -348,6 +365,7 @@ int main(int argc, char **argv)
 	devices();
 	self_links();
 	self_files(argc, argv);
+	auxv();
 	maps();
 	system_files();
 	write_errors();
