@@ -2,7 +2,9 @@
 # Installs the Debian packages mote needs to build, run and test, if missing.
 # Run as root on Debian 12 (make deps / make run / make test call it).
 set -eu
-packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-dev golang-go"
+# e2fsprogs, squashfs-tools and kmod (depmod) make the Linux guest's disks for bench/fs.
+packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-dev golang-go
+	e2fsprogs squashfs-tools kmod"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,6 +1,7 @@
 #!/bin/sh
-# bench/fs/make-data.sh PROG: the test tree of bench/fs and the Linux guest's
-# two disks holding it, made once in $BUILD/bench/fs/:
+# bench/fs/make-data.sh PROG OUT: the test tree of bench/fs and the Linux
+# guest's two disks holding it, made once in the directory OUT
+# (build/bench/fs when build/bench-fs runs it):
 #
 #   data/          `PROG --make data`: big (64 MiB) and files/D/NNNN (10,000
 #                  files of 5 bytes, 1,000 per directory); deterministic
@@ -14,17 +15,17 @@
 # Done again when PROG is newer than the last run (its --make is what
 # defines the content). Prints nothing; exit 0 on success, 1 on failure.
 set -eu
-cd "$(dirname "$0")/../.."
-prog=$1
-out=${BUILD:-build}/bench/fs
 fail() { echo "make-data: $*" >&2; exit 1; }
+[ $# -eq 2 ] || fail "usage: make-data.sh PROG OUT"
+prog=$1 out=$2
 [ -x "$prog" ] || fail "$prog missing (run make)"
 [ -f "$out/stamp" ] && [ ! "$prog" -nt "$out/stamp" ] && exit 0
 
 export PATH="$PATH:/usr/sbin:/sbin"
 command -v mkfs.ext4 >/dev/null || fail "mkfs.ext4 missing (apt-get install e2fsprogs)"
 command -v mksquashfs >/dev/null || fail "mksquashfs missing (apt-get install squashfs-tools)"
-rm -rf "$out" && mkdir -p "$out"
+rm -rf "$out/data" "$out/ext4.img" "$out/squashfs.img" "$out/stamp"
+mkdir -p "$out"
 "$prog" --make "$out/data" >/dev/null || fail "$prog --make failed"
 
 # 64 MiB of data and 10,000 one-block files: 160 MiB leaves ext4 room for its
