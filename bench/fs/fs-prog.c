@@ -33,9 +33,11 @@
  *                                mounts /dev/vda (TYPE = ext4 or squashfs)
  *                                read-only on DIR, then measures DIR
  *
- * Arguments starting with "virtio_mmio." are ignored: QEMU appends them to
- * the guest's command line after ours (bench/linux/run-guest.sh). Ends with
- * guest_exit(): 0, or 1 if anything failed.
+ * Arguments starting with "virtio_mmio." are ignored: QEMU's microvm without
+ * ACPI appends them to the command line after ours, and this kernel hands
+ * them to /init (run-guest.sh -d turns ACPI on, which they are no use
+ * without; they are passed on to virtio_mmio.ko should a kernel take them).
+ * Ends with guest_exit(): 0, or 1 if anything failed.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -152,8 +152,12 @@ static void mote_image_side(struct side *s, const struct config *c)
 		return;
 	}
 	char *build[] = { (char *)c->mote, "build", "-o", img, (char *)c->prog, "--dir", data, NULL };
-	if (run_quiet(build) != 0) {
-		s->why = "mote build failed";
+	int st = run_quiet(build);
+	if (st != 0) {
+		static char why[4096];	/* its stderr was hidden: say how to see it */
+		snprintf(why, sizeof(why), "mote build failed with status %d: %s build -o %s %s --dir %s",
+			 st, c->mote, img, c->prog, data);
+		s->why = why;
 		return;
 	}
 	char *const argv[] = { (char *)c->mote, "run", "-m", "256M", "--smp", "1", "--timeout",

@@ -15,11 +15,10 @@
 # is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so the
 # `virtio_mmio.device=` words QEMU appends to the command line without ACPI
 # mean nothing to it (virtio_mmio.ko ignores the parameter), and the DSDT is
-# the only way it finds the device. The program still sees those words as
-# last arguments when there is no ACPI; it must ignore them.
+# the only way it finds the device (with ACPI, QEMU appends nothing).
 #
-# The initramfs (newc cpio, written here: /init, /dev, /dev/console) holds
-# nothing but the program. Its arguments go on the kernel command line after
+# The initramfs (newc cpio, written here: /init, /dev, /dev/console, and
+# /modules with -k) holds nothing but the program. Its arguments go on the kernel command line after
 # "--", so none may contain spaces. The program must end the VM itself with
 # guest_exit() from guest-exit.h (microvm without ACPI cannot power off).
 # The guest TSC is the host's under TCG, so the host's rate is passed as
