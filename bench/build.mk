@@ -21,6 +21,7 @@ $(BUILD)/bench/hello: bench/boot/hello.c
 
 extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot $(BUILD)/bench/hello
 -include bench/alloc/build.mk
+-include bench/fs/build.mk
 -include bench/memfloor/build.mk
 -include bench/linux/build.mk
 -include bench/sched/build.mk

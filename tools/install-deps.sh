@@ -2,9 +2,11 @@
 # Installs the Debian packages mote needs to build, run and test, if missing.
 # Run as root on Debian 12 (make deps / make run / make test call it).
 set -eu
-packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-dev golang-go"
-# Real dynamic Debian programs `mote build` collects libraries for (tests/unit/test_deps.c),
-# and a static one.
+# e2fsprogs, squashfs-tools and kmod (depmod) make the Linux guest's disks for bench/fs.
+packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-dev golang-go
+	e2fsprogs squashfs-tools kmod"
+# Real Debian programs the tests run (tests/debian, tests/unit/test_deps.c): dynamic ones
+# `mote build` collects libraries for, and a static one.
 packages="$packages python3 sqlite3 lua5.4 busybox-static"
 missing=""
 for p in $packages; do

@@ -10,21 +10,55 @@
 # only unpacked (dpkg-deb -x) into $BUILD/linux/pkg; vmlinuz is copied to
 # $BUILD/linux/vmlinuz and its version to $BUILD/linux/version.
 #
-# Idempotent: once $BUILD/linux/vmlinuz exists nothing is fetched again
-# (--refresh re-resolves the package, e.g. after a kernel update).
+# The cloud kernel builds some drivers the benchmarks need as modules (virtio
+# and virtio-mmio, virtio-blk, squashfs; ext4 is built in), so those are kept
+# too: the package ships no modules.dep (the installer makes it), so depmod
+# (kmod) writes one in the unpacked tree, and each wanted module and its
+# dependencies are copied to $BUILD/linux/modules/, with `load-order` there
+# naming the files in the order a guest must load them (dependencies first).
+# bench/linux/run-guest.sh -k puts them in the guest's initramfs.
+#
+# Idempotent: once $BUILD/linux/vmlinuz and the modules exist nothing is
+# fetched again (--refresh re-resolves the package, e.g. after a kernel update).
 # Prints the kernel version on stdout. Exit 0 on success, 1 on failure.
 set -eu
 cd "$(dirname "$0")/../.."
 dir=${BUILD:-build}/linux
 meta=linux-image-cloud-amd64
+modules="virtio_mmio virtio_blk squashfs"	# what the guests load (run-guest.sh -k)
 mkdir -p "$dir"
 
-if [ "${1:-}" != --refresh ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/version" ]; then
+if [ "${1:-}" != --refresh ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/version" ] &&
+	[ "$(cat "$dir/modules/wanted" 2>/dev/null)" = "$modules" ]; then
 	cat "$dir/version"
 	exit 0
 fi
 
 fail() { echo "fetch-kernel: $*" >&2; exit 1; }
+depmod=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) || fail "depmod missing (apt-get install kmod)"
+
+# keep_modules TREE VERSION: copy $modules and their dependencies from the
+# unpacked TREE to $dir/modules and write load-order. modules.dep lists a
+# module's dependencies so that each one's own dependencies come after it,
+# hence loading them in reverse, then the module itself.
+keep_modules() {
+	local tree=$1 ver=$2 m line dep f out=$dir/modules.tmp
+	"$depmod" -b "$tree" "$ver" || fail "depmod -b $tree $ver failed"
+	rm -rf "$out" && mkdir -p "$out"
+	: > "$out/load-order"
+	for m in $modules; do
+		line=$(grep -E "(^|/)$m\.ko:" "$tree/lib/modules/$ver/modules.dep") ||
+			fail "no module $m in $ver"
+		for dep in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
+			f=$(basename "$dep")
+			grep -qxF "$f" "$out/load-order" && continue
+			cp "$tree/lib/modules/$ver/$dep" "$out/$f" || fail "cannot copy $dep"
+			echo "$f" >> "$out/load-order"
+		done
+	done
+	echo "$modules" > "$out/wanted"
+	rm -rf "$dir/modules" && mv "$out" "$dir/modules"
+}
 
 resolve() {	# the versioned package the metapackage depends on
 	apt-cache depends "$meta" 2>/dev/null |
@@ -51,8 +85,9 @@ rm -rf "$dir/pkg"
 dpkg-deb -x "$deb" "$dir/pkg" || fail "dpkg-deb -x $deb failed"
 version=${pkg#linux-image-}
 [ -s "$dir/pkg/boot/vmlinuz-$version" ] || fail "$deb holds no boot/vmlinuz-$version"
+keep_modules "$dir/pkg" "$version"
 cp "$dir/pkg/boot/vmlinuz-$version" "$dir/vmlinuz.tmp"
 mv "$dir/vmlinuz.tmp" "$dir/vmlinuz"
 echo "$version ($(dpkg-deb -f "$deb" Version))" > "$dir/version"
-rm -rf "$dir/pkg" "$deb" "$dir/download.log"	# modules are not needed: the guest's initramfs holds one static program
+rm -rf "$dir/pkg" "$deb" "$dir/download.log"	# the rest of the 100 MiB of modules
 cat "$dir/version"

@@ -4,11 +4,21 @@
 # under TCG, the same machine mote benchmarks boot on, and print its stdout.
 #
 # Usage: run-guest.sh [-s SMP] [-m MEM] [-t TIMEOUT_S] [-a APPEND] [-c FILE]
-#                     PROGRAM [ARG...]
+#                     [-d DISK] [-k] PROGRAM [ARG...]
 # -a adds kernel parameters; -c keeps the raw console (kernel log included).
+# -d attaches the file DISK read-only as a virtio-blk disk (virtio-mmio, the
+# guest's /dev/vda). -k puts the modules fetch-kernel.sh keeps in the
+# initramfs as /modules/*.ko, with /modules/load-order naming them in load
+# order: the cloud kernel has virtio, virtio-blk and squashfs as modules, so
+# a program using a disk loads them itself (bench/fs/fs-prog.c shows how).
+# With a disk the machine has ACPI (microvm,acpi=on): Debian's cloud kernel
+# is built without CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES, so the
+# `virtio_mmio.device=` words QEMU appends to the command line without ACPI
+# mean nothing to it (virtio_mmio.ko ignores the parameter), and the DSDT is
+# the only way it finds the device (with ACPI, QEMU appends nothing).
 #
-# The initramfs (newc cpio, written here: /init, /dev, /dev/console) holds
-# nothing but the program. Its arguments go on the kernel command line after
+# The initramfs (newc cpio, written here: /init, /dev, /dev/console, and
+# /modules with -k) holds nothing but the program. Its arguments go on the kernel command line after
 # "--", so none may contain spaces. The program must end the VM itself with
 # guest_exit() from guest-exit.h (microvm without ACPI cannot power off).
 # The guest TSC is the host's under TCG, so the host's rate is passed as
@@ -26,19 +36,20 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dir=${BUILD:-$root/build}/linux
-smp=1 mem=256M timeout=300 append="" console=""
-while getopts s:m:t:a:c: o; do
+smp=1 mem=256M timeout=300 append="" console="" disk="" modules=""
+while getopts s:m:t:a:c:d:k o; do
 	case $o in
 	s) smp=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;; a) append=$OPTARG ;;
-	c) console=$OPTARG ;;
+	c) console=$OPTARG ;; d) disk=$OPTARG ;; k) modules=1 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 die() { echo "run-guest: $*" >&2; exit 2; }
-[ $# -ge 1 ] || die "usage: run-guest.sh [-s SMP] [-m MEM] [-t S] [-a APPEND] [-c FILE] PROGRAM [ARG...]"
+[ $# -ge 1 ] || die "usage: run-guest.sh [-s SMP] [-m MEM] [-t S] [-a APPEND] [-c FILE] [-d DISK] [-k] PROGRAM [ARG...]"
 prog=$1; shift
 [ -f "$prog" ] || die "$prog: no such file"
+[ -z "$disk" ] || [ -f "$disk" ] || die "$disk: no such file"
 "$here/fetch-kernel.sh" >/dev/null || die "no Linux kernel (bench/linux/fetch-kernel.sh failed)"
 
 khz=${TSC_KHZ:-}
@@ -73,15 +84,31 @@ cpio_entry() {	# cpio_entry NAME MODE RDEVMAJOR RDEVMINOR [FILE]
 	cpio_entry dev $((0040755)) 0 0
 	cpio_entry dev/console $((0020600)) 5 1
 	cpio_entry init $((0100755)) 0 0 "$prog"
+	if [ -n "$modules" ]; then
+		cpio_entry modules $((0040755)) 0 0
+		cpio_entry modules/load-order $((0100644)) 0 0 "$dir/modules/load-order"
+		while read -r m; do
+			cpio_entry "modules/$m" $((0100644)) 0 0 "$dir/modules/$m"
+		done < "$dir/modules/load-order"
+	fi
 	cpio_entry TRAILER!!! 0 0 0
 } > "$tmp/initramfs.cpio" || die "cannot write the initramfs"
+
+# The disk is read-only to QEMU as well, so no run can change it; format=raw
+# stops QEMU probing it (and warning).
+machine=microvm,acpi=off,x-option-roms=off diskopts=()
+if [ -n "$disk" ]; then
+	machine=microvm,acpi=on,x-option-roms=off
+	diskopts=(-drive "file=$disk,format=raw,if=none,id=disk0,readonly=on"
+		-device virtio-blk-device,drive=disk0)
+fi
 
 # BENCH_LINUX_GUEST=1 reaches /init as an environment variable (guest-exit.h).
 cmdline="console=ttyS0 quiet tsc_early_khz=$khz tsc=reliable panic=-1 BENCH_LINUX_GUEST=1 $append -- $*"
 timeout -k 5 "$timeout" qemu-system-x86_64 \
-	-M microvm,acpi=off,x-option-roms=off -nodefaults -no-user-config -nographic \
+	-M "$machine" -nodefaults -no-user-config -nographic \
 	-no-reboot -serial stdio -accel tcg -cpu max -m "$mem" -smp "$smp" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${diskopts[@]}" \
 	-kernel "$dir/vmlinuz" -initrd "$tmp/initramfs.cpio" -append "$cmdline" \
 	</dev/null >"$tmp/console" 2>"$tmp/qemu-stderr"
 rc=$?
