@@ -506,18 +506,45 @@ static int add_generated(struct imgw *w)
  * Where the program goes in the guest (placement rule at the top). The
  * result is malloc'ed.
  */
+/* path made absolute and lexically clean ("." and empty components dropped, ".." applied). */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *joined, *out;
+	size_t n = 0;
+
+	joined = path[0] == '/' ? xstrdup(path)
+				: xasprintf("%s/%s", getcwd(cwd, sizeof(cwd)) ? cwd : "", path);
+	out = calloc(strlen(joined) + 2, 1);
+	if (!out)
+		abort();
+	for (char *p = joined, *end; *p; p = end) {
+		size_t len;
+
+		p += strspn(p, "/");
+		len = strcspn(p, "/");
+		end = p + len;
+		if (!len || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && out[--n] != '/')
+				;
+			continue;
+		}
+		out[n++] = '/';
+		memcpy(out + n, p, len);
+		n += len;
+	}
+	out[n] = 0;
+	free(joined);
+	return out;
+}
+
 static char *program_guest_path(const char *program)
 {
 	static const char *const keep[] = { "/usr/", "/bin/", "/sbin/", "/lib/", "/opt/" };
-	char cwd[PATH_MAX], *abs;
 	const char *base = strrchr(program, '/');
+	char *abs = absolute_path(program);
 
-	if (program[0] == '/')
-		abs = xstrdup(program);
-	else if (getcwd(cwd, sizeof(cwd)))
-		abs = xasprintf("%s/%s", cwd, program);
-	else
-		abs = xstrdup("");
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (!strncmp(abs, keep[i], strlen(keep[i])))
 			return abs;
