@@ -22,6 +22,7 @@
 #include <lib/parse.h>
 #include <lib/string.h>
 #include <mote/arch.h>
+#include <mote/blkdev.h>
 #include <mote/bootchart.h>
 #include <mote/clock.h>
 #include <mote/console.h>
@@ -262,14 +263,20 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
-/* The program the boot bundle or image names, if any: returns only if it could not start. */
+/*
+ * The program the boot bundle or image module names, or else the image on
+ * the disk named "root" (virtio-blk, serial "root"), if any: returns only
+ * if it could not start.
+ */
 static void run_program(void)
 {
 	const struct boot_module *m = &boot_info.modules[0];
 	int status;
 
 	linux_strace = cmdline_has(&cmdline, "strace");
-	if (image_has_magic(phys_to_virt(m->base), m->size))
+	if (!boot_info.nr_modules)
+		status = linux_boot_root_disk();
+	else if (image_has_magic(phys_to_virt(m->base), m->size))
 		status = linux_boot_image(phys_to_virt(m->base), m->size);
 	else
 		status = linux_boot_bundle(phys_to_virt(m->base), m->size);
@@ -294,7 +301,7 @@ static void *app_main(void *arg)
 	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
 	if (cmdline_has(&cmdline, "console.selftest"))
 		platform_power_off(console_selftest(cmdline_get(&cmdline, "console.selftest")));
-	if (boot_info.nr_modules)
+	if (boot_info.nr_modules || blkdev_find(LINUX_ROOT_DISK))
 		run_program();
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))
 		status = run_selftests();

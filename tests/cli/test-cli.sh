@@ -319,6 +319,7 @@ err "run image: corrupted" "image $T/flip.img: image metadata checksum mismatch"
 err "run image: truncated" "image $T/cut.img: image truncated" "$T/cut.img"
 err "run image: -e" "--file, -e and arguments after -- cannot be used with an image" "$T/good1.img" -e A=1
 err "run image: args" "cannot be used with an image" "$T/good1.img" -- x
+err "run image: larger than the guest" "does not fit in the guest's 8 MiB as a boot module: give -m 64M or more" -m 8M "$T/good1.img"
 run run --dry-run --qemu "$RECORDER" --kernel "$K" "$T/good1.img"
 if [ $rc = 0 ] && grep -qF -- "-initrd $T/good1.img" "$T/out" && grep -q "console=framed" "$T/out" &&
 	[ -e "$T/good1.img" ]; then pass "run image: passed as the boot module"

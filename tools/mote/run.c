@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -504,6 +505,27 @@ static const char *program_cmdline(const struct run_args *a)
 }
 
 /*
+ * As a boot module the image is loaded into guest RAM whole (QEMU refuses
+ * one as large as the RAM), and the kernel needs room beside it: refuse
+ * here, with the -m that would do, rather than let QEMU fail.
+ */
+static int check_image_fits(const char *path, unsigned long long mem)
+{
+	struct stat st;
+	unsigned long long want = 64ull << 20;
+
+	if (stat(path, &st))
+		return run_fail("image %s: %s", path, strerror(errno));
+	if ((unsigned long long)st.st_size + (16ull << 20) <= mem)
+		return 0;
+	while (want < 2 * (unsigned long long)st.st_size)
+		want *= 2;
+	return run_fail("image %s (%llu MiB) does not fit in the guest's %llu MiB as a boot module: "
+		    "give -m %lluM or more", path, (unsigned long long)st.st_size >> 20, mem >> 20,
+		    want >> 20);
+}
+
+/*
  * `mote run IMAGE`: the image (a file starting with the image magic) is
  * checked whole through lib/image, so a bad one is exit 2 here, not a
  * failed boot, and passed as the boot module; the kernel makes it a RAM
@@ -513,12 +535,15 @@ static const char *program_cmdline(const struct run_args *a)
 static int resolve_image(struct run_args *a, struct run_config *cfg)
 {
 	const char *why = NULL;
+	int st;
 
 	if (a->prog.files.n || a->prog.env.n || a->app_argc)
 		return run_fail("--file, -e and arguments after -- cannot be used with an image "
 			    "(give them to mote build)");
 	if (image_check_file(a->prog.path, &why))
 		return run_fail("image %s: %s", a->prog.path, why);
+	if ((st = check_image_fits(a->prog.path, cfg->mem_bytes)))
+		return st;
 	cfg->initrd = a->prog.path;
 	return 0;
 }
