@@ -264,7 +264,11 @@ static int run_selftests(void)
 	return ktest_run(prefix ? prefix : "") ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK;
 }
 
-/* The program the boot bundle or image names, if any: returns only if it could not start. */
+/*
+ * The program the boot bundle or image module names, or else the image on
+ * the disk named "root" (virtio-blk, serial "root"), if any: returns only
+ * if it could not start.
+ */
 static void run_program(void)
 {
 	const struct boot_module *m = &boot_info.modules[0];

@@ -185,13 +185,19 @@ int linux_boot_bundle(const void *data, uint64_t size)
 static int mount_image_root(struct blkdev *bd)
 {
 	char why[IMAGE_WHY_MAX];
+	uint64_t start = clock_monotonic_ns();
 	struct vfs_fs *root = imgfs_mount(bd, why, sizeof(why));
+	const struct image *img;
 	int ret;
 
 	if (IS_ERR(root)) {
 		printk("mote: root image on disk %s: %s\n", bd->name, why);
 		return (int)PTR_ERR(root);
 	}
+	img = imgfs_image(root);
+	printk("imgfs: root on disk %s: %u inodes, %lu KiB of metadata checked in %lu us\n", bd->name,
+	       img->sb.nr_inodes, (unsigned long)(img->sb.meta_size >> 10),
+	       (unsigned long)((clock_monotonic_ns() - start) / 1000));
 	vfs_set_clock(clock_realtime_ns);
 	if ((ret = vfs_mount_root(root)))
 		return ret;

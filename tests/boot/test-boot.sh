@@ -303,7 +303,7 @@ expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"
 # Disk images (docs/image-format.md): `mote build` an image of a static program, files, a
 # tree with symlinks, an environment and a working directory; `mote run IMAGE` boots it
 # (imgfs as the root, read-only; ramfs on /tmp). Hashes are computed here on the host.
-image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file"
+image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox"
 if [[ -z $filter || $image_tests == *$filter* ]]; then
 	d=$work/imgdata
 	mkdir -p "$d/sub/deep"
@@ -338,6 +338,15 @@ print('^hash %s %d %016x$' % (sys.argv[2], len(data), h))" "$1" "$2"; }
 	expect image 0 "$work/app.img" "${image_lines[@]}" "!cpu exception"
 	expect image-lz4 0 "$work/app-lz4.img" "${image_lines[@]}" "!cpu exception"
 	expect image-q35-smp2 0 "--hv q35 --smp 2 $work/app-lz4.img" "${image_lines[@]}"
+	# A real Debian program placed at its own path (/usr/bin), with LZ4: busybox's md5sum
+	# of files read through imgfs, a symlink followed, as the host computes them.
+	if file -L /usr/bin/busybox 2>/dev/null | grep -q "statically linked"; then
+		$MOTE build --lz4 --quiet -o "$work/bb.img" /usr/bin/busybox --dir "$d:/data" \
+			--cmd 'busybox md5sum /data/text.bin /data/rand.bin /data/link'
+		sums=()
+		for f in text.bin rand.bin link; do sums+=("^$(md5sum <"$d/$f" | cut -d' ' -f1)  /data/$f$"); done
+		expect image-busybox 0 "$work/bb.img" "${sums[@]}"
+	fi
 	# The kernel's own refusals (the image given as a plain boot module; `mote run IMAGE`
 	# would refuse these on the host first): a clear message and status 125, never a fault.
 	head -c $(( $(stat -c %s "$work/app.img") - 4096 )) "$work/app.img" >"$work/cut.img"

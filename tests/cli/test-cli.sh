@@ -312,6 +312,14 @@ run inspect "$T/img/sde.img"
 if grep -q "1970-01-02 00:00 /app/hello$" "$T/out" && ! grep -q " 20[0-9][0-9]-" "$T/out"; then
 	pass "build: SOURCE_DATE_EPOCH clamps every time"
 else fail "build: SOURCE_DATE_EPOCH clamps every time" "$(head -c 400 "$T/out")"; fi
+# Placement: a program under /usr, /bin, /sbin, /lib or /opt keeps its path (made absolute).
+if file -L /usr/bin/busybox 2>/dev/null | grep -q "statically linked"; then
+	(cd /usr/lib && "$MOTE" build -o "$T/img/bb.img" ../bin/busybox -- echo hi) >"$T/out" 2>"$T/err"
+	run inspect "$T/img/bb.img"
+	if grep -q "^program: /usr/bin/busybox$" "$T/out" && grep -q "^command: /usr/bin/busybox echo hi$" "$T/out" &&
+		! grep -q " /app" "$T/out"; then pass "build: a program under /usr keeps its path"
+	else fail "build: a program under /usr keeps its path" "$(head -c 300 "$T/out") $(cat "$T/err")"; fi
+fi
 rm -f "$T/img/"*
 run inspect "$T/nope.img"
 expect "inspect: missing image" 2 "mote inspect: $T/nope.img: No such file or directory"

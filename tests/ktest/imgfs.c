@@ -14,6 +14,7 @@
 #include <mote/file.h>
 #include <mote/ktest.h>
 #include <mote/mm.h>
+#include <mote/thread.h>
 #include <mote/vfs.h>
 
 #define BS        IMAGE_BLOCK_SIZE
@@ -301,4 +302,58 @@ KTEST(imgfs_refuses_damaged_images)
 	if (!IS_ERR(f))
 		file_put(f);
 	vnode_put(lz);
+}
+
+/* Four threads map and read the same file at once: one page per file page, filled once. */
+struct racer {
+	struct vnode *file;
+	void *pages[2];
+	bool ok;
+};
+
+static void *race_pages(void *arg)
+{
+	struct racer *r = arg;
+	uint8_t buf[64];
+	struct file *f = vfs_open_vnode(r->file, VFS_O_RDONLY);
+
+	r->ok = !IS_ERR(f);
+	for (int round = 0; round < 50 && r->ok; round++) {
+		r->pages[round & 1] = r->file->fs->ops->map_page(r->file, (uint64_t)(round & 1) * BS);
+		r->ok = !IS_ERR(r->pages[round & 1]) &&
+			f->ops->pread(f, buf, sizeof(buf), 4070) == sizeof(buf) &&
+			buf[0] == file_byte(4070) && buf[63] == file_byte(4133);
+	}
+	if (!IS_ERR(f))
+		file_put(f);
+	return NULL;
+}
+
+KTEST(imgfs_map_page_concurrent)
+{
+	char why[128] = "";
+	struct racer r[4];
+	struct thread *t[4];
+	struct imgfs_stats s;
+	struct vnode *file;
+	struct vfs_fs *fs;
+
+	KT_ASSERT(make_image());
+	fs = mount_copy("kt-img6", make_image(), IMG_SIZE, why);
+	KT_ASSERT(!IS_ERR(fs));
+	file = lookup(fs, "file");
+	KT_ASSERT(file);
+	for (int i = 0; i < 4; i++) {
+		r[i] = (struct racer){ .file = file };
+		t[i] = thread_create(race_pages, &r[i], 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		KT_EXPECT(!IS_ERR(t[i]) && thread_join(t[i], 0) == 0 && r[i].ok);
+		KT_EXPECT(r[i].pages[0] == r[0].pages[0] && r[i].pages[1] == r[0].pages[1]);
+	}
+	imgfs_get_stats(fs, &s);
+	KT_EXPECT(s.pages_filled == 2 && s.pages_cached == 2);
+	vnode_put(file);
+	imgfs_get_stats(fs, &s);
+	KT_EXPECT(s.pages_cached == 0);
 }

@@ -218,6 +218,53 @@ static void test_lz4_round_trip(void)
 	EXPECT(lz4_compress_block(in, sizeof(in), packed, 3) == 0);			/* too small */
 }
 
+/*
+ * Against the reference implementation, when its command is installed: the
+ * lz4 tool decodes our blocks (in its legacy frame: a magic number, then
+ * each block after its 4-byte size), and we decode the blocks it writes.
+ */
+static const char lz4_tool[] = "/usr/bin/lz4";
+
+static void test_lz4_interop(void)
+{
+	static uint8_t in[3 * IMAGE_BLOCK_SIZE], packed[2 * IMAGE_BLOCK_SIZE], out[sizeof(text) + 64];
+	char legacy[300], orig[300], cmd[1024];
+	uint32_t magic = 0x184C2102, n;
+	FILE *f;
+	long got;
+
+	for (size_t i = 0; i < sizeof(in); i++)
+		in[i] = i < 2 * IMAGE_BLOCK_SIZE ? text[i] : big[i];
+	snprintf(legacy, sizeof(legacy), "%s/ours.lz4", tmpdir);
+	snprintf(orig, sizeof(orig), "%s/orig", tmpdir);
+	f = fopen(legacy, "wb");
+	fwrite(&magic, 4, 1, f);
+	for (int b = 0; b < 3; b++) {
+		n = (uint32_t)lz4_compress_block(in + b * IMAGE_BLOCK_SIZE, IMAGE_BLOCK_SIZE, packed,
+						 sizeof(packed));
+		fwrite(&n, 4, 1, f);
+		fwrite(packed, 1, n, f);
+	}
+	fclose(f);
+	write_host_file("orig", in, sizeof(in));
+	snprintf(cmd, sizeof(cmd), "%s -d -c -q %s | cmp -s - %s", lz4_tool, legacy, orig);
+	EXPECT(system(cmd) == 0);
+	/* The tool's own block (one, under its 8 MiB legacy block size) through our decoder. */
+	snprintf(cmd, sizeof(cmd), "%s -l -c -q %s/text > %s", lz4_tool, tmpdir, legacy);
+	EXPECT(system(cmd) == 0);
+	f = fopen(legacy, "rb");
+	static uint8_t frame[2 * sizeof(text)];
+	size_t len = f ? fread(frame, 1, sizeof(frame), f) : 0;
+	if (f)
+		fclose(f);
+	memcpy(&n, frame + 4, 4);
+	EXPECT(len > 8 && !memcmp(frame, &magic, 4) && n == len - 8);
+	got = lz4_decompress_block(frame + 8, n, out, sizeof(out));
+	EXPECT(got == (long)sizeof(text) && !memcmp(out, text, sizeof(text)));
+	remove_host_file("ours.lz4");
+	remove_host_file("orig");
+}
+
 static void check_sample(const struct blob *b, bool lz4)
 {
 	struct image img;
@@ -574,6 +621,8 @@ int main(void)
 	write_host_file("text", text, sizeof(text));
 	RUN(test_crc_and_lz4_vectors);
 	RUN(test_lz4_round_trip);
+	if (access(lz4_tool, X_OK) == 0)
+		RUN(test_lz4_interop);
 	RUN(test_round_trip);
 	RUN(test_round_trip_lz4);
 	RUN(test_reproducible);

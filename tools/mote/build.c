@@ -76,6 +76,14 @@ static void add_action(struct build_args *a, enum action_kind kind, const char *
 	a->acts[a->nacts++] = (struct action){ kind, xstrdup(src), xstrdup(dst), origin };
 }
 
+static void add_env_word(struct build_args *a, const char *w)
+{
+	a->env.v = realloc(a->env.v, (size_t)(a->env.n + 1) * sizeof(char *));
+	if (!a->env.v)
+		abort();
+	a->env.v[a->env.n++] = w;
+}
+
 /* ---- Words: --cmd and manifest lines ------------------------------------------------ */
 
 /*
@@ -164,12 +172,8 @@ static int manifest_line(struct build_args *a, const char *file, int lineno, cha
 			return run_fail("%s: 'symlink' takes a target and a guest path", where);
 		add_action(a, ACT_SYMLINK, w[1], w[2], where);
 	} else if (!strcmp(w[0], "env")) {
-		for (int i = 1; i < n; i++) {
-			a->env.v = realloc(a->env.v, (size_t)(a->env.n + 1) * sizeof(char *));
-			if (!a->env.v)
-				abort();
-			a->env.v[a->env.n++] = w[i];
-		}
+		for (int i = 1; i < n; i++)
+			add_env_word(a, w[i]);
 	} else if (!strcmp(w[0], "cmd")) {
 		if (n < 2)
 			return run_fail("%s: 'cmd' needs the program and its arguments", where);
@@ -249,13 +253,59 @@ void build_usage(FILE *out)
 	      out);
 }
 
+/* ARG names an option that takes a value, exactly or as "NAME=VALUE" (*val then set). */
+static const char *valued_option(const char *arg, const char **val)
+{
+	static const char *const names[] = { "-o", "--file", "--dir", "--manifest", "-e", "--cmd",
+					     "--cwd" };
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		size_t n = strlen(names[k]);
+
+		if (!strncmp(arg, names[k], n) && (!arg[n] || arg[n] == '=')) {
+			*val = arg[n] ? arg + n + 1 : NULL;
+			return names[k];
+		}
+	}
+	return NULL;
+}
+
+static int apply_option(struct build_args *a, const char *opt, const char *val)
+{
+	char *host = NULL, *guest = NULL;
+	const char *why = NULL;
+	int st;
+
+	if (!strcmp(opt, "-o")) {
+		a->out = val;
+	} else if (!strcmp(opt, "--file") || !strcmp(opt, "--dir")) {
+		if ((st = split_pair(opt, val, &host, &guest)))
+			return st;
+		add_action(a, opt[2] == 'f' ? ACT_FILE : ACT_DIR, host, guest,
+			   xasprintf("%s %s", opt, val));
+		free(host);
+		free(guest);
+	} else if (!strcmp(opt, "--manifest")) {
+		return read_manifest(a, val);
+	} else if (!strcmp(opt, "-e")) {
+		add_env_word(a, val);
+	} else if (!strcmp(opt, "--cmd")) {
+		if (!(a->cmd = split_words(val, &why)))
+			return run_fail("--cmd: %s", why);
+		if (!a->cmd[0])
+			return run_fail("--cmd: the command is empty");
+	} else {
+		a->cwd = val;
+	}
+	return 0;
+}
+
 /* Decodes argv; returns -1 to go on, else an exit status. */
 static int parse_build_args(struct build_args *a, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL;
-		char *host = NULL, *guest = NULL;
-		int st = 0;
+		const char *arg = argv[i], *val = NULL, *opt;
+		int st;
 
 		if (!strcmp(arg, "--")) {
 			a->argc = argc - i - 1;
@@ -281,44 +331,13 @@ static int parse_build_args(struct build_args *a, int argc, char **argv)
 			a->program = arg;
 			continue;
 		}
-		static const char *const valued[] = { "-o", "--file", "--dir", "--manifest", "-e",
-						      "--cmd", "--cwd" };
-		const char *opt = NULL;
-		for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]) && !opt; k++) {
-			size_t n = strlen(valued[k]);
-			if (!strncmp(arg, valued[k], n) && (!arg[n] || arg[n] == '='))
-				opt = valued[k], val = arg[n] ? arg + n + 1 : NULL;
-		}
-		if (!opt)
+		if (!(opt = valued_option(arg, &val)))
 			return run_fail("unknown option '%s' (see mote build --help)", arg);
 		if (!val && (val = argv[++i]) == NULL)
 			return run_fail("option %s needs a value", opt);
 		if (!*val)
 			return run_fail("option %s needs a value, got an empty one", opt);
-		if (!strcmp(opt, "-o")) {
-			a->out = val;
-		} else if (!strcmp(opt, "--file") || !strcmp(opt, "--dir")) {
-			if ((st = split_pair(opt, val, &host, &guest)))
-				return st;
-			add_action(a, opt[2] == 'f' ? ACT_FILE : ACT_DIR, host, guest,
-				   xasprintf("%s %s", opt, val));
-		} else if (!strcmp(opt, "--manifest")) {
-			st = read_manifest(a, val);
-		} else if (!strcmp(opt, "-e")) {
-			a->env.v = realloc(a->env.v, (size_t)(a->env.n + 1) * sizeof(char *));
-			if (!a->env.v)
-				abort();
-			a->env.v[a->env.n++] = val;
-		} else if (!strcmp(opt, "--cmd")) {
-			const char *why = NULL;
-			if (!(a->cmd = split_words(val, &why)))
-				return run_fail("--cmd: %s", why);
-			if (!a->cmd[0])
-				return run_fail("--cmd: the command is empty");
-		} else {
-			a->cwd = val;
-		}
-		if (st)
+		if ((st = apply_option(a, opt, val)))
 			return st;
 	}
 	if (!a->program)
@@ -492,18 +511,45 @@ static int add_generated(struct imgw *w)
  * Where the program goes in the guest (placement rule at the top). The
  * result is malloc'ed.
  */
+/* path made absolute and lexically clean ("." and empty components dropped, ".." applied). */
+static char *absolute_path(const char *path)
+{
+	char cwd[PATH_MAX], *joined, *out;
+	size_t n = 0;
+
+	joined = path[0] == '/' ? xstrdup(path)
+				: xasprintf("%s/%s", getcwd(cwd, sizeof(cwd)) ? cwd : "", path);
+	out = calloc(strlen(joined) + 2, 1);
+	if (!out)
+		abort();
+	for (char *p = joined, *end; *p; p = end) {
+		size_t len;
+
+		p += strspn(p, "/");
+		len = strcspn(p, "/");
+		end = p + len;
+		if (!len || (len == 1 && p[0] == '.'))
+			continue;
+		if (len == 2 && p[0] == '.' && p[1] == '.') {
+			while (n && out[--n] != '/')
+				;
+			continue;
+		}
+		out[n++] = '/';
+		memcpy(out + n, p, len);
+		n += len;
+	}
+	out[n] = 0;
+	free(joined);
+	return out;
+}
+
 static char *program_guest_path(const char *program)
 {
 	static const char *const keep[] = { "/usr/", "/bin/", "/sbin/", "/lib/", "/opt/" };
-	char cwd[PATH_MAX], *abs;
 	const char *base = strrchr(program, '/');
+	char *abs = absolute_path(program);
 
-	if (program[0] == '/')
-		abs = xstrdup(program);
-	else if (getcwd(cwd, sizeof(cwd)))
-		abs = xasprintf("%s/%s", cwd, program);
-	else
-		abs = xstrdup("");
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if (!strncmp(abs, keep[i], strlen(keep[i])))
 			return abs;
