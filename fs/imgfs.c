@@ -378,3 +378,13 @@ const struct image *imgfs_image(struct vfs_fs *fs)
 {
 	return &((struct imgfs *)fs)->img;
 }
+
+void imgfs_unmount(struct vfs_fs *vfs)
+{
+	struct imgfs *fs = (struct imgfs *)vfs;
+
+	vnode_put(fs->fs.root);		/* the last reference, when nothing else holds any */
+	fs_free(fs->vnodes);
+	fs_free(fs->meta);
+	fs_free(fs);
+}

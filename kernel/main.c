@@ -280,14 +280,24 @@ static void run_program(void)
 	int status;
 
 	linux_strace = cmdline_has(&cmdline, "strace");
+	for (unsigned i = 0; i < cmdline.nr_args; i++)
+		if (!strcmp(cmdline.args[i].key, "volume") &&
+		    linux_add_volume(cmdline.args[i].value ? cmdline.args[i].value : "")) {
+			printk("mote: bad volume=%s (want DISK:/path or DISK:/path:rw)\n",
+			       cmdline.args[i].value ? cmdline.args[i].value : "");
+			platform_power_off(MOTE_STATUS_KERNEL_FAILURE);
+		}
 	if (!boot_info.nr_modules)
 		status = linux_boot_root_disk(&over);
 	else if (image_has_magic(phys_to_virt(m->base), m->size))
 		status = linux_boot_image(phys_to_virt(m->base), m->size, &over);
 	else
 		status = linux_boot_bundle(phys_to_virt(m->base), m->size);
-	if (status >= 0)
+	if (status >= 0) {
+		/* It could not start: the host shows the log's tail, which says why. */
+		console_fatal();
 		platform_power_off(status);
+	}
 }
 
 /* The application's thread. */

@@ -97,6 +97,72 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	return ret;
 }
 
+/* ---- Volumes ------------------------------------------------------------------------ */
+
+struct volume_spec {
+	char disk[BLKDEV_NAME_MAX];
+	char path[VFS_PATH_MAX];
+	bool writable;
+};
+
+static struct volume_spec *volume_specs;
+static unsigned nr_volume_specs;
+
+int linux_add_volume(const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *path, *end;
+	struct volume_spec *v;
+
+	if (!colon || colon == spec || (size_t)(colon - spec) >= BLKDEV_NAME_MAX || colon[1] != '/')
+		return -EINVAL;
+	path = colon + 1;
+	end = strchr(path, ':');
+	if (end && strcmp(end, ":rw") && strcmp(end, ":ro"))
+		return -EINVAL;
+	if (!end)
+		end = path + strlen(path);
+	if ((size_t)(end - path) >= VFS_PATH_MAX)
+		return -EINVAL;
+	if (nr_volume_specs == BLKDEV_MAX)
+		return -ENOSPC;
+	if (!volume_specs && !(volume_specs = mm_calloc(BLKDEV_MAX, sizeof(*volume_specs))))
+		return -ENOMEM;
+	v = &volume_specs[nr_volume_specs++];
+	memcpy(v->disk, spec, (size_t)(colon - spec));
+	memcpy(v->path, path, (size_t)(end - path));
+	v->writable = *end && !strcmp(end, ":rw");
+	return 0;
+}
+
+static int mount_volumes(void)
+{
+	char why[160];
+
+	for (unsigned i = 0; i < nr_volume_specs; i++) {
+		const struct volume_spec *v = &volume_specs[i];
+		struct blkdev *bd = blkdev_find(v->disk);
+		int ret;
+
+		if (!bd) {
+			printk("mote: volume %s on %s: no disk of that name\n", v->disk, v->path);
+			return -ENODEV;
+		}
+		ret = vfs_mkdir_p(v->path, 0755);
+		if (ret && ret != -EROFS) {	/* -EROFS: a read-only root, where it must exist */
+			printk("mote: volume %s on %s: cannot make the mount point (error %d)\n",
+			       v->disk, v->path, ret);
+			return ret;
+		}
+		if ((ret = volume_mount(bd, v->path, v->writable, why, sizeof(why)))) {
+			printk("mote: volume %s on %s: %s%s\n", v->disk, v->path, why,
+			       ret == -ENOENT ? " (a read-only image needs the directory: mote build "
+						"--mkdir)" : "");
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /* A ramfs on /tmp (which must exist), world-writable and sticky as a tmpfs there is. */
 static int mount_tmp(void)
 {
@@ -173,7 +239,7 @@ int linux_boot_bundle(const void *data, uint64_t size)
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
 	memcpy(spec->cwd, "/", 2);
-	if (unpack(data, size, spec))
+	if (unpack(data, size, spec) || mount_volumes())
 		return MOTE_STATUS_KERNEL_FAILURE;
 	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */
@@ -265,7 +331,7 @@ int linux_boot_root_disk(const struct linux_image_args *over)
 		printk("mote: no disk named \"%s\" to boot from\n", LINUX_ROOT_DISK);
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
-	if (mount_image_root(bd))
+	if (mount_image_root(bd) || mount_volumes())
 		return MOTE_STATUS_KERNEL_FAILURE;
 	if (spec_from_image(imgfs_image(vfs_root()->fs), spec, over))
 		return MOTE_STATUS_KERNEL_FAILURE;

@@ -526,6 +526,11 @@ SYSCALL(ftruncate)
 	return ret;
 }
 
+/*
+ * A file on a writable volume reaches its disk through a write-back of the
+ * whole volume (fs/volume.c); elsewhere there is nothing to write (memory
+ * filesystems, read-only images).
+ */
 static long fsync_fd(int fd)
 {
 	struct file *f = fget(fd);
@@ -534,13 +539,15 @@ static long fsync_fd(int fd)
 	if (IS_ERR(f))
 		return PTR_ERR(f);
 	ret = f->ops->fsync ? f->ops->fsync(f) : 0;
+	if (!ret && f->vnode)
+		ret = volume_sync(f->vnode->fs);
 	file_put(f);
 	return ret;
 }
 
 SYSCALL(fsync) { return fsync_fd((int)a0); }
 SYSCALL(fdatasync) { return fsync_fd((int)a0); }
-SYSCALL(sync) { return 0; }
+SYSCALL(sync) { volume_sync_all(); return 0; }	/* sync(2) reports nothing */
 SYSCALL(syncfs) { return fsync_fd((int)a0); }
 
 static long chmod_at(int dirfd, unsigned long upath, unsigned long mode, unsigned flags)

@@ -6,6 +6,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <mote/linux.h>
+#include <mote/vfs.h>
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/platform.h>
@@ -94,6 +95,7 @@ void linux_exit_group(int status)
 
 	if (p)
 		p->exiting = true;
+	volume_sync_all();	/* what the program wrote survives it, as on Linux */
 	platform_power_off(status & 0xff);
 }
 

@@ -150,6 +150,16 @@ int linux_boot_bundle(const void *data, uint64_t size);
 int linux_mount_kernel_filesystems(void);
 
 /*
+ * A volume to mount once the root is up, from the kernel's `volume=`
+ * arguments: "DISK:/path" (read-only) or "DISK:/path:rw" (writable; the
+ * program's writes reach the disk at fsync, sync and exit: fs/volume.c).
+ * -EINVAL for a malformed spec, -ENOSPC past BLKDEV_MAX of them. Both boot
+ * paths mount them in order, making the mount point on a writable root;
+ * a volume that cannot be mounted stops the boot with the reason.
+ */
+int linux_add_volume(const char *spec);
+
+/*
  * Runs the program at path (absolute) with argv and envp (NULL-terminated)
  * in working directory cwd, as the calling thread. Returns only on
  * failure, with a shell's status (LINUX_STATUS_NOTFOUND, _NOEXEC) after

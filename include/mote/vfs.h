@@ -357,6 +357,22 @@ void imgfs_get_stats(struct vfs_fs *fs, struct imgfs_stats *out);
 /* The checked image behind an imgfs instance (lib/image.h): its config record, for booting. */
 struct image;
 const struct image *imgfs_image(struct vfs_fs *fs);
+/* Frees an instance that was never mounted and whose vnodes are all released. */
+void imgfs_unmount(struct vfs_fs *fs);
+
+/*
+ * Volumes (fs/volume.c): a disk mounted on path, read-only (the image
+ * filesystem on it) or writable (a ramfs loaded from the image on it, or
+ * empty for a zeroed disk, written back as an image by volume_sync). 0, or
+ * -errno with a sentence in why. volume_sync writes fs back if it is a
+ * writable volume (0 otherwise); volume_sync_all writes every one. Both
+ * return the first error (-EIO, -ENOSPC), the disk keeping its previous
+ * image.
+ */
+struct blkdev;
+int volume_mount(struct blkdev *bd, const char *path, bool writable, char *why, size_t why_len);
+int volume_sync(struct vfs_fs *fs);
+int volume_sync_all(void);
 
 /* ---- Path operations ---------------------------------------------------------------- */
 

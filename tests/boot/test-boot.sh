@@ -169,6 +169,21 @@ expect run-dynamic 3 "build/tests/user_smoke-dyn -- one" "^hello from build/test
 	"${smoke[@]}"
 expect run-dynamic-q35 3 "--hv q35 build/tests/user_smoke-dyn" "${smoke[@]}"
 
+# Volumes (docs/fs.md): a writable one (created empty by mote run) keeps what a program
+# wrote for the next boot; read-only, the same disk refuses writes; a bad one stops the boot.
+bb=/bin/busybox
+expect volume-write 0 "-v $work/vol.img:/data:rw $bb -- sh -c 'echo one >/data/a; echo two >>/data/a; echo wrote'" \
+	"^wrote$"
+expect volume-reread 0 "--hv q35 -v $work/vol.img:/data:rw $bb -- sh -c 'while read l; do echo \"got \$l\"; done </data/a; echo three >/data/b'" \
+	"^got one$" "^got two$"
+expect volume-read-only 1 "-v $work/vol.img:/data $bb -- sh -c 'read l </data/b; echo \"ro \$l\"; echo x >/data/c'" \
+	"^ro three$" "can't create /data/c: Read-only file system"
+printf 'not an image' >"$work/junk.img"; truncate -s 1M "$work/junk.img"
+expect volume-junk 125 "-v $work/junk.img:/data:rw $bb -- sh -c 'echo no'" \
+	"^mote: volume vol0 on /data: neither empty nor a mote image$" "!^no$"
+expect volume-no-disk 125 "--cmdline volume=nope:/data $bb -- sh -c 'echo no'" \
+	"^mote: volume nope on /data: no disk of that name$"
+
 # The vDSO (docs/vdso.md): libc's clocks and getcpu through it agree with the system calls,
 # in order, on one CPU and on two; with `strace` on, the calls between the program's
 # "untraced" markers never reach the kernel.

@@ -86,6 +86,32 @@ same lua "lua5.4 $work/t.lua" -- --file "$work/t.lua:/data/t.lua" /usr/bin/lua5.
 sql="select 6*7; select upper('mote'); select group_concat(value) from json_each('[1,2,3]');"
 same sqlite3-memory "sqlite3 :memory: \"$sql\"" -- /usr/bin/sqlite3 -- :memory: "$sql"
 
+# sqlite3 on a database file on a writable volume (-v HOST:/data:rw), in two boots: the
+# second sees what the first committed. Natively the same two commands on a host file.
+cat >"$work/s1.sql" <<'SQL'
+create table t(id integer primary key, name text);
+insert into t(name) values ('alpha'), ('beta'), ('gamma');
+select count(*) from t;
+SQL
+s2="insert into t(name) values ('delta'); select group_concat(name, '+') from t;"
+if wanted sqlite3-volume; then
+	mkdir -p "$work/native"
+	{ sqlite3 "$work/native/test.db" ".read $work/s1.sql" && sqlite3 "$work/native/test.db" "$s2"; } \
+		>"$work/sqlite3-volume.native" 2>&1
+	{ "$MOTE" run --timeout 120 -v "$work/db.img:/data:rw" --file "$work/s1.sql:/app/s1.sql" \
+		/usr/bin/sqlite3 -- /data/test.db ".read /app/s1.sql" &&
+	  "$MOTE" run --timeout 120 -v "$work/db.img:/data:rw" /usr/bin/sqlite3 -- /data/test.db "$s2"
+	} >"$work/sqlite3-volume.mote" 2>"$work/sqlite3-volume.err" </dev/null
+	if cmp -s "$work/sqlite3-volume.native" "$work/sqlite3-volume.mote" &&
+		"$MOTE" inspect "$work/db.img" | grep -q " /test.db$"; then
+		echo "PASS debian-sqlite3-volume"
+	else
+		echo "FAIL debian-sqlite3-volume: output differs (< native, > mote), or no /test.db on the disk"
+		diff "$work/sqlite3-volume.native" "$work/sqlite3-volume.mote" | head | sed 's/^/    | /'
+		tail -5 "$work/sqlite3-volume.err" | sed 's/^/    | /'
+	fi
+fi
+
 # python3: -c, and a script importing json, re and sqlite3 (its _sqlite3 module
 # is dlopen()ed: mote build adds the libsqlite3 it needs). The standard library
 # is given with --dir, so the image is built once and the two cases share it.

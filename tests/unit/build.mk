@@ -1,5 +1,5 @@
 # Host unit tests of the portable core, under ASan and UBSan.
-unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid frame virtqueue chacha20
+unit-names := fmt cmdline bootinfo pheap pvclock msi kvm_cpuid frame virtqueue chacha20 sort
 unit-tests += $(patsubst %,$(BUILD)/host/test-%,$(unit-names))
 
 $(BUILD)/host/test-%: tests/unit/test_%.c $(host-lib-srcs) tests/unit/check.h

@@ -42,7 +42,7 @@
 #include "xalloc.h"
 
 /* One thing to put in the image, from the command line or a manifest, in order. */
-enum action_kind { ACT_FILE, ACT_DIR, ACT_SYMLINK };
+enum action_kind { ACT_FILE, ACT_DIR, ACT_SYMLINK, ACT_MKDIR };
 
 struct action {
 	enum action_kind kind;
@@ -171,6 +171,10 @@ static int manifest_line(struct build_args *a, const char *file, int lineno, cha
 		if (n != 3)
 			return run_fail("%s: 'symlink' takes a target and a guest path", where);
 		add_action(a, ACT_SYMLINK, w[1], w[2], where);
+	} else if (!strcmp(w[0], "mkdir")) {
+		if (n != 2)
+			return run_fail("%s: 'mkdir' takes one guest path", where);
+		add_action(a, ACT_MKDIR, "", w[1], where);
 	} else if (!strcmp(w[0], "env")) {
 		for (int i = 1; i < n; i++)
 			add_env_word(a, w[i]);
@@ -183,7 +187,7 @@ static int manifest_line(struct build_args *a, const char *file, int lineno, cha
 			return run_fail("%s: 'cwd' takes one absolute guest path", where);
 		a->cwd = w[1];
 	} else {
-		return run_fail("%s: unknown directive '%s' (file, dir, symlink, env, cmd, cwd)",
+		return run_fail("%s: unknown directive '%s' (file, dir, symlink, mkdir, env, cmd, cwd)",
 				where, w[0]);
 	}
 	return 0;
@@ -235,13 +239,15 @@ static int split_pair(const char *opt, const char *val, char **host, char **gues
 void build_usage(FILE *out)
 {
 	fputs("usage: mote build -o OUT.img PROGRAM [options] [-- ARGS...]\n\n"
-	      "Write one bootable disk image holding the static x86-64 PROGRAM (at\n"
+	      "Write one bootable disk image holding the x86-64 PROGRAM (at\n"
 	      "/app/<name>, or at its own path if under /usr /bin /sbin /lib /opt),\n"
-	      "the files asked for and /etc basics; `mote run OUT.img` boots it.\n"
+	      "its interpreter and libraries if it is dynamic, the files asked for\n"
+	      "and /etc basics; `mote run OUT.img` boots it.\n"
 	      "The default command is the program with ARGS.\n\noptions:\n"
 	      "  -o FILE               the image to write (required)\n"
 	      "  --file HOST:GUEST     add host file HOST at GUEST (repeatable)\n"
 	      "  --dir HOSTDIR:GUESTDIR  add a host directory tree (repeatable)\n"
+	      "  --mkdir DIR           an empty directory (a volume's mount point)\n"
 	      "  --manifest FILE       read more of the above from FILE (docs/cli.md)\n"
 	      "  -e KEY=VALUE          set an environment variable; -e KEY copies mote's\n"
 	      "  --cmd 'WORDS'         the command to run instead (argv[0] first)\n"
@@ -257,7 +263,7 @@ void build_usage(FILE *out)
 static const char *valued_option(const char *arg, const char **val)
 {
 	static const char *const names[] = { "-o", "--file", "--dir", "--manifest", "-e", "--cmd",
-					     "--cwd" };
+					     "--cwd", "--mkdir" };
 
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 		size_t n = strlen(names[k]);
@@ -285,6 +291,8 @@ static int apply_option(struct build_args *a, const char *opt, const char *val)
 			   xasprintf("%s %s", opt, val));
 		free(host);
 		free(guest);
+	} else if (!strcmp(opt, "--mkdir")) {
+		add_action(a, ACT_MKDIR, "", val, xasprintf("--mkdir %s", val));
 	} else if (!strcmp(opt, "--manifest")) {
 		return read_manifest(a, val);
 	} else if (!strcmp(opt, "-e")) {
@@ -797,6 +805,10 @@ int build_main(int argc, char **argv)
 			st = add_file(w, act->src, act->dst, act->origin);
 		else if (act->kind == ACT_DIR)
 			st = add_tree(w, act->src, act->dst, act->origin);
+		else if (act->kind == ACT_MKDIR)
+			st = imgw_exists(w, act->dst) ? 0 :
+			     imgw_add_dir(w, act->dst, 0755, epoch >= 0 ? epoch : 0, act->origin) ?
+			     run_fail("%s: %s", act->origin, w->why) : 0;
 		else if (imgw_add_symlink(w, act->dst, act->src, epoch >= 0 ? epoch : 0, act->origin))
 			st = run_fail("%s: %s", act->origin, w->why);
 		if (st)

@@ -6,7 +6,8 @@
  *
  * The key is a 64-bit FNV-1a hash of everything the image is made of:
  * mote's version, its own executable and the image format version, the -e words as the guest
- * will see them (KEY alone takes the host's value), and for the program,
+ * will see them (KEY alone takes the host's value), the volumes' mount
+ * points (made as directories in the image), and for the program,
  * every library and every --file: the path, size, modification time,
  * inode and device of the host file. Upgrading a library, editing the
  * program or touching a --file therefore builds a new image; nothing is
@@ -102,6 +103,8 @@ static int compute_key(const struct program_spec *spec, struct key *k)
 	for (const char **e = env; *e; e++)
 		key_str(k, *e);
 	free(env);
+	for (int i = 0; i < spec->mounts.n; i++)
+		key_str(k, spec->mounts.v[i]);
 	for (int i = 0; i < spec->files.n; i++) {
 		const char *w = spec->files.v[i], *colon = strchr(w, ':');
 		char *host = strndup(w, colon ? (size_t)(colon - w) : strlen(w));
@@ -153,7 +156,8 @@ fail:;
 static int build_into(const struct program_spec *spec, const char *path)
 {
 	int n = 0, st;
-	char **argv = calloc(6 + 2 * (size_t)(spec->files.n + spec->env.n), sizeof(char *));
+	char **argv = calloc(6 + 2 * (size_t)(spec->files.n + spec->env.n + spec->mounts.n),
+			     sizeof(char *));
 
 	if (!argv)
 		abort();
@@ -168,6 +172,10 @@ static int build_into(const struct program_spec *spec, const char *path)
 	for (int i = 0; i < spec->env.n; i++) {
 		argv[n++] = "-e";
 		argv[n++] = (char *)spec->env.v[i];
+	}
+	for (int i = 0; i < spec->mounts.n; i++) {
+		argv[n++] = "--mkdir";
+		argv[n++] = (char *)spec->mounts.v[i];
 	}
 	argv[n++] = (char *)spec->path;
 	st = build_main(n, argv);

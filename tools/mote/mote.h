@@ -113,6 +113,7 @@ struct program_spec {
 	char **argv;
 	struct word_list files;   /* HOST:GUEST */
 	struct word_list env;     /* KEY=VALUE or KEY */
+	struct word_list mounts;  /* guest paths volumes mount on (-v): made in an image */
 };
 
 /* run.c: `mote run ARGS...`; returns the process exit status. */

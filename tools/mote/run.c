@@ -41,6 +41,11 @@ struct run_args {
 	struct program_spec prog;
 	bool interactive;
 	bool strace;
+	struct volume_arg {
+		const char *host, *guest;
+		bool rw;
+	} volumes[RUN_MAX_DISKS];
+	unsigned nr_volumes;
 };
 
 int run_fail(const char *fmt, ...)
@@ -209,6 +214,68 @@ static void word_add(struct word_list *l, const char *w)
 	l->v[l->n++] = w;
 }
 
+/* -v HOST:/path[:rw|:ro] (read-only unless :rw). */
+static int set_volume(struct run_args *a, const char *opt, const char *val)
+{
+	char *copy = strdup(val), *guest, *mode;
+	struct volume_arg *v = &a->volumes[a->nr_volumes];
+
+	if (!copy)
+		abort();
+	guest = strchr(copy, ':');
+	if (!guest || guest == copy || guest[1] != '/')
+		return run_fail("%s %s: want HOST:/path[:rw] (a host file and an absolute guest path)",
+			    opt, val);
+	*guest++ = 0;
+	mode = strchr(guest, ':');
+	if (mode) {
+		*mode++ = 0;
+		if (strcmp(mode, "rw") && strcmp(mode, "ro"))
+			return run_fail("%s %s: unknown mode '%s' (rw or ro)", opt, val, mode);
+	}
+	if (strpbrk(guest, " \t\n\"") || strstr(guest, "/../") || strstr(guest, "/./"))
+		return run_fail("%s %s: the guest path may not hold blanks, quotes, . or ..", opt, val);
+	if (a->nr_volumes == RUN_MAX_DISKS - 1)
+		return run_fail("%s: at most %d volumes", opt, RUN_MAX_DISKS - 1);
+	*v = (struct volume_arg){ copy, guest, mode && !strcmp(mode, "rw") };
+	a->nr_volumes++;
+	word_add(&a->prog.mounts, guest);
+	return 0;
+}
+
+/*
+ * The volumes become disks vol0, vol1, ... A writable one that does not
+ * exist yet is created, empty and sparse (VOLUME_NEW_SIZE), with a note.
+ */
+#define VOLUME_NEW_SIZE (64ull << 20)
+
+static int add_volume_disks(struct run_args *a)
+{
+	struct run_config *cfg = &a->cfg;
+
+	for (unsigned i = 0; i < a->nr_volumes; i++) {
+		const struct volume_arg *v = &a->volumes[i];
+		char *serial;
+
+		if (v->rw && access(v->host, F_OK) && errno == ENOENT && !cfg->dry_run) {
+			int fd = open(v->host, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+			if (fd < 0 || ftruncate(fd, (off_t)VOLUME_NEW_SIZE))
+				return run_fail("-v %s: cannot create it: %s", v->host, strerror(errno));
+			close(fd);
+			fprintf(stderr, "mote run: created volume %s (%llu MiB, empty)\n", v->host,
+				VOLUME_NEW_SIZE >> 20);
+		}
+		if (cfg->nr_disks == RUN_MAX_DISKS)
+			return run_fail("-v %s: at most %d disks in all", v->host, RUN_MAX_DISKS);
+		if (asprintf(&serial, "vol%u", i) < 0)
+			abort();
+		cfg->disks[cfg->nr_disks++] = (struct disk_spec){ .path = v->host, .serial = serial,
+								 .read_only = !v->rw };
+	}
+	return 0;
+}
+
 static int set_file(struct run_args *a, const char *opt, const char *val)
 {
 	(void)opt;
@@ -348,6 +415,8 @@ static const struct run_option run_options[] = {
 	  "omit isa-debug-exit (the guest must power off by ACPI or reset)" },
 	{ "--file", "HOST:GUEST", false, set_file,
 	  "with PROGRAM: add host file HOST at GUEST (repeatable)" },
+	{ "-v", "HOST:/path[:rw]", false, set_volume,
+	  "with PROGRAM: mount disk image HOST on /path, read-only unless :rw (repeatable)" },
 	{ "-e", "KEY=VALUE", false, set_env,
 	  "with PROGRAM: set an environment variable; -e KEY copies mote's (repeatable)" },
 	{ "-i", NULL, false, set_interactive,
@@ -566,11 +635,20 @@ static const char *program_cmdline(const struct run_args *a)
 {
 	const char *user = a->cmdline ? a->cmdline : "";
 	bool quiet = !a->cfg.verbose && !a->cfg.log_path;
-	char *s = malloc(strlen(user) + 48);
-	if (!s)
+	char *s;
+
+	if (asprintf(&s, "%s%sconsole=framed%s%s", user, *user ? " " : "", a->strace ? " strace" : "",
+		     quiet ? " quiet" : "") < 0)
 		abort();
-	sprintf(s, "%s%sconsole=framed%s%s", user, *user ? " " : "", a->strace ? " strace" : "",
-		quiet ? " quiet" : "");
+	for (unsigned i = 0; i < a->nr_volumes; i++) {
+		char *more;
+
+		if (asprintf(&more, "%s volume=vol%u:%s%s", s, i, a->volumes[i].guest,
+			     a->volumes[i].rw ? ":rw" : "") < 0)
+			abort();
+		free(s);
+		s = more;
+	}
 	return s;
 }
 
@@ -686,6 +764,10 @@ static int check_log(const struct run_config *cfg)
 
 static int resolve(struct run_args *a, struct run_config *cfg)
 {
+	if (a->nr_volumes && !a->prog.path)
+		return run_fail("--file, -e and -v need a PROGRAM to run");
+	if (a->nr_volumes && add_volume_disks(a))
+		return MOTE_EXIT_USAGE;
 	*cfg = a->cfg;
 	if (cfg->hv == MOTE_HV_FC_FIXTURE && a->initrd)
 		return run_fail("--initrd cannot be used with --hv fc-fixture "
@@ -712,8 +794,8 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
 	if (a->prog.path)
 		return resolve_program(a, cfg);
-	if (a->prog.files.n || a->prog.env.n)
-		return run_fail("--file and -e need a PROGRAM to run");
+	if (a->prog.files.n || a->prog.env.n || a->nr_volumes)
+		return run_fail("--file, -e and -v need a PROGRAM to run");
 	const char *cmdline = a->cmdline ? a->cmdline : "";
 	if (a->app_argc > 0 && (st = append_app_args(&cmdline, a->app_argc, a->app_argv)))
 		return st;
