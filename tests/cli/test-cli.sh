@@ -233,8 +233,28 @@ gcc -shared -fPIC -o "$T/libgone.so" "$T/gone.c" && gcc -o "$T/usegone" "$T/useg
 	rm "$T/libgone.so"
 err "program's library missing" "libgone.so: not found (needed by $T/usegone)" "$T/usegone"
 err "two programs" "unexpected argument 'x' (the program's arguments go after --)" "$HELLO" x
-err "--file without program" "--file and -e need a PROGRAM to run" --file "$T/hello.c:/x"
-err "-e without program" "--file and -e need a PROGRAM to run" -e A=1
+err "--file without program" "--file, -e and -v need a PROGRAM to run" --file "$T/hello.c:/x"
+err "-e without program" "--file, -e and -v need a PROGRAM to run" -e A=1
+err "-v without program" "--file, -e and -v need a PROGRAM to run" -v "$T/vol.img:/data:rw"
+[ ! -e "$T/vol.img" ] && pass "-v without program creates nothing" || fail "-v without program creates nothing" "$T/vol.img exists"
+err "-v relative guest" "want HOST:/path[:rw]" -v "$T/vol.img:data" "$HELLO"
+err "-v bad mode" "unknown mode 'rx' (rw or ro)" -v "$T/vol.img:/data:rx" "$HELLO"
+err "-v blank in path" "may not hold blanks, quotes, . or .." -v "$T/vol.img:/a b" "$HELLO"
+err "-v read-only missing" "--disk $T/nope.img: No such file or directory" -v "$T/nope.img:/data" "$HELLO"
+run run --dry-run --qemu "$RECORDER" --kernel "$K" -v "$T/vol.img:/data:rw" "$HELLO"
+[ ! -e "$T/vol.img" ] && pass "-v: a dry run creates no volume" || fail "-v: a dry run creates no volume" "created"
+rm -f "$T"/bt/mote-bundle.*	# the dry run's bundle, kept on purpose
+run run --timeout 60 -v "$T/vol.img:/data:rw" "$HELLO"
+if [ $rc = 3 ] && [ "$(stat -c %s "$T/vol.img" 2>/dev/null)" = $((64 << 20)) ] &&
+	grep -q "created volume $T/vol.img (64 MiB, empty)" "$T/err"; then
+	pass "-v: a missing writable volume is created"
+else fail "-v: a missing writable volume is created" "exit $rc: $(cat "$T/err")"; fi
+run run --dry-run --qemu "$RECORDER" --kernel "$K" -v "$T/vol.img:/data:rw" -v "$T/hello.c:/src" "$HELLO"
+if [ $rc = 0 ] && grep -q "serial=vol0" "$T/out" && grep -q "serial=vol1" "$T/out" &&
+	grep -q "volume=vol0:/data:rw volume=vol1:/src" "$T/out"; then
+	pass "-v: disks vol0, vol1 and their volume= words"
+else fail "-v: disks vol0, vol1 and their volume= words" "exit $rc: $(cat "$T/out" "$T/err")"; fi
+rm -f "$T"/bt/mote-bundle.*
 err "--file host missing" "--file $T/nope:/x: host file $T/nope: No such file or directory" "$HELLO" --file "$T/nope:/x"
 err "--file host directory" "--file $T:/x: host file $T: Is a directory" "$HELLO" --file "$T:/x"
 err "--file no colon" "--file $T/hello.c: want HOST:GUEST" "$HELLO" --file "$T/hello.c"
