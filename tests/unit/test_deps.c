@@ -561,6 +561,11 @@ static void test_origin_and_lib(void)
 	 * (ld.so reads /proc/self/exe). Here ldd, which only sees the path it is
 	 * given, would say "not found": the test follows what exec does.
 	 */
+	/* ".." in the program's path is walked physically, like any component. */
+	resolve_ok("P/lib/../origin", &l);
+	EXPECT(found_in(&l, "libx.so", "P/lib", DEPS_VIA_RUNPATH));
+	EXPECT(list_consistent(&l));
+	deps_free(&l);
 	EXPECT(sh("mkdir -p %s/Z && ln -sf ../P/origin %s/Z/linked", tmp, tmp) == 0);
 	resolve_ok("Z/linked", &l);
 	EXPECT(found_in(&l, "libx.so", "P/lib", DEPS_VIA_RUNPATH));

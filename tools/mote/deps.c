@@ -192,6 +192,94 @@ static int add_entry(struct resolver *r, enum deps_kind kind, const char *guest,
 }
 
 /*
+ * A path walk as the kernel does it: `cur` is the resolved prefix (always
+ * a real directory, "" for the root), `rest` what is left to walk.
+ */
+struct walk {
+	char *cur;
+	char *rest;
+	int links;
+};
+
+/* Takes the next component off w->rest (NULL when none is left); *last if nothing follows it. */
+static char *walk_next(struct walk *w, bool *last)
+{
+	char *p = w->rest + strspn(w->rest, "/");
+	char *end = strchrnul(p, '/');
+	char *comp, *rest;
+
+	if (!*p)
+		return NULL;
+	*last = !end[strspn(end, "/")];
+	comp = strndup(p, (size_t)(end - p));
+	rest = xstrdup(end);
+	if (!comp)
+		abort();
+	free(w->rest);
+	w->rest = rest;
+	return comp;
+}
+
+/* Records the link at `at` and splices its text in front of what is left. */
+static int walk_link(struct resolver *r, struct walk *w, const char *at, const char *path)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(at, target, sizeof(target) - 1);
+	char *rest;
+	int err;
+
+	if (n <= 0)
+		return fail(r, -EIO, "%s: unreadable symbolic link %s", path, at);
+	if (++w->links > DEPS_MAX_SYMLINKS)
+		return fail(r, -ELOOP, "%s: %s", path, strerror(ELOOP));
+	target[n] = 0;
+	if ((err = add_entry(r, DEPS_SYMLINK, at, NULL, target)))
+		return err;
+	rest = xasprintf("%s%s%s", target, *w->rest ? "/" : "", w->rest);
+	free(w->rest);
+	w->rest = rest;
+	if (target[0] == '/')
+		w->cur[0] = 0;
+	return 0;
+}
+
+/* One component: 1 to go on, 0 when the file at the end is recorded, or -errno. */
+static int walk_step(struct resolver *r, struct walk *w, const char *comp, bool last,
+		     const char *path)
+{
+	struct stat st;
+	char *next;
+	int err;
+
+	if (!strcmp(comp, ".") || !strcmp(comp, "..")) {
+		char *slash = comp[1] ? strrchr(w->cur, '/') : NULL;
+
+		if (slash)
+			*slash = 0;
+		return last ? fail(r, -EISDIR, "%s: is a directory", path) : 1;
+	}
+	next = xasprintf("%s/%s", w->cur, comp);
+	if (lstat(next, &st) < 0)
+		err = fail(r, -errno, "%s: %s", path, strerror(errno));
+	else if (S_ISLNK(st.st_mode))
+		err = walk_link(r, w, next, path) ?: 1;
+	else if (S_ISREG(st.st_mode) && last)
+		err = add_entry(r, DEPS_FILE, next, next, NULL);
+	else if (S_ISDIR(st.st_mode) && !last)
+		err = 1;
+	else
+		err = fail(r, last ? -EINVAL : -ENOTDIR, "%s: %s", path,
+			   last ? "not a regular file" : strerror(ENOTDIR));
+	if (err == 1 && S_ISDIR(st.st_mode)) {
+		free(w->cur);
+		w->cur = next;
+		return 1;
+	}
+	free(next);
+	return err;
+}
+
+/*
  * Walks an absolute host path as the kernel would, one component at a
  * time, recording every symbolic link met (with its text) and the regular
  * file at the end at its canonical path. Since the walk only ever extends
@@ -200,94 +288,19 @@ static int add_entry(struct resolver *r, enum deps_kind kind, const char *guest,
  */
 static int record_chain(struct resolver *r, const char *path)
 {
-	char *rest = xstrdup(path), *cur = xstrdup("");
-	int links = 0, err = 0;
+	struct walk w = { .cur = xstrdup(""), .rest = xstrdup(path) };
+	int err = 1;
+	bool last = false;
+	char *comp;
 
-	for (;;) {
-		char *p = rest;
-
-		while (*p == '/')
-			p++;
-		if (!*p) {
-			err = fail(r, -EISDIR, "%s: is a directory", path);
-			break;
-		}
-		char *end = strchrnul(p, '/');
-		bool last = !*end || !end[strspn(end, "/")];
-		char *comp = strndup(p, (size_t)(end - p));
-		char *next_rest = xstrdup(end);
-
-		free(rest);
-		rest = next_rest;
-		if (!comp)
-			abort();
-		if (!strcmp(comp, ".")) {
-			free(comp);
-			if (last) {
-				err = fail(r, -EISDIR, "%s: is a directory", path);
-				break;
-			}
-			continue;
-		}
-		if (!strcmp(comp, "..")) {
-			char *slash = strrchr(cur, '/');
-
-			if (slash)
-				*slash = 0;
-			free(comp);
-			if (last) {
-				err = fail(r, -EISDIR, "%s: is a directory", path);
-				break;
-			}
-			continue;
-		}
-		char *next = xasprintf("%s/%s", cur, comp);
-		struct stat st;
-
+	while (err > 0 && (comp = walk_next(&w, &last))) {
+		err = walk_step(r, &w, comp, last, path);
 		free(comp);
-		if (lstat(next, &st) < 0) {
-			err = fail(r, -errno, "%s: %s", path, strerror(errno));
-			free(next);
-			break;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlink(next, target, sizeof(target) - 1);
-
-			if (n <= 0 || ++links > DEPS_MAX_SYMLINKS) {
-				err = fail(r, n <= 0 ? -EIO : -ELOOP, "%s: %s", path,
-					   n <= 0 ? "unreadable symbolic link" : strerror(ELOOP));
-				free(next);
-				break;
-			}
-			target[n] = 0;
-			err = add_entry(r, DEPS_SYMLINK, next, NULL, target);
-			free(next);
-			if (err)
-				break;
-			next_rest = xasprintf("%s%s%s", target, *rest ? "/" : "", rest);
-			free(rest);
-			rest = next_rest;
-			if (target[0] == '/')
-				cur[0] = 0;
-			continue;
-		}
-		if (last && S_ISREG(st.st_mode)) {
-			err = add_entry(r, DEPS_FILE, next, next, NULL);
-			free(next);
-			break;
-		}
-		if (!S_ISDIR(st.st_mode) || last) {
-			err = fail(r, last ? -EINVAL : -ENOTDIR, "%s: %s", path,
-				   last ? "not a regular file" : strerror(ENOTDIR));
-			free(next);
-			break;
-		}
-		free(cur);
-		cur = next;
 	}
-	free(rest);
-	free(cur);
+	if (err > 0)
+		err = fail(r, -EISDIR, "%s: is a directory", path);
+	free(w.cur);
+	free(w.rest);
 	return err;
 }
 
