@@ -37,9 +37,20 @@ static int read_page(struct vnode *vn, uint64_t off, void *page)
 	return 0;
 }
 
+/*
+ * What a mapping's areas share (the VM layer's `obj`): the vnode, and the
+ * path the file was opened by, for /proc/self/maps. Counted: one reference
+ * per area, plus the mapper's until vfs_mmap_done.
+ */
+struct mapped_file {
+	unsigned long refs;	/* atomic */
+	struct vnode *vn;	/* referenced */
+	char path[];		/* "" when the file has none */
+};
+
 static int vnode_fault(void *obj, uint64_t off, bool copy, vm_frame_t *frame)
 {
-	struct vnode *vn = obj;
+	struct vnode *vn = ((struct mapped_file *)obj)->vn;
 	void *cache = NULL, *page;
 	int ret;
 
@@ -68,52 +79,89 @@ static int vnode_fault(void *obj, uint64_t off, bool copy, vm_frame_t *frame)
 	return 0;
 }
 
-static void vnode_ref(void *obj)
+static void mapped_ref(void *obj)
 {
-	vnode_get(obj);
+	__atomic_add_fetch(&((struct mapped_file *)obj)->refs, 1, __ATOMIC_RELAXED);
 }
 
-static void vnode_unref(void *obj)
+static void mapped_unref(void *obj)
 {
-	vnode_put(obj);
+	struct mapped_file *m = obj;
+
+	if (__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		vnode_put(m->vn);
+		mm_free(m);
+	}
 }
 
-static void vnode_describe(void *obj, struct vm_file_info *info)
+static void mapped_describe(void *obj, struct vm_file_info *info)
 {
-	const struct vnode *vn = obj;
+	const struct mapped_file *m = obj;
 
-	info->dev_major = (uint32_t)(vn->fs->dev >> 8);
-	info->dev_minor = (uint32_t)(vn->fs->dev & 0xff);
-	info->ino = vn->ino;
+	info->dev_major = (uint32_t)(m->vn->fs->dev >> 8);
+	info->dev_minor = (uint32_t)(m->vn->fs->dev & 0xff);
+	info->ino = m->vn->ino;
+	info->path = m->path[0] ? m->path : NULL;
 }
 
 static const struct vm_file_ops vnode_vm_ops = {
 	.fault = vnode_fault,
-	.ref = vnode_ref,
-	.unref = vnode_unref,
-	.describe = vnode_describe,
+	.ref = mapped_ref,
+	.unref = mapped_unref,
+	.describe = mapped_describe,
 };
+
+/* The mapping's shared part, with f's path copied in (exactly its length). */
+static struct mapped_file *mapped_new(struct file *f)
+{
+	char *path = mm_malloc(VFS_PATH_MAX);
+	long len = path ? vfs_file_path(f, path, VFS_PATH_MAX - 1) : 0;
+	struct mapped_file *m;
+
+	if (len < 0)
+		len = 0;
+	m = mm_malloc(sizeof(*m) + (size_t)len + 1);
+	if (m) {
+		memcpy(m->path, path, (size_t)len);
+		m->path[len] = 0;
+		m->refs = 1;
+		m->vn = f->vnode;
+		vnode_get(m->vn);
+	}
+	mm_free(path);
+	return m;
+}
 
 int vfs_mmap_file(struct file *f, bool shared, unsigned prot, struct vm_file *out)
 {
 	struct vnode *vn = f->vnode;
 	unsigned acc = f->flags & FILE_ACCMODE;
+	struct mapped_file *m;
 
 	if (f->flags & FILE_PATH)
 		return -EBADF;
 	if (!vn || !VFS_ISREG(vn->mode))
 		return -ENODEV;
+	if (!(m = mapped_new(f)))
+		return -ENOMEM;
 	out->ops = &vnode_vm_ops;
-	out->obj = vn;
+	out->obj = m;
 	out->max_prot = VM_PROT_EXEC;
 	if (acc == VFS_O_RDONLY || acc == VFS_O_RDWR)
 		out->max_prot |= VM_PROT_READ;
 	if (acc != VFS_O_RDONLY && !(f->flags & FILE_APPEND))
 		out->max_prot |= VM_PROT_WRITE;
 	if (shared && !vn->fs->ops->map_page) {
-		if (prot & out->max_prot & VM_PROT_WRITE)
+		if (prot & out->max_prot & VM_PROT_WRITE) {
+			mapped_unref(m);
 			return -ENODEV;
+		}
 		out->max_prot &= ~VM_PROT_WRITE;	/* and mprotect cannot add it */
 	}
 	return 0;
+}
+
+void vfs_mmap_done(struct vm_file *vf)
+{
+	mapped_unref(vf->obj);
 }

@@ -250,10 +250,10 @@ static int load_elf(struct linux_process *p, struct elf_file *ef, uintptr_t want
 		return copy_segments(p, ef, base);
 	if ((ret = vfs_mmap_file(ef->f, false, 0, &file)))
 		return ret;
-	for (unsigned i = 0; i < e->nr_loads; i++)
-		if ((ret = map_segment(p, &file, &e->load[i], base)))
-			return ret;
-	return 0;
+	for (unsigned i = 0; !ret && i < e->nr_loads; i++)
+		ret = map_segment(p, &file, &e->load[i], base);
+	vfs_mmap_done(&file);
+	return ret;
 }
 
 /* The initial stack, built in a kernel buffer mirroring [lo, STACK_TOP) and copied out once. */

@@ -106,8 +106,10 @@ SYSCALL(mmap)
 	mutex_lock(&p->vm_lock);
 	ret = vm_mmap(&p->vm, a0, a1, (unsigned)a2, flags, held ? &file : NULL, a5, &result);
 	mutex_unlock(&p->vm_lock);
-	if (held)
-		file_put(held);		/* the mapping holds the vnode, not the file */
+	if (held) {
+		vfs_mmap_done(&file);	/* the areas hold the vnode, not the file */
+		file_put(held);
+	}
 	return ret ? ret : (long)result;
 }
 

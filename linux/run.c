@@ -61,7 +61,6 @@ static void save_auxv(struct linux_process *p, uintptr_t sp)
 static struct file *open_program(const char *path)
 {
 	struct vnode *vn;
-	struct file *f;
 	int ret = vfs_lookup(vfs_root(), path, 0, &vn);
 
 	if (ret)
@@ -70,9 +69,9 @@ static struct file *open_program(const char *path)
 		ret = -EISDIR;
 	else
 		ret = vfs_check_exec(vn);
-	f = ret ? ERR_PTR(ret) : vfs_open_vnode(vn, VFS_O_RDONLY);
 	vnode_put(vn);
-	return f;
+	/* By its path, so that /proc/self/maps and /proc/self/fd name it. */
+	return ret ? ERR_PTR(ret) : vfs_open(vfs_root(), path, VFS_O_RDONLY, 0);
 }
 
 static int cannot_open(const char *path, int err)

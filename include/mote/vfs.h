@@ -468,13 +468,16 @@ int vfs_create_symlink(const char *path, const char *target);
 struct vm_file;
 /*
  * mmap(2) of open file f (fs/mmap.c): fills *out with the VM layer's file
- * hook over f's vnode and what f's open mode allows (mote/vm.h). -EBADF
+ * hook over f's vnode (named in /proc/self/maps by the path f was opened
+ * by) and what f's open mode allows (mote/vm.h). -EBADF
  * for an O_PATH handle, -ENODEV for what cannot be mapped: not a regular
  * file, or a shared mapping asking for PROT_WRITE (prot) on a filesystem
  * without map_page (read-only shared mappings of those cannot gain it).
  * Kernel only.
  */
 int vfs_mmap_file(struct file *f, bool shared, unsigned prot, struct vm_file *out);
+/* Drops the mapper's hold on *vf once vm_mmap is done with it (mapped or not). */
+void vfs_mmap_done(struct vm_file *vf);
 
 /* ---- For tests: fail the n-th allocation from now (0: never), to test -ENOMEM paths -- */
 void vfs_fail_alloc_after(unsigned long n);
