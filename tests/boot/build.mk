@@ -14,6 +14,13 @@ build/tests/user_smoke-dyn: tests/boot/user_smoke.c
 
 test-deps += build/tests/user_smoke-musl build/tests/user_smoke-glibc build/tests/user_smoke-dyn
 
+# Dynamic and not PIE, loading a library with dlopen (no DT_NEEDED names it).
+build/tests/user_dlopen-nopie: tests/boot/user_dlopen.c
+	@mkdir -p $(dir $@)
+	$(Q)gcc -O2 -no-pie -fno-pie -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_dlopen-nopie
+
 build/tests/user_vdso-musl: tests/boot/user_vdso.c
 	@mkdir -p $(dir $@)
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<

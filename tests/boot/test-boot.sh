@@ -168,6 +168,12 @@ export MOTE_CACHE_DIR=$work/cache
 expect run-dynamic 3 "build/tests/user_smoke-dyn -- one" "^hello from build/tests/user_smoke-dyn argc=2$" \
 	"${smoke[@]}"
 expect run-dynamic-q35 3 "--hv q35 build/tests/user_smoke-dyn" "${smoke[@]}"
+# Non-PIE, and dlopen() of a library given with --file (mote build adds what it needs).
+libm=/lib/x86_64-linux-gnu/libm.so.6
+expect run-dlopen-nopie 0 "--file $libm:$libm build/tests/user_dlopen-nopie -- libm.so.6 cos" \
+	"^cos\(0\) = 1.000 from libm.so.6$"
+expect run-dlopen-missing 1 "build/tests/user_dlopen-nopie -- libnope.so.1 cos" \
+	"^dlopen libnope.so.1: libnope.so.1: cannot open shared object file: No such file or directory$"
 
 # Volumes (docs/fs.md): a writable one (created empty by mote run) keeps what a program
 # wrote for the next boot; read-only, the same disk refuses writes; a bad one stops the boot.

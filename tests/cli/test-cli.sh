@@ -295,6 +295,8 @@ berr "name clash" "name clash: /app/hello is added by the program and by --file 
 berr "name clash in --dir" "name clash: /d/a is added by --file" "$HELLO" --file "$T/hello.c:/d/a" --dir "$T/tree:/d"
 berr "file under a file" "/x/y: /x is not a directory" "$HELLO" --file "$T/hello.c:/x" --file "$T/hello.c:/x/y"
 berr "guest relative" "guest path x is not absolute" "$HELLO" --file "$T/hello.c:x"
+printf 'symlink /loop /loop\nfile hello.c /loop/x\n' >"$T/loop.mf"
+berr "symlink loop on the way" "/loop/x: too many symlinks in the image on the way" "$HELLO" --manifest "$T/loop.mf"
 berr "unknown option" "unknown option '--nope'" "$HELLO" --nope
 berr "--cmd not in image" "command /bin/sh: not in the image" "$HELLO" --cmd /bin/sh
 berr "--cmd unterminated" "--cmd: an unterminated quote" "$HELLO" --cmd "a 'b"
@@ -320,6 +322,13 @@ if cmp -s "$T/img/good.img" "$T/good1.img"; then pass "build: reproducible (same
 else fail "build: reproducible (same inputs, same bytes)" "the two images differ"; fi
 if [ "$(ls -A "$T/img")" = good.img ]; then pass "build: no temporary file left"
 else fail "build: no temporary file left" "$(ls -A "$T/img")"; fi
+# A --file under a symlink in the image lands where the link points, as in the guest.
+printf 'symlink usr/lib /lib\nfile hello.c /lib/x/hello.c\n' >"$T/through.mf"
+run build -o "$T/through.img" "$HELLO" --manifest "$T/through.mf"
+if [ $rc = 0 ] && "$MOTE" inspect "$T/through.img" | grep -q " /usr/lib/x/hello.c$"; then
+	pass "build: a guest path through a symlink in the image"
+else fail "build: a guest path through a symlink in the image" "exit $rc: $(cat "$T/err")"; fi
+rm -f "$T/through.img"
 run inspect "$T/img/good.img"
 if [ $rc = 0 ] && grep -q "^command: /app/hello one 'two three'$" "$T/out" && grep -q "^cwd: /srv$" "$T/out" &&
 	grep -q "^env: GREETING=hello world$" "$T/out" && grep -q " /srv/first -> /srv/tree/a$" "$T/out" &&

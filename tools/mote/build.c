@@ -413,12 +413,16 @@ static int add_file(struct imgw *w, const char *host, const char *guest, const c
 
 	if ((ret = check_host_file(host, origin, &st)))
 		return ret;
-	if (strcmp(origin, "the program") && strcmp(origin, "the program's libraries") &&
-	    is_shared_object(host))
-		note_module(host, guest);
 	if (imgw_add_host_file(w, guest, st.st_mode & 07777, clamp_time(st.st_mtim.tv_sec), host,
 			       (uint64_t)st.st_size, origin))
 		return run_fail("%s: %s", origin, w->why);
+	if (strcmp(origin, "the program") && strcmp(origin, "the program's libraries") &&
+	    is_shared_object(host)) {
+		char *real = imgw_canonical(w, guest);	/* its $ORIGIN is where it really is */
+
+		note_module(host, real ? real : guest);
+		free(real);
+	}
 	return 0;
 }
 
@@ -611,7 +615,7 @@ static int add_module_deps(struct imgw *w)
  * glibc dlopen()s libgcc_s.so.1 to unwind a thread that calls pthread_exit
  * or is cancelled, and aborts without it; no DT_NEEDED names it. It goes
  * beside libc.so.6 when the host has it there (Debian's libgcc-s1, a
- * required package), with whatever it needs.
+ * required package), with whatever it needs (add_file notes it as a module).
  */
 static int add_glibc_runtime(struct imgw *w, const struct deps_entry *libc)
 {
@@ -620,9 +624,8 @@ static int add_glibc_runtime(struct imgw *w, const struct deps_entry *libc)
 	char *guest = xasprintf("%s/libgcc_s.so.1", dirname(guest_dir));
 	int st = 0;
 
-	if (access(host, R_OK) == 0 && !imgw_exists(w, guest) &&
-	    !(st = add_file(w, host, guest, "glibc's libgcc_s")))
-		note_module(host, guest);
+	if (access(host, R_OK) == 0 && !imgw_exists(w, guest))
+		st = add_file(w, host, guest, "glibc's libgcc_s");	/* a module: its needs follow */
 	free(host_dir);
 	free(guest_dir);
 	free(host);

@@ -150,40 +150,70 @@ static bool is_dir(const struct wnode *n)
 	return (n->mode & IMAGE_S_IFMT) == IMAGE_S_IFDIR;
 }
 
+#define SYMLINK_HOPS 40	/* as the kernel: the 41st symlink in one walk is a loop */
+
 /*
- * The directory that will hold path's last component, making missing
- * parents (0755); *last and *len name that component. NULL on a clash.
+ * Walks the directories named by path[0, plen) from dir (from the root if
+ * absolute), as the guest's kernel will: "." and ".." as usual, symlinks
+ * already in the image followed (so a --file at /lib/x/libm.so.6 lands in
+ * /usr/lib/x when /lib -> usr/lib), and missing directories made (0755).
+ * NULL with w->err set on a component that is not a directory, or a loop.
  */
-static struct wnode *parent_of(struct imgw *w, const char *path, const char **last, size_t *len)
+static struct wnode *walk_dirs(struct imgw *w, struct wnode *dir, const char *path, size_t plen,
+			       const char *whole, int *hops)
 {
-	struct wnode *dir = w->root;
-	const char *p = path;
+	const char *p = path, *end = path + plen;
 
-	for (;;) {
-		const char *slash;
-		size_t n;
+	if (plen && path[0] == '/')
+		dir = w->root;
+	while (p < end) {
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+		size_t n = slash ? (size_t)(slash - p) : (size_t)(end - p);
+		struct wnode *next;
 
-		while (*p == '/')
-			p++;
-		slash = strchr(p, '/');
-		n = slash ? (size_t)(slash - p) : strlen(p);
-		if (!slash || !slash[strspn(slash, "/")]) {
-			*last = p;
-			*len = n;
-			return dir;
-		}
-		struct wnode *next = child(dir, p, n);
-		if (!next) {
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			next = dir;
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			next = dir->parent ? dir->parent : dir;
+		} else if (!(next = child(dir, p, n))) {
 			next = node_new(p, n, IMAGE_S_IFDIR | 0755, w->dir_mtime, NULL);
 			attach(dir, next);
+		} else if ((next->mode & IMAGE_S_IFMT) == IMAGE_S_IFLNK) {
+			if (++*hops > SYMLINK_HOPS) {
+				fail(w, -ELOOP, "%s: too many symlinks in the image on the way", whole);
+				return NULL;
+			}
+			next = walk_dirs(w, dir, next->target, strlen(next->target), whole, hops);
+			if (!next)
+				return NULL;
 		} else if (!is_dir(next)) {
-			fail(w, -ENOTDIR, "%s: %.*s is not a directory in the image (added by %s)", path,
-			     (int)(slash - path), path, next->origin);
+			fail(w, -ENOTDIR, "%s: %.*s is not a directory in the image (added by %s)", whole,
+			     (int)(p + n - path), path, next->origin);
 			return NULL;
 		}
 		dir = next;
-		p = slash;
+		p += n + (slash != NULL);
 	}
+	return dir;
+}
+
+/*
+ * The directory that will hold path's last component, making missing
+ * parents (0755) and following symlinks on the way; *last and *len name
+ * that component. NULL on a clash.
+ */
+static struct wnode *parent_of(struct imgw *w, const char *path, const char **last, size_t *len)
+{
+	size_t plen = strlen(path);
+	int hops = 0;
+
+	while (plen > 1 && path[plen - 1] == '/')
+		plen--;
+	*last = path + plen;
+	while (*last > path && (*last)[-1] != '/')
+		(*last)--;
+	*len = (size_t)(path + plen - *last);
+	return walk_dirs(w, w->root, path, (size_t)(*last - path), path, &hops);
 }
 
 /* What is wrong with a guest path, or NULL. */
@@ -252,6 +282,38 @@ static struct wnode *add_entry(struct imgw *w, const char *path, uint32_t mode, 
 		n->explicit_dir = true;
 	attach(dir, n);
 	return n;
+}
+
+/* The absolute path of n in the image, from its parents (malloc'ed). */
+static char *path_of(const struct wnode *n)
+{
+	size_t len = 0;
+	char *s, *p;
+
+	for (const struct wnode *m = n; m->parent; m = m->parent)
+		len += strlen(m->name) + 1;
+	s = xcalloc(len + 2, 1);
+	p = s + len;
+	for (const struct wnode *m = n; m->parent; m = m->parent) {
+		size_t k = strlen(m->name);
+
+		p -= k;
+		memcpy(p, m->name, k);
+		*--p = '/';
+	}
+	if (!len)
+		s[0] = '/';
+	return s;
+}
+
+char *imgw_canonical(struct imgw *w, const char *path)
+{
+	const char *last;
+	size_t len;
+	struct wnode *dir = parent_of(w, path, &last, &len), *n;
+
+	n = dir && len ? child(dir, last, len) : dir;
+	return n ? path_of(n) : NULL;
 }
 
 bool imgw_exists(struct imgw *w, const char *path)

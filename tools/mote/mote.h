@@ -229,6 +229,8 @@ int imgw_add_bytes(struct imgw *w, const char *path, uint32_t perm, int64_t mtim
 int imgw_add_symlink(struct imgw *w, const char *path, const char *target, int64_t mtime,
 		     const char *origin);
 bool imgw_exists(struct imgw *w, const char *path);
+/* Where path's entry really is, its parents' symlinks followed (malloc'ed); NULL if absent. */
+char *imgw_canonical(struct imgw *w, const char *path);
 int imgw_set_config(struct imgw *w, char *const argv[], char *const envp[], const char *exec,
 		    const char *cwd);
 uint64_t imgw_data_bytes(struct imgw *w);	/* file bytes the image will hold */
