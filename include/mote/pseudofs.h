@@ -8,8 +8,9 @@
  * instance costs a vnode per directory and nothing else until something
  * is opened. What an entry can be:
  *
- *   - a directory of fixed entries (`children`), or of numbered entries
- *     (`each`, with `next` telling which numbers exist: /proc/self/fd);
+ *   - a directory of fixed entries (`children`) and/or numbered ones
+ *     (`each`, with `next` telling which numbers exist: /proc/self/fd,
+ *     sysfs's cpuN);
  *   - a regular file whose text `show` writes when the file is opened.
  *     The text is a snapshot kept with the open file, so reads at any
  *     offset, lseek and short reads all see one consistent text, and
