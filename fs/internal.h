@@ -14,6 +14,18 @@
 void *fs_alloc(size_t size);		/* NULL on failure */
 void *fs_zalloc(size_t size);		/* zeroed */
 void fs_free(void *p);
+/*
+ * File data pages that programs can map (ramfs blocks): a zeroed 4 KiB
+ * page, NULL on failure (failure injection applies). In the kernel it is
+ * a page_alloc(0) frame, released with page_unref() so that a mapping
+ * holding its own reference keeps it (fs/mmap.c); the host tests use
+ * aligned malloc. fs_page_backend_* are each build's (fs/mmap.c,
+ * tests/unit/fs/sync_host.c).
+ */
+void *fs_page_alloc(void);
+void fs_page_release(void *page);
+void *fs_page_backend_alloc(void);
+void fs_page_backend_release(void *page);
 
 /* Where a path resolution ended (namei.c). */
 enum walk_last { LAST_NORM, LAST_DOT, LAST_DOTDOT, LAST_ROOT };

@@ -2,14 +2,15 @@
  * fs/mmap.c: memory mappings of files (vfs_mmap_file in mote/vfs.h): the
  * VM layer's file hook (mote/vm.h struct vm_file_ops) over a vnode.
  *
- * A filesystem with map_page (the image filesystem) hands out its cache
- * page: a shared or read-only private mapping maps that very page (one
+ * A filesystem with map_page (imgfs, ramfs) hands out the page holding the
+ * data: a shared or read-only private mapping maps that very page (one
  * reference per translation, mm.h page_ref), so a program's text and its
- * libraries cost no copy; a private write gets a copy of it. A filesystem
- * without it (ramfs) is mapped by reading each page into a new frame on
- * the first touch: exact for private mappings, a snapshot for shared
- * read-only ones; shared writable mappings of it are refused (-ENODEV at
- * mmap, -EACCES from a later mprotect), as there would be no page to share.
+ * libraries cost no copy and a shared mapping's writes are the file's; a
+ * private write gets a copy. A filesystem without it (the generated files
+ * of /proc) is mapped by reading each page into a new frame on the first
+ * touch: exact for private mappings, a snapshot for shared read-only ones;
+ * shared writable mappings of it are refused (-ENODEV at mmap, -EACCES
+ * from a later mprotect), as there would be no page to share.
  *
  * Faults run with the process's VM lock held and take vn->lock inside it;
  * nothing takes them the other way round (reads and writes go through a
@@ -21,6 +22,18 @@
 #include <mote/mm.h>
 #include <mote/vfs.h>
 #include <mote/vm.h>
+
+#include "internal.h"
+
+void *fs_page_backend_alloc(void)
+{
+	return page_alloc(0);
+}
+
+void fs_page_backend_release(void *page)
+{
+	page_unref(page);
+}
 
 static int read_page(struct vnode *vn, uint64_t off, void *page)
 {

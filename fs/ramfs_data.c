@@ -15,11 +15,17 @@
  * copies everything (tests/unit/fs counts copied bytes to show it).
  *
  * Holes cost nothing: an absent block (or a whole absent subtree) reads as
- * zeroes. Invariant: every byte of an allocated block past vn->size is
- * zero. New blocks are zeroed and truncation zeroes the tail of the new
- * last block, so growing a file (by truncate or by a write past the end)
- * never exposes old bytes. st_blocks counts data blocks (8 per block).
+ * zeroes. New blocks are zeroed, truncation zeroes the tail of the new
+ * last block, and growing a file (by truncate or by a write past the end)
+ * zeroes the old last block's tail first (a shared mapping may have
+ * written there), so growing never exposes old bytes. st_blocks counts
+ * data blocks (8 per block).
+ *
+ * Data blocks are pages of their own (fs_page_alloc): map_page hands them
+ * to mmap, so shared mappings and read/write see the same bytes. A block
+ * freed while mapped lives on until the mapping lets go of it.
  */
+#include <lib/err.h>
 #include <lib/errno.h>
 #include <lib/string.h>
 
@@ -59,6 +65,29 @@ static void *page_new(struct ramfs *fs, int *err)
 static void page_free(struct ramfs *fs, void *p)
 {
 	fs_free(p);
+	ramfs_uncharge(fs, RAMFS_BLOCK);
+}
+
+/* A data block: a page a program may map (fs_page_alloc), charged. NULL with *err set. */
+static void *block_new(struct ramfs *fs, int *err)
+{
+	void *p;
+
+	if (!ramfs_charge(fs, RAMFS_BLOCK)) {
+		*err = -ENOSPC;
+		return NULL;
+	}
+	p = fs_page_alloc();
+	if (!p) {
+		ramfs_uncharge(fs, RAMFS_BLOCK);
+		*err = -ENOMEM;
+	}
+	return p;
+}
+
+static void block_free(struct ramfs *fs, void *p)
+{
+	fs_page_release(p);
 	ramfs_uncharge(fs, RAMFS_BLOCK);
 }
 
@@ -123,7 +152,7 @@ static char *block_get(struct ramfs *fs, struct ramfs_data *d, uint64_t idx, int
 			return NULL;
 	}
 	if (!*slot) {
-		*slot = page_new(fs, err);
+		*slot = block_new(fs, err);
 		if (!*slot)
 			return NULL;
 		d->nblocks++;
@@ -155,6 +184,19 @@ long ramfs_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
 	return (long)len;
 }
 
+/*
+ * Before a file grows: the bytes of its last block past the old end must
+ * read as zeroes, and a shared mapping may have written there (as on
+ * Linux, such writes are not part of the file).
+ */
+static void zero_tail(struct ramfs_data *d, uint64_t size)
+{
+	char *last = size % RAMFS_BLOCK ? block_find(d, size / RAMFS_BLOCK) : NULL;
+
+	if (last)
+		memset(last + size % RAMFS_BLOCK, 0, RAMFS_BLOCK - size % RAMFS_BLOCK);
+}
+
 long ramfs_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 {
 	struct ramfs_data *d = &rnode(vn)->data;
@@ -166,6 +208,8 @@ long ramfs_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 		return -EFBIG;
 	if (len > RAMFS_MAX_FILE_SIZE - off)
 		len = RAMFS_MAX_FILE_SIZE - off;
+	if (off + len > vn->size)
+		zero_tail(d, vn->size);
 	while (done < len) {
 		uint64_t pos = off + done;
 		size_t in = pos % RAMFS_BLOCK, n = RAMFS_BLOCK - in;
@@ -185,18 +229,38 @@ long ramfs_write(struct vnode *vn, const void *buf, size_t len, uint64_t off)
 	return done ? (long)done : err;
 }
 
+/*
+ * mmap: the block holding offset off (page-aligned, < size), made if it is
+ * a hole. Shared mappings write straight into it, so read() and write()
+ * and every mapping see the same bytes, as with Linux's page cache.
+ */
+void *ramfs_map_page(struct vnode *vn, uint64_t off)
+{
+	struct ramfs_data *d = &rnode(vn)->data;
+	void *blk;
+	int err = 0;
+
+	mutex_lock(&vn->lock);
+	blk = block_get(ramfs_of(vn), d, off / RAMFS_BLOCK, &err);
+	if (blk)
+		vn->blocks = d->nblocks * (RAMFS_BLOCK / 512);
+	mutex_unlock(&vn->lock);
+	return blk ? blk : ERR_PTR(err);
+}
+
 /* Frees the whole subtree at node (height h). */
 static void free_subtree(struct ramfs *fs, struct ramfs_data *d, void *node, unsigned h)
 {
 	if (h == 0) {
 		d->nblocks--;
 		stat_add(&fs->stats.blocks, -1);
-	} else {
-		for (size_t i = 0; i < RAMFS_FANOUT; i++)
-			if (((void **)node)[i])
-				free_subtree(fs, d, ((void **)node)[i], h - 1);
-		stat_add(&fs->stats.index_nodes, -1);
+		block_free(fs, node);	/* a mapping may keep the page a while longer */
+		return;
 	}
+	for (size_t i = 0; i < RAMFS_FANOUT; i++)
+		if (((void **)node)[i])
+			free_subtree(fs, d, ((void **)node)[i], h - 1);
+	stat_add(&fs->stats.index_nodes, -1);
 	page_free(fs, node);
 }
 
@@ -233,6 +297,8 @@ int ramfs_truncate(struct vnode *vn, uint64_t len)
 			memset(last + len % RAMFS_BLOCK, 0, RAMFS_BLOCK - len % RAMFS_BLOCK);
 		if (!d->root)
 			d->height = 0;
+	} else if (len > vn->size) {
+		zero_tail(d, vn->size);
 	}
 	vn->size = len;
 	vn->blocks = d->nblocks * (RAMFS_BLOCK / 512);

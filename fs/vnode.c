@@ -53,6 +53,20 @@ void fs_free(void *p)
 	free(p);
 }
 
+void *fs_page_alloc(void)
+{
+	void *p = injected_failure() ? NULL : fs_page_backend_alloc();
+
+	if (p)
+		memset(p, 0, 4096);
+	return p;
+}
+
+void fs_page_release(void *page)
+{
+	fs_page_backend_release(page);
+}
+
 /* ---- Clock ------------------------------------------------------------------------- */
 
 static uint64_t (*clock_hook)(void);

@@ -225,14 +225,15 @@ struct vfs_fs_ops {
 	long (*readlink)(struct vnode *vn, char *buf, size_t len);
 
 	/*
-	 * mmap without a copy (optional, read-only filesystems): the page of
-	 * vn's data at page-aligned off (< size), zero past the end of the
-	 * file, or ERR_PTR(-EIO / -ENOMEM). Called without vn->lock. The page
-	 * comes from page_alloc(0) and belongs to the filesystem's cache,
-	 * which releases it with page_unref() (mm.h) when vn is evicted, not
-	 * before; its contents never change. Mappings take their own
-	 * references to it (fs/mmap.c). Filesystems without it are mapped by
-	 * copying through read.
+	 * mmap without a copy (optional): the page of vn's data at
+	 * page-aligned off (< size), made if it is a hole, zero past the end
+	 * of the file; or ERR_PTR(-EIO / -ENOMEM / -ENOSPC). Called without
+	 * vn->lock. The page comes from page_alloc(0) and belongs to the
+	 * filesystem, which releases it with page_unref() (mm.h) when it drops
+	 * it (evict, truncate); mappings take references of their own
+	 * (fs/mmap.c), so a page outlives neither. It is the file's data
+	 * itself: shared mappings write into it, and read/write see those
+	 * writes. Filesystems without it are mapped by copying through read.
 	 */
 	void *(*map_page)(struct vnode *vn, uint64_t off);
 

@@ -16,6 +16,6 @@ fs-unit-hdrs := $(wildcard fs/*.h) include/mote/vfs.h include/mote/file.h \
 $(BUILD)/host/fs-test-%: tests/unit/fs/test_%.c $(fs-unit-srcs) $(fs-unit-hdrs)
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -o $@ $< $(fs-unit-srcs) -lpthread
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Ifs -o $@ $< $(fs-unit-srcs) -lpthread
 
 unit-tests += $(fs-unit-bins)

@@ -14,6 +14,8 @@
 
 #include <mote/sync.h>
 
+#include "internal.h"	/* fs/: the data-page hooks this file provides */
+
 static __thread char self_id;
 
 static struct thread *self(void)
@@ -62,4 +64,15 @@ bool mutex_held(const struct mutex *m)
 void epoll_file_release(struct file *f)
 {
 	(void)f;
+}
+
+/* fs/internal.h's data pages: plain aligned memory on the host. */
+void *fs_page_backend_alloc(void)
+{
+	return aligned_alloc(4096, 4096);
+}
+
+void fs_page_backend_release(void *page)
+{
+	free(page);
 }
