@@ -129,7 +129,8 @@ static void measure_tsc_khz(struct config *c)
 static void make_data(const struct config *c)
 {
 	char *argv[] = { (char *)c->make_data, (char *)c->prog, (char *)c->dir, NULL };
-	if (bench_run_capture("bench-fs", argv, false, RUN_TIMEOUT_S, (char[256]){ 0 }, 256) != 0)
+	char out[256];	/* it prints nothing but errors, which go to stderr */
+	if (bench_run_capture("bench-fs", argv, false, RUN_TIMEOUT_S, out, sizeof(out)) != 0)
 		fatal("%s failed", c->make_data);
 }
 
