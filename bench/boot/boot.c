@@ -13,6 +13,12 @@
  *               world to its exit: bundle, Linux layer, program, power-off;
  *               not on fc-fixture, which takes no program)
  *
+ * Then, on microvm only, the python row (python.c): boot to the first line
+ * of `python3 -c "print('ready')"`, mote against Debian's Linux on the same
+ * QEMU with the same files as a squashfs, and the images' sizes
+ * (--py-runs N alternating runs of each, default 3 as TCG boots are slow;
+ * 0 skips it). It has no target yet, so it never fails the benchmark.
+ *
  * Wall clock is CLOCK_MONOTONIC around fork, exec and wait, output to
  * /dev/null (the bootchart run's stdout is read for `bootchart: total <ms>`).
  * The host drifts by tens of percent within minutes (docs/PERFORMANCE.md), so
@@ -39,6 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "../stats.h"
+#include "python.h"
 
 #define RATIO_TARGET      1.10	/* mote / floor, microvm */
 #define HELLO_TARGET      1.15	/* hello / floor, microvm */
@@ -52,6 +59,7 @@ struct config {
 	const char *mote, *floor, *kernel, *hello;
 	bool kernel_given;	/* pass --kernel to the mote runs */
 	bool stand_in;		/* time the floor on both sides (no kernel yet) */
+	struct python_config py;
 	const char *hv[MAX_HV];
 	int nhv;
 };
@@ -246,11 +254,12 @@ static int verdict(bool ok, const char *fmt, ...)
 static void usage(FILE *f)
 {
 	fputs("usage: bench-boot [-n RUNS] [--hv microvm,q35] [--mote PATH] [--floor PATH]\n"
-	      "                  [--kernel PATH] [--hello PATH] [--stand-in]\n"
+	      "                  [--kernel PATH] [--hello PATH] [--stand-in] [--py-runs N]\n"
 	      "Times `mote run` of the floor kernel against the mote kernel and against\n"
 	      "`mote run` of a static hello world, alternating runs (default 20 each, on\n"
 	      "microvm and q35), and reads the in-guest bootchart total. --stand-in times\n"
-	      "the floor on both sides (no kernel, no hello row).\n", f);
+	      "the floor on both sides (no kernel, no hello row). Then python3's boot to its\n"
+	      "first line, mote against a Linux guest, N alternating runs (default 3, 0: skip).\n", f);
 }
 
 static void parse_args(int argc, char **argv, struct config *c)
@@ -262,6 +271,7 @@ static void parse_args(int argc, char **argv, struct config *c)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "hello", required_argument, NULL, 'p' },
 		{ "stand-in", no_argument, NULL, 's' },
+		{ "py-runs", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -284,6 +294,13 @@ static void parse_args(int argc, char **argv, struct config *c)
 		case 'k': c->kernel = optarg; c->kernel_given = true; break;
 		case 'p': c->hello = optarg; break;
 		case 's': c->stand_in = true; break;
+		case 'P':
+			c->py.runs = atoi(optarg);
+			if (c->py.runs < 0 || c->py.runs > 1000) {
+				fprintf(stderr, "bench-boot: --py-runs %s: want 0..1000 runs\n", optarg);
+				exit(2);
+			}
+			break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -313,7 +330,12 @@ static void parse_args(int argc, char **argv, struct config *c)
 int main(int argc, char **argv)
 {
 	struct config c = { .runs = 20, .mote = "build/mote", .floor = "build/floor.elf",
-			    .kernel = "build/kernel.elf", .hello = "build/bench/hello" };
+			    .kernel = "build/kernel.elf", .hello = "build/bench/hello",
+			    .py = { .runs = 3, .mote = "build/mote",
+				    .run_guest = "bench/linux/run-guest.sh",
+				    .pyinit = "build/bench/pyinit",
+				    .make_images = "bench/boot/make-python.sh",
+				    .tsc_khz = "build/linux/tsc-khz", .dir = "build/bench/python" } };
 	struct result r[MAX_HV];
 	int failed = 0;
 
@@ -363,5 +385,7 @@ int main(int argc, char **argv)
 				  st.st_size / 1024.0, SIZE_TARGET / 1024);
 	else
 		failed |= verdict(false, "kernel size: %s missing", kernel);
+	if (c.py.runs > 0 && !c.stand_in)
+		failed |= python_row(&c.py);
 	return failed;
 }

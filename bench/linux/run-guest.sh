@@ -4,7 +4,7 @@
 # under TCG, the same machine mote benchmarks boot on, and print its stdout.
 #
 # Usage: run-guest.sh [-s SMP] [-m MEM] [-t TIMEOUT_S] [-a APPEND] [-c FILE]
-#                     [-d DISK] [-k] PROGRAM [ARG...]
+#                     [-d DISK] [-k] [-i INITRD -x] PROGRAM [ARG...]
 # -a adds kernel parameters; -c keeps the raw console (kernel log included).
 # -d attaches the file DISK read-only as a virtio-blk disk (virtio-mmio, the
 # guest's /dev/vda). -k puts the modules fetch-kernel.sh keeps in the
@@ -16,6 +16,9 @@
 # `virtio_mmio.device=` words QEMU appends to the command line without ACPI
 # mean nothing to it (virtio_mmio.ko ignores the parameter), and the DSDT is
 # the only way it finds the device (with ACPI, QEMU appends nothing).
+# -x runs nothing but prints the QEMU command, one word a line, with the
+# initramfs written to INITRD (-i): for a driver that times QEMU itself from
+# its start (bench/boot's python row), without this script's own cost.
 #
 # The initramfs (newc cpio, written here: /init, /dev, /dev/console, and
 # /modules with -k) holds nothing but the program. Its arguments go on the kernel command line after
@@ -36,20 +39,22 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dir=${BUILD:-$root/build}/linux
-smp=1 mem=256M timeout=300 append="" console="" disk="" modules=""
-while getopts s:m:t:a:c:d:k o; do
+smp=1 mem=256M timeout=300 append="" console="" disk="" modules="" initrd="" print=""
+while getopts s:m:t:a:c:d:ki:x o; do
 	case $o in
 	s) smp=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;; a) append=$OPTARG ;;
 	c) console=$OPTARG ;; d) disk=$OPTARG ;; k) modules=1 ;;
+	i) initrd=$OPTARG ;; x) print=1 ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 die() { echo "run-guest: $*" >&2; exit 2; }
-[ $# -ge 1 ] || die "usage: run-guest.sh [-s SMP] [-m MEM] [-t S] [-a APPEND] [-c FILE] [-d DISK] [-k] PROGRAM [ARG...]"
+[ $# -ge 1 ] || die "usage: run-guest.sh [-s SMP] [-m MEM] [-t S] [-a APPEND] [-c FILE] [-d DISK] [-k] [-i INITRD -x] PROGRAM [ARG...]"
 prog=$1; shift
 [ -f "$prog" ] || die "$prog: no such file"
 [ -z "$disk" ] || [ -f "$disk" ] || die "$disk: no such file"
+[ -z "$print" ] || [ -n "$initrd" ] || die "-x needs -i INITRD"
 "$here/fetch-kernel.sh" >/dev/null || die "no Linux kernel (bench/linux/fetch-kernel.sh failed)"
 
 khz=${TSC_KHZ:-}
@@ -105,12 +110,20 @@ fi
 
 # BENCH_LINUX_GUEST=1 reaches /init as an environment variable (guest-exit.h).
 cmdline="console=ttyS0 quiet tsc_early_khz=$khz tsc=reliable panic=-1 BENCH_LINUX_GUEST=1 $append -- $*"
-timeout -k 5 "$timeout" qemu-system-x86_64 \
-	-M "$machine" -nodefaults -no-user-config -nographic \
-	-no-reboot -serial stdio -accel tcg -cpu max -m "$mem" -smp "$smp" \
-	-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${diskopts[@]}" \
-	-kernel "$dir/vmlinuz" -initrd "$tmp/initramfs.cpio" -append "$cmdline" \
-	</dev/null >"$tmp/console" 2>"$tmp/qemu-stderr"
+if [ -n "$initrd" ]; then
+	cp "$tmp/initramfs.cpio" "$initrd" || die "cannot write $initrd"
+else
+	initrd=$tmp/initramfs.cpio
+fi
+qemu=(qemu-system-x86_64 -M "$machine" -nodefaults -no-user-config -nographic
+	-no-reboot -serial stdio -accel tcg -cpu max -m "$mem" -smp "$smp"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${diskopts[@]}"
+	-kernel "$dir/vmlinuz" -initrd "$initrd" -append "$cmdline")
+if [ -n "$print" ]; then
+	printf '%s\n' "$(command -v qemu-system-x86_64)" "${qemu[@]:1}"
+	exit 0
+fi
+timeout -k 5 "$timeout" "${qemu[@]}" </dev/null >"$tmp/console" 2>"$tmp/qemu-stderr"
 rc=$?
 if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 	status=124
