@@ -38,6 +38,7 @@ suite "fuzz: lib/elf smoke" tests/fuzz/smoke.sh elf
 suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "fuzz: deps smoke" tests/fuzz/smoke.sh deps
 suite "fuzz: lib/image smoke" tests/fuzz/smoke.sh image
+suite "fuzz: path lookup smoke" tests/fuzz/smoke.sh path
 suite "docs" tests/docs-current.sh
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh

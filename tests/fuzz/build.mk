@@ -118,3 +118,30 @@ fuzz-image: $(fuzz-dir)/fuzz-image $(fuzz-dir)/seeds-image/.stamp
 		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-image.log
 
 test-deps += $(fuzz-dir)/fuzz-image $(fuzz-dir)/seeds-image/.stamp
+
+# Path resolution and the namespace operations (fs/ over ramfs, as
+# tests/unit/fs builds them): each input makes a small tree under three
+# mounted ramfs instances, runs a sequence of operations on paths made from
+# its bytes and checks the results (the invariants are at the top of
+# fuzz_path.c). The seeds are hand-written (tests/fuzz/seeds-path.sh).
+fuzz-path-srcs := tests/fuzz/fuzz_path.c $(fs-srcs) lib/rbtree.c tests/unit/fs/sync_host.c
+$(fuzz-dir)/fuzz-path: $(fuzz-path-srcs) $(wildcard fs/*.h) include/mote/vfs.h include/mote/file.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) -o $@ $(fuzz-path-srcs)
+
+$(fuzz-dir)/seeds-path/.stamp: tests/fuzz/seeds-path.sh
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)tests/fuzz/seeds-path.sh $(dir $@)
+	$(Q)touch $@
+
+.PHONY: fuzz-path
+fuzz-path: $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
+	@mkdir -p $(fuzz-dir)/corpus-path
+	$(fuzz-dir)/fuzz-path -runs=$(FUZZ_RUNS) -max_len=4096 -print_final_stats=1 \
+		$(fuzz-dir)/corpus-path $(fuzz-dir)/seeds-path 2>&1 | tee $(fuzz-dir)/fuzz-path.log | \
+		grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)'
+	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-path.log && \
+		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-path.log
+
+test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
