@@ -128,7 +128,7 @@ fuzz-path-srcs := tests/fuzz/fuzz_path.c $(fs-srcs) lib/rbtree.c tests/unit/fs/s
 $(fuzz-dir)/fuzz-path: $(fuzz-path-srcs) $(wildcard fs/*.h) include/mote/vfs.h include/mote/file.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
-	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) -o $@ $(fuzz-path-srcs)
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) -Ifs -o $@ $(fuzz-path-srcs)
 
 $(fuzz-dir)/seeds-path/.stamp: tests/fuzz/seeds-path.sh
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)
