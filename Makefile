@@ -72,7 +72,8 @@ $(BUILD)/k/ksyms.o: $(BUILD)/kernel.pass1.elf tools/ksyms.sh
 	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $(BUILD)/k/ksyms.S
 	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms.S -o $@
 # kernel.elf is what boots; its debug info goes to kernel.debug beside it
-# (gdb finds it through the debug link), keeping the image small.
+# with the symbol table (gdb finds it through the debug link), keeping the
+# image small: the kernel's own symbols for backtraces are .ksyms.
 $(BUILD)/kernel.elf: $(kernel-objs) $(BUILD)/k/ksyms.o arch/x86_64/kernel.ld
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KLDFLAGS) -o $(BUILD)/kernel.full.elf $(kernel-objs) $(BUILD)/k/ksyms.o
@@ -81,7 +82,7 @@ $(BUILD)/kernel.elf: $(kernel-objs) $(BUILD)/k/ksyms.o arch/x86_64/kernel.ld
 	@cmp -s $(BUILD)/k/text1.txt $(BUILD)/k/text2.txt || \
 		{ echo "kernel.elf: text moved between links; ksyms would lie" >&2; exit 1; }
 	$(Q)$(OBJCOPY) --only-keep-debug $(BUILD)/kernel.full.elf $(BUILD)/kernel.debug
-	$(Q)$(OBJCOPY) --strip-debug --add-gnu-debuglink=$(BUILD)/kernel.debug \
+	$(Q)$(OBJCOPY) --strip-all --add-gnu-debuglink=$(BUILD)/kernel.debug \
 		$(BUILD)/kernel.full.elf $@
 
 deps:

@@ -9,4 +9,4 @@ fs-srcs := fs/vnode.c fs/mount.c fs/namei.c fs/namespace.c fs/open.c fs/vnode_fi
 kernel-srcs += $(fs-srcs) fs/mmap.c fs/imgfs.c fs/volume.c fs/pseudofs.c fs/devfs.c fs/procfs.c fs/sysfs.c fs/poll.c fs/pipe.c fs/eventfd.c fs/timerfd.c fs/epoll.c
 # Size over speed for the generated filesystems: nothing there is hot, and
 # every byte of the kernel image is RAM.
-$(addprefix $(BUILD)/k/fs/,pseudofs.o devfs.o procfs.o sysfs.o): KCFLAGS += -Os
+$(addprefix $(BUILD)/k/fs/,pseudofs.o devfs.o procfs.o sysfs.o volume.o): KCFLAGS += -Os
