@@ -508,8 +508,8 @@ static int write_meta(struct writer *w)
 		ret = -ENOSPC;
 		goto out;
 	}
-	if ((ret = grow_add(&meta, "", 0, NULL)) || !(block = mm_malloc(span))) {
-		ret = ret ? ret : -ENOMEM;
+	if (!(block = mm_malloc(span))) {
+		ret = -ENOMEM;
 		goto out;
 	}
 	memset(block, 0, span);
