@@ -81,6 +81,12 @@ static inline bool vnode_is_fs_root(const struct vnode *vn)
 	return vn->fs->root == vn;
 }
 
+/*
+ * Reads up to len bytes of vn's data at off under vn->lock, clipped to its
+ * size: bytes read (0 at or past the end) or -errno (vnode_file.c).
+ */
+long vnode_read(struct vnode *vn, void *buf, size_t len, uint64_t off);
+
 /* Opens character device node vn through its driver (chrdev.c); -ENXIO without one. */
 struct file *chrdev_open(struct vnode *vn, unsigned oflags);
 

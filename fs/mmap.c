@@ -37,13 +37,8 @@ void fs_page_backend_release(void *page)
 
 static int read_page(struct vnode *vn, uint64_t off, void *page)
 {
-	long n = 0;
+	long n = vnode_read(vn, page, VM_PAGE_SIZE, off);
 
-	mutex_lock(&vn->lock);
-	if (off < vn->size)
-		n = vn->fs->ops->read(vn, page, vn->size - off < VM_PAGE_SIZE ? vn->size - off
-									      : VM_PAGE_SIZE, off);
-	mutex_unlock(&vn->lock);
 	if (n < 0)
 		return (int)n;
 	memset((char *)page + n, 0, VM_PAGE_SIZE - (size_t)n);

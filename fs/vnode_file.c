@@ -40,7 +40,7 @@ static bool writable(const struct file *f)
 
 /* ---- Regular files ------------------------------------------------------------------ */
 
-static long read_at(struct vnode *vn, void *buf, size_t len, uint64_t off)
+long vnode_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
 {
 	long n = 0;
 
@@ -92,7 +92,7 @@ static long reg_read(struct file *f, void *buf, size_t len)
 	if (!readable(f))
 		return -EBADF;
 	mutex_lock(&f->pos_lock);
-	n = read_at(f->vnode, buf, len, f->pos);
+	n = vnode_read(f->vnode, buf, len, f->pos);
 	if (n > 0)
 		f->pos += (uint64_t)n;
 	mutex_unlock(&f->pos_lock);
@@ -119,7 +119,7 @@ static long reg_pread(struct file *f, void *buf, size_t len, uint64_t off)
 {
 	if (!readable(f))
 		return -EBADF;
-	return read_at(f->vnode, buf, len, off);
+	return vnode_read(f->vnode, buf, len, off);
 }
 
 /* Like Linux, pwrite on an O_APPEND file appends (and ignores off). */

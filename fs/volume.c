@@ -158,17 +158,6 @@ static struct vnode *child_of(struct vnode *dir, const char *name)
 	return vn;
 }
 
-static long read_at(struct vnode *vn, void *buf, size_t len, uint64_t off)
-{
-	long n = 0;
-
-	mutex_lock(&vn->lock);
-	if (off < vn->size)
-		n = vn->fs->ops->read(vn, buf, vn->size - off < len ? vn->size - off : len, off);
-	mutex_unlock(&vn->lock);
-	return n;
-}
-
 /* ---- Loading: the image on the disk into the ramfs ---------------------------------- */
 
 /* A queue of directory pairs still to copy (no recursion: a deep tree is just long). */
@@ -190,7 +179,7 @@ static void copy_attrs(const struct vnode *from, struct vnode *to)
 static int copy_data(struct vnode *from, struct vnode *to, char *buf)
 {
 	for (uint64_t off = 0; off < from->size;) {
-		long n = read_at(from, buf, CHUNK, off), w;
+		long n = vnode_read(from, buf, CHUNK, off), w;
 
 		if (n <= 0)
 			return n < 0 ? (int)n : -EIO;
@@ -404,7 +393,7 @@ static int write_data(struct writer *w, struct vnode *vn, uint64_t *off)
 		return -ENOSPC;
 	for (uint64_t done = 0; done < padded;) {
 		size_t n = padded - done < CHUNK ? (size_t)(padded - done) : CHUNK;
-		long got = read_at(vn, w->buf, n, done);
+		long got = vnode_read(vn, w->buf, n, done);
 
 		if (got < 0)
 			return (int)got;

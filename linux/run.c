@@ -57,21 +57,23 @@ static void save_auxv(struct linux_process *p, uintptr_t sp)
 		p->auxv_len = n * sizeof(pair);
 }
 
-/* The program file, open for reading; -ENOENT, -EACCES (no x bit), -EISDIR, ... */
+/*
+ * The program file, open for reading by its path (so /proc/self/maps and
+ * /proc/self/fd name it): -ENOENT, -EISDIR, -EACCES (no x bit), ...
+ */
 static struct file *open_program(const char *path)
 {
-	struct vnode *vn;
-	int ret = vfs_lookup(vfs_root(), path, 0, &vn);
+	struct file *f = vfs_open(vfs_root(), path, VFS_O_RDONLY, 0);
+	int ret;
 
-	if (ret)
+	if (IS_ERR(f))
+		return f;
+	ret = VFS_ISDIR(f->vnode->mode) ? -EISDIR : vfs_check_exec(f->vnode);
+	if (ret) {
+		file_put(f);
 		return ERR_PTR(ret);
-	if (VFS_ISDIR(vn->mode))
-		ret = -EISDIR;
-	else
-		ret = vfs_check_exec(vn);
-	vnode_put(vn);
-	/* By its path, so that /proc/self/maps and /proc/self/fd name it. */
-	return ret ? ERR_PTR(ret) : vfs_open(vfs_root(), path, VFS_O_RDONLY, 0);
+	}
+	return f;
 }
 
 static int cannot_open(const char *path, int err)
