@@ -1,0 +1,196 @@
+/*
+ * mote/socket: sockets as files, and the per-family protocol interface.
+ *
+ * socket(2) and friends (linux/socket.c) translate user memory into
+ * kernel buffers and call the generic layer (net/socket.c), which looks
+ * up the family (AF_UNIX: net/unix.c; AF_INET/AF_INET6: net/inet.c over
+ * lwIP) and calls its struct socket_ops. As with every file op, socket
+ * ops never touch user memory: addresses, data (struct kmsg's iovec) and
+ * ancillary data arrive in kernel buffers. SCM_RIGHTS descriptors are
+ * turned into struct file references by the Linux layer before sendmsg
+ * (kmsg.files) and installed as descriptors after recvmsg, so a protocol
+ * never sees a descriptor number.
+ *
+ * A socket is a struct file whose priv is the struct socket; read, write,
+ * poll, ioctl(FIONREAD, FIONBIO) and close work on it like on any file.
+ * Blocking calls honour FILE_NONBLOCK on the file, MSG_DONTWAIT, the
+ * socket's rcvtimeo/sndtimeo (SO_RCVTIMEO/SO_SNDTIMEO; -EAGAIN when they
+ * expire) and thread_interrupt() (-EINTR, or the count moved so far).
+ * Readiness changes call poll_notify(&sock->poll, events).
+ *
+ * Errors are Linux's: -EAFNOSUPPORT unknown family, -EPROTONOSUPPORT /
+ * -ESOCKTNOSUPPORT, -EOPNOTSUPP for an op the type lacks (listen on a
+ * datagram socket), -ENOTCONN, -EISCONN, -EINPROGRESS (non-blocking
+ * connect), -EALREADY, -ECONNREFUSED, -ECONNRESET, -EPIPE (the Linux layer
+ * raises SIGPIPE unless MSG_NOSIGNAL), -EADDRINUSE, -EADDRNOTAVAIL,
+ * -ENOBUFS/-ENOMEM when out of memory, -EMFILE from the descriptor table.
+ */
+#ifndef MOTE_SOCKET_H
+#define MOTE_SOCKET_H
+
+#include <mote/file.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Families, types and flags: Linux's values. */
+#define AF_UNSPEC 0
+#define AF_UNIX   1
+#define AF_INET   2
+#define AF_INET6  10
+#define AF_NETLINK 16
+
+#define SOCK_STREAM    1
+#define SOCK_DGRAM     2
+#define SOCK_RAW       3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_NONBLOCK  FILE_NONBLOCK
+#define SOCK_CLOEXEC   FILE_CLOEXEC
+
+#define MSG_OOB       0x1
+#define MSG_PEEK      0x2
+#define MSG_DONTROUTE 0x4
+#define MSG_CTRUNC    0x8
+#define MSG_TRUNC     0x20
+#define MSG_DONTWAIT  0x40
+#define MSG_EOR       0x80
+#define MSG_WAITALL   0x100
+#define MSG_NOSIGNAL  0x4000
+#define MSG_MORE      0x8000
+#define MSG_WAITFORONE 0x10000
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+#define SHUT_RD   0
+#define SHUT_WR   1
+#define SHUT_RDWR 2
+
+#define SOL_SOCKET 1
+#define SOL_IP     0
+#define SOL_TCP    6
+#define SOL_UDP    17
+#define SOL_IPV6   41
+
+/* The largest address any family takes (struct sockaddr_storage). */
+#define SOCKADDR_MAX 128
+
+struct kiovec {
+	void *base;
+	size_t len;
+};
+
+/*
+ * One sendmsg/recvmsg in kernel memory. send: name/namelen is the
+ * destination (NULL/0 for a connected socket), files the descriptors to
+ * pass (AF_UNIX SCM_RIGHTS), creds_wanted unused. recv: name points at
+ * SOCKADDR_MAX bytes for the source address and the op sets namelen (0
+ * when there is none); the op sets files/nfiles to references the caller
+ * installs (or drops), and out_flags (MSG_TRUNC, MSG_CTRUNC, MSG_EOR).
+ */
+struct kmsg {
+	void *name;
+	unsigned namelen;
+	struct kiovec *iov;
+	unsigned iovlen;
+	struct file **files;		/* SCM_RIGHTS */
+	unsigned nfiles;
+	bool want_creds;		/* recv: SO_PASSCRED is set; fill creds */
+	bool has_creds;			/* recv: the op filled creds */
+	struct { int32_t pid; uint32_t uid, gid; } creds;
+	int out_flags;
+};
+
+/* Most descriptors one SCM_RIGHTS message carries (Linux's SCM_MAX_FD). */
+#define KMSG_MAX_FILES 253
+
+struct socket;
+
+struct socket_ops {
+	int (*bind)(struct socket *s, const void *addr, unsigned len);
+	int (*connect)(struct socket *s, const void *addr, unsigned len);
+	int (*listen)(struct socket *s, int backlog);
+	/* A new connected socket in *out (file_flags for its file: SOCK_NONBLOCK|SOCK_CLOEXEC). */
+	int (*accept)(struct socket *s, struct socket **out, unsigned file_flags);
+	/* Returns bytes sent or -errno. */
+	long (*sendmsg)(struct socket *s, struct kmsg *m, int flags);
+	/* Returns bytes received (0 at end of stream) or -errno. */
+	long (*recvmsg)(struct socket *s, struct kmsg *m, int flags);
+	int (*shutdown)(struct socket *s, int how);
+	/* Fills addr (SOCKADDR_MAX bytes) and *len; peer: the remote end (-ENOTCONN if none). */
+	int (*getname)(struct socket *s, void *addr, unsigned *len, bool peer);
+	/* Options the generic layer does not handle itself (see socket_setsockopt). */
+	int (*setsockopt)(struct socket *s, int level, int name, const void *val, unsigned len);
+	int (*getsockopt)(struct socket *s, int level, int name, void *val, unsigned *len);
+	/* Ready events now; adds w to &s->poll when w is not NULL. */
+	unsigned (*poll)(struct socket *s, struct poll_watch *w);
+	/* Bytes readable now (FIONREAD / SIOCINQ); -EINVAL if not meaningful. */
+	long (*readable)(struct socket *s);
+	void (*release)(struct socket *s);
+};
+
+struct socket {
+	const struct socket_ops *ops;
+	struct file *file;		/* not referenced: the file owns the socket */
+	int family, type, protocol;
+	struct poll_head poll;
+	uint64_t rcvtimeo_ns, sndtimeo_ns;	/* 0: no limit */
+	int rcvbuf, sndbuf;		/* SO_RCVBUF/SO_SNDBUF as set (Linux doubles on set) */
+	bool reuseaddr, reuseport, keepalive, passcred, broadcast;
+	struct { bool on; int secs; } linger;
+	void *priv;			/* the family's own state */
+};
+
+/*
+ * A family: create() sets s->ops and s->priv for the type and protocol
+ * (already checked to be a known type), or returns -EPROTONOSUPPORT /
+ * -ESOCKTNOSUPPORT / -ENOMEM.
+ */
+struct socket_family {
+	int family;
+	int (*create)(struct socket *s, int type, int protocol);
+	/* socketpair(2); NULL: -EOPNOTSUPP. */
+	int (*pair)(struct socket *a, struct socket *b);
+};
+
+/* Registers a family (at init; a small fixed table). */
+void socket_family_register(const struct socket_family *fam);
+
+/*
+ * A new socket and its file (one reference), flags SOCK_NONBLOCK and
+ * SOCK_CLOEXEC taken from type. Returns the file or ERR_PTR(-errno).
+ */
+struct file *socket_create(int family, int type, int protocol);
+/* socketpair(2): two files, or -errno with neither created. */
+int socket_create_pair(int family, int type, int protocol, struct file *out[2]);
+/*
+ * Wraps a socket a protocol made (accept) in a file; on failure the socket
+ * is released. Returns the file or ERR_PTR(-errno).
+ */
+struct file *socket_file(struct socket *s, unsigned file_flags);
+/* An empty struct socket for a family's accept() to fill; NULL when out of memory. */
+struct socket *socket_alloc(int family, int type, int protocol);
+
+/* The socket of a file, NULL when it is not a socket (-ENOTSOCK for the caller). */
+struct socket *socket_of(struct file *f);
+
+/* Deadline for a blocking receive/send on s (clock_monotonic_ns()), honouring the timeout. */
+uint64_t socket_rcv_deadline(const struct socket *s);
+uint64_t socket_snd_deadline(const struct socket *s);
+/* True when an operation on s with msg flags must not block. */
+bool socket_nonblocking(const struct socket *s, int flags);
+
+/*
+ * setsockopt/getsockopt: SOL_SOCKET options common to every family
+ * (SO_REUSEADDR, SO_REUSEPORT, SO_KEEPALIVE, SO_RCVBUF, SO_SNDBUF,
+ * SO_RCVTIMEO, SO_SNDTIMEO, SO_LINGER, SO_TYPE, SO_DOMAIN, SO_PROTOCOL,
+ * SO_ERROR via the family, SO_PASSCRED, SO_BROADCAST, SO_ACCEPTCONN) are
+ * handled here and also passed to the family (which may act on them);
+ * everything else goes to the family's op (-ENOPROTOOPT when it has none).
+ */
+int socket_setsockopt(struct socket *s, int level, int name, const void *val, unsigned len);
+int socket_getsockopt(struct socket *s, int level, int name, void *val, unsigned *len);
+
+/* The total length of a kiovec list. */
+size_t kiov_total(const struct kiovec *iov, unsigned n);
+
+#endif
