@@ -36,14 +36,15 @@ $(shell mkdir -p $(BUILD) && [ "$$(cat $(git-rev-stamp) 2>/dev/null)" = "$(GIT_R
 $(BUILD)/k/kernel/main.o: $(git-rev-stamp)
 
 kernel-srcs :=
+kernel-extra-objs :=
 extra-targets :=
 test-deps :=
 host-lib-srcs :=
 include lib/build.mk arch/x86_64/build.mk platform/build.mk kernel/build.mk \
-	drivers/build.mk mm/build.mk fs/build.mk linux/build.mk linux/vdso/build.mk tests/ktest/build.mk
+	drivers/build.mk mm/build.mk fs/build.mk net/lwip/build.mk linux/build.mk linux/vdso/build.mk tests/ktest/build.mk
 include tools/build.mk tests/build.mk bench/build.mk
 
-kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs)))
+kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs))) $(kernel-extra-objs)
 
 .PHONY: all run test bench clean deps docs print-unit-tests
 all: $(BUILD)/kernel.elf $(BUILD)/mote $(extra-targets)

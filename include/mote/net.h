@@ -1,0 +1,29 @@
+/*
+ * mote/net: the network stack (lwIP, built in) and its configuration.
+ *
+ * net_init() starts lwIP with a loopback interface, attaches every
+ * registered network device (mote/netdev.h) as eth0, eth1, ... and
+ * configures eth0 from the kernel command line, Linux style:
+ *
+ *   ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1
+ *                      static IPv4 (empty fields are "not given"; SERVER,
+ *                      HOSTNAME and AUTOCONF are accepted and ignored)
+ *   ip=dhcp            DHCP (also the default when a device exists and no ip= is given)
+ *   ip=off | ip=none   no IPv4 address
+ *   ip6=ADDR/PREFIX[,GATEWAY]   a static IPv6 address (repeatable up to 2)
+ *
+ * Every device also gets an IPv6 link-local address and SLAAC. A bad ip=
+ * is reported in the boot log and the device stays unconfigured; it never
+ * stops the boot. Returns 0, or -errno when lwIP could not start at all.
+ */
+#ifndef MOTE_NET_H
+#define MOTE_NET_H
+
+struct cmdline;
+
+int net_init(const struct cmdline *cl);
+
+/* The DNS servers given with ip= (dotted IPv4 strings, "" when none); for /etc/resolv.conf. */
+const char *net_dns_server(unsigned i);
+
+#endif

@@ -1,0 +1,359 @@
+/*
+ * The network stack's core: lwIP under the net lock, the network thread
+ * that feeds it received frames and runs its timers, each network device
+ * as an lwIP interface, and configuration from the kernel command line
+ * (mote/net.h).
+ */
+#include <lib/cmdline.h>
+#include <lib/err.h>
+#include <lib/errno.h>
+#include <lib/string.h>
+#include <mote/clock.h>
+#include <mote/log.h>
+#include <mote/mm.h>
+#include <mote/net.h>
+#include <mote/netdev.h>
+#include <mote/sync.h>
+#include <mote/thread.h>
+#include <lwip/dhcp.h>
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
+#include <lwip/init.h>
+#include <lwip/ip6_addr.h>
+#include <lwip/nd6.h>
+#include <lwip/netif.h>
+#include <lwip/pbuf.h>
+#include <lwip/timeouts.h>
+#include <netif/ethernet.h>
+#include "net_internal.h"
+
+#define RX_BUDGET  64		/* frames per device per pass, so timers still run under a flood */
+#define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
+
+/* One network device as an lwIP interface. */
+struct port {
+	struct netif netif;
+	struct netdev *nd;
+	bool rx_pending;		/* atomic: the driver has frames for us */
+	unsigned long rx_dropped;	/* no pbuf memory for a frame */
+	struct port *next;
+};
+
+static struct mutex net_mutex = MUTEX_INIT(net_mutex);
+static struct waitq net_wq = WAITQ_INIT(net_wq);
+static bool net_kick;			/* atomic: the thread has work (frames, an earlier timer) */
+static uint64_t net_wake_at;		/* when the thread plans to wake (under the net lock) */
+static struct port *ports;
+static char dns_servers[2][16];
+
+static void wake_thread(void)
+{
+	__atomic_store_n(&net_kick, true, __ATOMIC_RELEASE);
+	waitq_wake_all(&net_wq);
+}
+
+void net_lock(void)
+{
+	mutex_lock(&net_mutex);
+}
+
+void net_unlock(void)
+{
+	u32_t ms;
+
+	netif_poll_all();	/* loopback frames the caller produced */
+	ms = sys_timeouts_sleeptime();
+	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE &&
+	    clock_monotonic_ns() + (uint64_t)ms * 1000000 < net_wake_at) {
+		net_wake_at = 0;
+		wake_thread();
+	}
+	mutex_unlock(&net_mutex);
+}
+
+/* ---- devices ------------------------------------------------------------- */
+
+/* The driver has frames: called from its interrupt handler. */
+static void port_rx_ready(struct netdev *nd)
+{
+	struct port *p = nd->stack;
+
+	__atomic_store_n(&p->rx_pending, true, __ATOMIC_RELEASE);
+	wake_thread();
+}
+
+/* One received frame, copied into a pbuf for lwIP (under the net lock). */
+static void port_deliver(struct netdev *nd, const struct netdev_frag *frags, unsigned nfrags,
+			 unsigned flags)
+{
+	struct port *port = nd->stack;
+	size_t len = 0, off = 0;
+	struct pbuf *p;
+
+	(void)flags;
+	for (unsigned i = 0; i < nfrags; i++)
+		len += frags[i].len;
+	if (len < NETDEV_ETH_HLEN || len > 0xffff)
+		return;
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
+	if (!p) {
+		port->rx_dropped++;
+		return;
+	}
+	for (unsigned i = 0; i < nfrags; i++) {
+		pbuf_take_at(p, frags[i].data, (u16_t)frags[i].len, (u16_t)off);
+		off += frags[i].len;
+	}
+	if (port->netif.input(p, &port->netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+/* lwIP's linkoutput: hand a frame (a pbuf chain) to the driver. */
+static err_t port_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct port *port = netif->state;
+	struct netdev_frag frags[TX_FRAGS];
+	struct netdev_tx tx = { 0 };
+	unsigned n = 0;
+	void *flat = NULL;
+	int ret;
+
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (n == TX_FRAGS) {
+			flat = mm_malloc(p->tot_len);
+			if (!flat)
+				return ERR_MEM;
+			pbuf_copy_partial(p, flat, p->tot_len, 0);
+			frags[0] = (struct netdev_frag){ flat, p->tot_len };
+			n = 1;
+			break;
+		}
+		if (q->len)
+			frags[n++] = (struct netdev_frag){ q->payload, q->len };
+	}
+	ret = port->nd->ops->xmit(port->nd, frags, n, &tx);
+	mm_free(flat);
+	return ret == 0 ? ERR_OK : ret == -EAGAIN ? ERR_MEM : ERR_IF;
+}
+
+static err_t port_netif_init(struct netif *netif)
+{
+	struct port *port = netif->state;
+	struct netdev *nd = port->nd;
+
+	netif->name[0] = 'e';
+	netif->name[1] = 'n';
+	netif->hwaddr_len = ETH_HWADDR_LEN;
+	memcpy(netif->hwaddr, nd->mac, ETH_HWADDR_LEN);
+	netif->mtu = (u16_t)nd->mtu;
+	netif->mtu6 = (u16_t)nd->mtu;
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+		       NETIF_FLAG_MLD6;
+	netif->output = etharp_output;
+	netif->output_ip6 = ethip6_output;
+	netif->linkoutput = port_linkoutput;
+	return ERR_OK;
+}
+
+static struct port *port_attach(struct netdev *nd)
+{
+	struct port *port = mm_calloc(1, sizeof(*port));
+	int ret;
+
+	if (!port)
+		return NULL;
+	port->nd = nd;
+	nd->stack = port;
+	nd->rx_ready = port_rx_ready;
+	if (!netif_add(&port->netif, NULL, NULL, NULL, port, port_netif_init, ethernet_input)) {
+		mm_free(port);
+		return NULL;
+	}
+	ret = nd->ops->open(nd);
+	if (ret) {
+		printk("net: %s: cannot open: %d\n", nd->name, ret);
+		netif_remove(&port->netif);
+		mm_free(port);
+		return NULL;
+	}
+	netif_create_ip6_linklocal_address(&port->netif, 1);
+	netif_set_ip6_autoconfig_enabled(&port->netif, 1);
+	netif_set_up(&port->netif);
+	netif_set_link_up(&port->netif);
+	port->next = ports;
+	ports = port;
+	return port;
+}
+
+/* ---- the network thread ------------------------------------------------- */
+
+static void poll_ports(void)
+{
+	for (struct port *p = ports; p; p = p->next)
+		if (__atomic_exchange_n(&p->rx_pending, false, __ATOMIC_ACQ_REL))
+			if (p->nd->ops->poll_rx(p->nd, RX_BUDGET, port_deliver) == RX_BUDGET)
+				p->rx_pending = true;	/* more: come back after the timers */
+}
+
+static bool has_rx_pending(void)
+{
+	for (struct port *p = ports; p; p = p->next)
+		if (__atomic_load_n(&p->rx_pending, __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+static void *net_thread(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		uint64_t timeout = 0;
+		u32_t ms;
+
+		net_lock();
+		__atomic_store_n(&net_kick, false, __ATOMIC_RELEASE);
+		poll_ports();
+		sys_check_timeouts();
+		ms = sys_timeouts_sleeptime();
+		if (has_rx_pending())
+			ms = 0;
+		if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+			timeout = ms ? (uint64_t)ms * 1000000 : 1;
+		net_wake_at = timeout ? clock_monotonic_ns() + timeout : UINT64_MAX;
+		net_unlock();
+		if (ms)
+			waitq_wait_event(&net_wq, __atomic_load_n(&net_kick, __ATOMIC_ACQUIRE), timeout);
+	}
+	return NULL;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+/* Copies s into buf of size n; false (nothing copied) when it does not fit. */
+static bool copy_str(char *buf, const char *s, size_t n)
+{
+	size_t len = strlen(s);
+
+	if (len >= n)
+		return false;
+	memcpy(buf, s, len + 1);
+	return true;
+}
+
+/* Splits s at ':' into at most n fields (in place); returns the count. */
+static unsigned split_fields(char *s, char **fields, unsigned n)
+{
+	unsigned count = 0;
+
+	while (count < n) {
+		fields[count++] = s;
+		s = strchr(s, ':');
+		if (!s)
+			break;
+		*s++ = '\0';
+	}
+	return s ? n + 1 : count;	/* n + 1: too many fields */
+}
+
+static int parse_ip4(const char *s, ip4_addr_t *out)
+{
+	return *s && ip4addr_aton(s, out) ? 0 : -EINVAL;
+}
+
+/* ip=CLIENT:SERVER:GW:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1 on port. */
+static int config_ip4_static(struct port *port, char *spec)
+{
+	char *f[9];
+	unsigned n = split_fields(spec, f, 9);
+	ip4_addr_t addr, gw = { 0 }, mask;
+
+	if (n > 9 || parse_ip4(f[0], &addr))
+		return -EINVAL;
+	if (n > 2 && *f[2] && parse_ip4(f[2], &gw))
+		return -EINVAL;
+	if (n > 3 && *f[3]) {
+		if (parse_ip4(f[3], &mask) || !ip4_addr_netmask_valid(mask.addr))
+			return -EINVAL;
+	} else {
+		/* No netmask: the class default, as Linux's ipconfig. */
+		u32_t a = lwip_ntohl(addr.addr);
+		mask.addr = lwip_htonl(a < 0x80000000u ? 0xff000000u :
+				       a < 0xc0000000u ? 0xffff0000u : 0xffffff00u);
+	}
+	for (unsigned i = 7; i < n && i < 9; i++) {
+		ip4_addr_t dns;
+
+		if (*f[i] && parse_ip4(f[i], &dns))
+			return -EINVAL;
+		copy_str(dns_servers[i - 7], f[i], sizeof(dns_servers[0]));
+	}
+	netif_set_addr(&port->netif, &addr, &mask, &gw);
+	return 0;
+}
+
+static int config_ip6(struct port *port, char *spec)
+{
+	char *end = spec;
+	ip6_addr_t addr;
+	s8_t idx;
+
+	/* The prefix length and gateway are accepted; lwIP takes on-link
+	 * prefixes and routers from router advertisements. */
+	while (*end && *end != '/' && *end != ',')
+		end++;
+	*end = '\0';
+	if (!ip6addr_aton(spec, &addr) || ip6_addr_islinklocal(&addr))
+		return -EINVAL;
+	if (netif_add_ip6_address(&port->netif, &addr, &idx) != ERR_OK)
+		return -ENOSPC;
+	netif_ip6_addr_set_state(&port->netif, idx, IP6_ADDR_PREFERRED);
+	return 0;
+}
+
+static void configure_first_port(struct port *port, const struct cmdline *cl)
+{
+	const char *ip = cmdline_get(cl, "ip");
+	char buf[160];
+
+	if (!ip || !strcmp(ip, "dhcp") || !strcmp(ip, "on") || !strcmp(ip, "any")) {
+		dhcp_start(&port->netif);
+	} else if (strcmp(ip, "off") && strcmp(ip, "none")) {
+		if (!copy_str(buf, ip, sizeof(buf)) || config_ip4_static(port, buf))
+			printk("net: ip=%s: not CLIENT:SERVER:GATEWAY:NETMASK:...; %s left unconfigured\n",
+			       ip, port->nd->name);
+	}
+	for (unsigned i = 0; i < cl->nr_args; i++) {
+		if (strcmp(cl->args[i].key, "ip6") || !cl->args[i].value)
+			continue;
+		if (!copy_str(buf, cl->args[i].value, sizeof(buf)) || config_ip6(port, buf))
+			printk("net: ip6=%s: not ADDR/PREFIX; ignored\n", cl->args[i].value);
+	}
+	netif_set_default(&port->netif);
+}
+
+const char *net_dns_server(unsigned i)
+{
+	return i < 2 ? dns_servers[i] : "";
+}
+
+int net_init(const struct cmdline *cl)
+{
+	struct port *first = NULL;
+	struct thread *t;
+
+	net_lock();
+	lwip_init();
+	for (struct netdev *nd = netdev_first(); nd; nd = nd->next) {
+		struct port *p = port_attach(nd);
+
+		if (p && !first)
+			first = p;
+	}
+	if (first)
+		configure_first_port(first, cl);
+	inet_init();
+	net_wake_at = 0;
+	net_unlock();
+	t = thread_create(net_thread, NULL, &(struct thread_attr){ .name = "net", .detached = true });
+	return IS_ERR(t) ? PTR_ERR(t) : 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * net/ internals: the net lock and the network thread.
+ *
+ * lwIP runs NO_SYS and is not thread-safe, so every call into it happens
+ * with the net lock (a kernel mutex) held: from the network thread
+ * (received frames, lwIP's timers) and directly from socket system calls.
+ * lwIP's callbacks therefore also run with it held. net_unlock() first
+ * delivers frames the caller sent over loopback (lwIP queues them until
+ * netif_poll) and tells the network thread when lwIP wants a timer sooner
+ * than the thread planned to wake.
+ */
+#ifndef NET_INTERNAL_H
+#define NET_INTERNAL_H
+
+void net_lock(void);
+void net_unlock(void);
+
+/* AF_INET and AF_INET6 sockets (net/inet.c), registered by net_init. */
+void inet_init(void);
+
+#endif
