@@ -97,6 +97,7 @@ struct inet_sock {
 	size_t rx_off, rx_bytes;
 	bool rx_eof, shut_rd, shut_wr;
 	bool writable;			/* room in lwIP's send buffer */
+	bool connect_pending;		/* connect said EINPROGRESS; the next one reports */
 
 	/* UDP receive queue. */
 	struct dgram *dq_head, **dq_tail;
@@ -653,14 +654,17 @@ static int tcp_connect_op(struct socket *s, const void *addr, unsigned len)
 		ret = socket_nonblocking(s, 0) ? -EALREADY : 0;
 		break;
 	case ST_CONNECTED:
-		ret = -EISCONN;
+		/* As Linux, the first connect after an EINPROGRESS one reports success. */
+		ret = isk->connect_pending ? 0 : -EISCONN;
+		isk->connect_pending = false;
 		break;
 	case ST_LISTEN:
-		ret = -EISCONN;
+		ret = -EINVAL;
 		break;
 	case ST_CLOSED:
-		ret = isk->err ? isk->err : -EISCONN;
+		ret = isk->err ? isk->err : isk->connect_pending ? -ECONNABORTED : -EISCONN;
 		isk->err = 0;
+		isk->connect_pending = false;
 		break;
 	case ST_NEW:
 		if ((ret = tcp_ensure_pcb(isk)))
@@ -681,7 +685,8 @@ static int tcp_connect_op(struct socket *s, const void *addr, unsigned len)
 		break;
 	}
 	if (!ret && isk->state == ST_CONNECTING) {
-		if (socket_nonblocking(s, 0))
+		isk->connect_pending = socket_nonblocking(s, 0);
+		if (isk->connect_pending)
 			ret = -EINPROGRESS;
 		else {
 			uint64_t deadline = socket_snd_deadline(s);
@@ -838,7 +843,7 @@ static long tcp_sendmsg(struct socket *s, struct kmsg *m, int flags)
 			continue;
 		}
 		if (isk->state != ST_CONNECTED || !isk->tcp) {
-			ret = -ENOTCONN;
+			ret = -EPIPE;	/* Linux: never connected, or the connection is gone */
 			break;
 		}
 		if (!total)
@@ -966,7 +971,7 @@ static unsigned tcp_poll_op(struct socket *s, struct poll_watch *w)
 			ev |= POLLIN | POLLRDNORM;
 		if (isk->rx_eof || isk->shut_rd)
 			ev |= POLLRDHUP;
-		if (isk->writable && !isk->shut_wr)
+		if (isk->writable || isk->shut_wr)	/* after SHUT_WR a write fails at once */
 			ev |= POLLOUT | POLLWRNORM;
 		if ((isk->rx_eof && isk->shut_wr) || (isk->state == ST_CLOSED && !isk->rx_eof))
 			ev |= POLLHUP;
