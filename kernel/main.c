@@ -23,6 +23,7 @@
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/blkdev.h>
+#include <mote/net.h>
 #include <mote/bootchart.h>
 #include <mote/clock.h>
 #include <mote/console.h>
@@ -310,6 +311,9 @@ static void *app_main(void *arg)
 
 	virtio_init(!cmdline_has(&cmdline, "--nopci"));
 	bootchart_mark("devices");
+	if (net_init(&cmdline))
+		printk("net: the network stack could not start\n");
+	bootchart_mark("net");
 	bootchart_mark("app");
 	if (bench)
 		platform_power_off(kbench_run(bench) ? MOTE_STATUS_TESTS_FAILED : MOTE_STATUS_OK);

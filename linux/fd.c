@@ -19,6 +19,7 @@
 #include <mote/linux.h>
 #include <mote/mm.h>
 #include <mote/pipe.h>
+#include <mote/socket.h>
 #include <mote/timerfd.h>
 #include <mote/uaccess.h>
 #include <mote/vfs.h>
@@ -329,6 +330,10 @@ SYSCALL(ioctl)
 		ret = 0;
 		break;
 	case FIONREAD:
+		if (socket_of(f)) {	/* SIOCINQ: the family's count */
+			ret = f->ops->ioctl(f, (unsigned)a1, a2);
+			break;
+		}
 		ret = pipe_bytes_readable(f);
 		if (ret == -EBADF && is_regular(f)) {
 			struct kstat st;

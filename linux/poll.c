@@ -300,3 +300,14 @@ SYSCALL(epoll_pwait)
 		return ret;
 	return unswap_mask(do_epoll_wait((int)a0, a1, (int)a2, deadline_from_ms((int)a3)));
 }
+
+/* epoll_pwait2: epoll_pwait with a timespec timeout (NULL: none). */
+SYSCALL(epoll_pwait2)
+{
+	uint64_t deadline;
+	int ret;
+
+	if ((ret = deadline_from_ts(a3, &deadline)) || (ret = swap_mask(a4, a5)))
+		return ret;
+	return unswap_mask(do_epoll_wait((int)a0, a1, (int)a2, deadline));
+}

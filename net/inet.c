@@ -633,7 +633,7 @@ static int tcp_accept_op(struct socket *s, struct socket **out, unsigned file_fl
 	}
 	net_unlock();
 	if (ret)
-		mm_free(ns);	/* never wrapped in a file: nothing else to release */
+		socket_destroy(ns);	/* never got ops or a file */
 	return ret;
 }
 

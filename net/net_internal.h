@@ -9,8 +9,8 @@
  * netif_poll) and tells the network thread when lwIP wants a timer sooner
  * than the thread planned to wake.
  */
-#ifndef NET_INTERNAL_H
-#define NET_INTERNAL_H
+#ifndef NET_NET_INTERNAL_H
+#define NET_NET_INTERNAL_H
 
 void net_lock(void);
 void net_unlock(void);

@@ -82,7 +82,9 @@ struct kiovec {
 /*
  * One sendmsg/recvmsg in kernel memory. send: name/namelen is the
  * destination (NULL/0 for a connected socket), files the descriptors to
- * pass (AF_UNIX SCM_RIGHTS), creds_wanted unused. recv: name points at
+ * pass (AF_UNIX SCM_RIGHTS), creds the sender's identity (the Linux layer
+ * fills it: has_creds true; SCM_CREDENTIALS asked for other values is
+ * checked there). recv: name points at
  * SOCKADDR_MAX bytes for the source address and the op sets namelen (0
  * when there is none); the op sets files/nfiles to references the caller
  * installs (or drops), and out_flags (MSG_TRUNC, MSG_CTRUNC, MSG_EOR).
@@ -136,6 +138,9 @@ struct socket {
 	uint64_t rcvtimeo_ns, sndtimeo_ns;	/* 0: no limit */
 	int rcvbuf, sndbuf;		/* SO_RCVBUF/SO_SNDBUF as set (Linux doubles on set) */
 	bool reuseaddr, reuseport, keepalive, passcred, broadcast;
+	bool listening;			/* a listen() succeeded: SO_ACCEPTCONN */
+	int pid;			/* the creating process (SO_PEERCRED); see socket_env */
+	uint64_t ino;			/* fstat's st_ino, "socket:[ino]" */
 	struct { bool on; int secs; } linger;
 	void *priv;			/* the family's own state */
 };
@@ -152,7 +157,25 @@ struct socket_family {
 	int (*pair)(struct socket *a, struct socket *b);
 };
 
-/* Registers a family (at init; a small fixed table). */
+/*
+ * What a family needs to know about its caller that only the Linux layer
+ * knows (net/ sits below linux/): the directory relative AF_UNIX paths
+ * start from (referenced; NULL means the root), the umask for the node a
+ * bind creates, and the calling process's id. The Linux layer installs it
+ * before it creates a socket; until then: root, 022, pid 0 (ktests).
+ */
+struct vnode;
+struct socket_env {
+	struct vnode *(*cwd)(void);
+	unsigned (*umask)(void);
+	int (*pid)(void);
+};
+void socket_set_env(const struct socket_env *env);
+struct vnode *socket_env_cwd(void);
+unsigned socket_env_umask(void);
+int socket_env_pid(void);
+
+/* Registers a family (at init; a small fixed table). AF_UNIX is built in. */
 void socket_family_register(const struct socket_family *fam);
 
 /*
@@ -169,11 +192,19 @@ int socket_create_pair(int family, int type, int protocol, struct file *out[2]);
 struct file *socket_file(struct socket *s, unsigned file_flags);
 /* An empty struct socket for a family's accept() to fill; NULL when out of memory. */
 struct socket *socket_alloc(int family, int type, int protocol);
+/* Releases and frees a socket that never got a file (ops->release if ops is set). */
+void socket_destroy(struct socket *s);
+/* listen(2): ops->listen, then marks the socket listening (SO_ACCEPTCONN). */
+int socket_listen(struct socket *s, int backlog);
 
 /* The socket of a file, NULL when it is not a socket (-ENOTSOCK for the caller). */
 struct socket *socket_of(struct file *f);
 
-/* Deadline for a blocking receive/send on s (clock_monotonic_ns()), honouring the timeout. */
+/*
+ * Deadline for a blocking receive/send on s (clock_monotonic_ns()),
+ * honouring the timeout; 0 means none (as waitq_sleep takes it). A wait
+ * that reaches it ends with -EAGAIN, as on Linux.
+ */
 uint64_t socket_rcv_deadline(const struct socket *s);
 uint64_t socket_snd_deadline(const struct socket *s);
 /* True when an operation on s with msg flags must not block. */
@@ -192,5 +223,46 @@ int socket_getsockopt(struct socket *s, int level, int name, void *val, unsigned
 
 /* The total length of a kiovec list. */
 size_t kiov_total(const struct kiovec *iov, unsigned n);
+/*
+ * Copies up to n bytes out of / into a kiovec list starting at byte
+ * offset off of the list; returns how many were copied.
+ */
+size_t kiov_to(const struct kiovec *iov, unsigned cnt, size_t off, const void *src, size_t n);
+size_t kiov_from(const struct kiovec *iov, unsigned cnt, size_t off, void *dst, size_t n);
+
+/* Option names (Linux's SOL_SOCKET values). */
+#define SO_DEBUG     1
+#define SO_REUSEADDR 2
+#define SO_TYPE      3
+#define SO_ERROR     4
+#define SO_DONTROUTE 5
+#define SO_BROADCAST 6
+#define SO_SNDBUF    7
+#define SO_RCVBUF    8
+#define SO_KEEPALIVE 9
+#define SO_OOBINLINE 10
+#define SO_LINGER    13
+#define SO_REUSEPORT 15
+#define SO_PASSCRED  16
+#define SO_PEERCRED  17
+#define SO_RCVLOWAT  18
+#define SO_SNDLOWAT  19
+#define SO_RCVTIMEO  20
+#define SO_SNDTIMEO  21
+#define SO_ACCEPTCONN 30
+#define SO_SNDBUFFORCE 32
+#define SO_RCVBUFFORCE 33
+#define SO_PROTOCOL  38
+#define SO_DOMAIN    39
+
+/* Linux's defaults and limits (net.core.wmem_default/_max, SOCK_MIN_*BUF). */
+#define SOCK_BUF_DEFAULT 212992
+#define SOCK_BUF_MAX     212992
+#define SOCK_MIN_SNDBUF  4608
+#define SOCK_MIN_RCVBUF  2304
+
+/* ioctl numbers the socket file answers. */
+#define SIOCINQ  0x541b		/* = FIONREAD */
+#define SIOCOUTQ 0x5411
 
 #endif
