@@ -22,6 +22,7 @@
 #include <lib/errno.h>
 #include <lib/string.h>
 #include <mote/clock.h>
+#include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/socket.h>
 #include <mote/sync.h>
@@ -1058,8 +1059,8 @@ static long udp_sendmsg(struct socket *s, struct kmsg *m, int flags)
 	(void)flags;
 	if (m->name && m->namelen) {
 		ret = addr_in(isk, m->name, m->namelen, &ip, &port);
-		if (ret == 1)
-			ret = -EINVAL;
+		if (ret == 1 || (!ret && !port))
+			ret = -EINVAL;	/* Linux: no AF_UNSPEC and no port 0 destination */
 		if (ret)
 			return ret;
 	}

@@ -54,6 +54,7 @@
 #define IP_FRAG                     1
 #define LWIP_IPV6_REASS             1
 #define LWIP_IPV6_FRAG              1
+#define IPV6_FRAG_COPYHEADER        1	/* 64-bit pointers do not fit the header lwIP reuses */
 #define IP_DEFAULT_TTL              64
 #define LWIP_BROADCAST_PING         0
 #define SO_REUSE                    1

@@ -13,7 +13,9 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
-#define PORT 40111
+/* Ports from a per-process base: runs of the suite side by side must not
+ * collide, and the output shows ports only relative to it. */
+static int PORT;
 #define STREAM_BYTES (4 << 20)
 
 static int listen_on(int family, int port)
@@ -61,11 +63,11 @@ static const char *show_addr(const struct sockaddr_storage *ss, int with_port)
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *a = (const void *)ss;
 		inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-		snprintf(b, 80, "inet %s:%d", ip, with_port ? ntohs(a->sin_port) : -1);
+		snprintf(b, 80, "inet %s:base+%d", ip, with_port ? ntohs(a->sin_port) - PORT : -1);
 	} else {
 		const struct sockaddr_in6 *a = (const void *)ss;
 		inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-		snprintf(b, 80, "inet6 [%s]:%d", ip, with_port ? ntohs(a->sin6_port) : -1);
+		snprintf(b, 80, "inet6 [%s]:base+%d", ip, with_port ? ntohs(a->sin6_port) - PORT : -1);
 	}
 	return b;
 }
@@ -238,6 +240,7 @@ int main(void)
 	pthread_t t;
 
 	close_extra_fds();
+	PORT = 20000 + (int)(getpid() % 2000) * 16;
 	ls = listen_on(AF_INET, PORT);
 	CHECK(getsockopt(ls, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0);
 	printf("listening: SO_ACCEPTCONN %d\n", v);

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#define PORT 40121
+/* Ports from a per-process base: runs of the suite side by side must not
+ * collide, and the output shows ports only relative to it. */
+static int PORT;
 
 static int udp_bound(int port)
 {
@@ -32,11 +34,13 @@ static struct sockaddr_in to(int port)
 int main(void)
 {
 	int a, b, n;
-	struct sockaddr_in dst = to(PORT), from;
+	struct sockaddr_in dst, from;
 	socklen_t flen;
 	char buf[2048];
 
 	close_extra_fds();
+	PORT = 20000 + (int)(getpid() % 2000) * 16;
+	dst = to(PORT);
 	a = udp_bound(PORT);
 	b = udp_bound(PORT + 1);
 	for (int i = 1; i <= 3; i++) {
@@ -48,7 +52,7 @@ int main(void)
 	printf("peek: %s\n", res(recv(a, buf, sizeof(buf), MSG_PEEK)));
 	flen = sizeof(from);
 	printf("recvfrom: %s", res(recvfrom(a, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen)));
-	printf(" from %s:%d len %u\n", inet_ntoa(from.sin_addr), ntohs(from.sin_port), flen);
+	printf(" from %s:base+%d len %u\n", inet_ntoa(from.sin_addr), ntohs(from.sin_port) - PORT, flen);
 	printf("recv 5 of 20 with MSG_TRUNC: %s\n", res(recv(a, buf, 5, MSG_TRUNC)));
 	struct iovec iov[2] = { { buf, 4 }, { buf + 100, 100 } };
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
