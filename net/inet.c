@@ -1442,6 +1442,8 @@ static int inet_create(struct socket *s, int type, int protocol)
 		return -EPROTONOSUPPORT;
 	if (type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
+	if ((ret = net_start()))
+		return ret;
 	isk = isk_alloc(s->family, type);
 	if (!isk)
 		return -ENOMEM;

@@ -45,6 +45,7 @@ static bool net_kick;			/* atomic: the thread has work (frames, an earlier timer
 static uint64_t net_wake_at;		/* when the thread plans to wake (under the net lock) */
 static struct port *ports;
 static char dns_servers[2][16];
+static const struct cmdline *boot_cmdline;
 
 static void wake_thread(void)
 {
@@ -336,12 +337,25 @@ const char *net_dns_server(unsigned i)
 	return i < 2 ? dns_servers[i] : "";
 }
 
-int net_init(const struct cmdline *cl)
+/*
+ * Starts lwIP and the network thread (once). Without a device this waits
+ * for the first AF_INET/AF_INET6 socket: a program that never opens one
+ * (most of them, and every boot-time measurement) does not pay for the
+ * stack's start, which under TCG is milliseconds of first-run code.
+ */
+int net_start(void)
 {
+	static bool started;
+	static int status;
 	struct port *first = NULL;
 	struct thread *t;
 
 	net_lock();
+	if (started) {
+		net_unlock();
+		return status;
+	}
+	started = true;
 	lwip_init();
 	for (struct netdev *nd = netdev_first(); nd; nd = nd->next) {
 		struct port *p = port_attach(nd);
@@ -350,10 +364,17 @@ int net_init(const struct cmdline *cl)
 			first = p;
 	}
 	if (first)
-		configure_first_port(first, cl);
-	inet_init();
+		configure_first_port(first, boot_cmdline);
 	net_wake_at = 0;
-	net_unlock();
 	t = thread_create(net_thread, NULL, &(struct thread_attr){ .name = "net", .detached = true });
-	return IS_ERR(t) ? PTR_ERR(t) : 0;
+	status = IS_ERR(t) ? PTR_ERR(t) : 0;
+	net_unlock();
+	return status;
+}
+
+int net_init(const struct cmdline *cl)
+{
+	boot_cmdline = cl;
+	inet_init();
+	return netdev_first() ? net_start() : 0;
 }

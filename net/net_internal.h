@@ -15,6 +15,9 @@
 void net_lock(void);
 void net_unlock(void);
 
+/* Starts lwIP and the network thread if they are not running; 0 or -errno. */
+int net_start(void);
+
 /* AF_INET and AF_INET6 sockets (net/inet.c), registered by net_init. */
 void inet_init(void);
 

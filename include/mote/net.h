@@ -1,9 +1,12 @@
 /*
  * mote/net: the network stack (lwIP, built in) and its configuration.
  *
- * net_init() starts lwIP with a loopback interface, attaches every
- * registered network device (mote/netdev.h) as eth0, eth1, ... and
- * configures eth0 from the kernel command line, Linux style:
+ * net_init() registers AF_INET and AF_INET6. lwIP starts (a loopback
+ * interface, every registered network device (mote/netdev.h) attached as
+ * eth0, eth1, ..., the network thread) at once when a device exists, else
+ * at the first AF_INET/AF_INET6 socket, so programs that never use the
+ * network do not pay for it at boot. eth0 is configured from the kernel
+ * command line, Linux style:
  *
  *   ip=CLIENT:SERVER:GATEWAY:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1
  *                      static IPv4 (empty fields are "not given"; SERVER,
