@@ -103,8 +103,6 @@ struct vnet {
 	bool mrg;
 	bool opened;
 	struct vnet_qp qp;		/* pair 0: the only one for now */
-	/* Counters (racy increments are fine: they are for the log and tests). */
-	uint64_t rx_frames, rx_malformed, tx_frames, tx_full;
 };
 
 static uint64_t phys(const void *p)
@@ -115,7 +113,7 @@ static uint64_t phys(const void *p)
 /* Logs the first malformed frame (later ones are only counted). */
 static void rx_malformed(struct vnet *vn, const char *why)
 {
-	if (!vn->rx_malformed++)
+	if (!vn->nd.stats.rx_malformed++)
 		printk("virtio-net: %s: dropped a malformed receive (%s); later ones only counted\n",
 		       vn->nd.name, why);
 }
@@ -243,7 +241,7 @@ static int rx_one(struct vnet_qp *qp, netdev_deliver_fn deliver)
 	if (h.flags & HDR_F_DATA_VALID)
 		flags |= NETDEV_FRAME_CSUM_OK;
 	if (!why) {
-		vn->rx_frames++;
+		vn->nd.stats.rx_frames++;
 		deliver(&vn->nd, frags, n, flags);
 	} else {
 		rx_malformed(vn, why);
@@ -390,7 +388,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	tx_reclaim(qp);
 	if (!qp->tx_free) {
 		spin_unlock_irqrestore(&qp->tx_lock, flags);
-		vn->tx_full++;
+		vn->nd.stats.tx_full++;
 		return -EAGAIN;
 	}
 	slot = qp->tx_free_head;
@@ -409,7 +407,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	if (!ret) {
 		qp->tx_free_head = s->next_free;
 		qp->tx_free--;
-		vn->tx_frames++;
+		vn->nd.stats.tx_frames++;
 	}
 	spin_unlock_irqrestore(&qp->tx_lock, flags);
 	return ret;
