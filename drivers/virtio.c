@@ -225,7 +225,8 @@ int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len)
 bool virtio_queue_interrupts(struct virtio_queue *q, bool on)
 {
 	unsigned long flags = spin_lock_irqsave(&q->lock);
-	bool waiting = virtq_interrupts(&q->vq, on);
+	/* A disabled device's ring means nothing: never "waiting", or pollers would spin. */
+	bool waiting = virtq_interrupts(&q->vq, on) && !q->dev->broken;
 
 	spin_unlock_irqrestore(&q->lock, flags);
 	return waiting;

@@ -19,8 +19,8 @@
  * device did not all return, or a partial checksum outside the frame is
  * dropped and counted, and its buffers go back to the device.
  *
- * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else one
- * page); xmit copies the frame into a free one and queues the header and
+ * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else what
+ * mtu + 14 needs: one page at 1500); xmit copies the frame into a free one and queues the header and
  * the frame as two descriptors. The transmit queue runs with interrupts
  * off: each xmit first takes back what the device has finished. A full
  * ring is -EAGAIN.
@@ -66,11 +66,16 @@ struct vnet_hdr {
 
 #define RX_QUEUE_SIZE 256
 #define RX_BUF_SIZE   MM_PAGE_SIZE
-/* Without GUEST_TSO a frame is at most 1514 bytes + header: a device merging more is lying. */
-#define RX_MAX_PIECES 4
+/*
+ * Pieces a frame may come in: the largest frame (MTU 65535) in page
+ * buffers. A device could use fewer (one at MTU 1500) but nothing is
+ * gained by insisting; more is malformed.
+ */
+#define RX_MAX_PIECES ((65535 + NETDEV_ETH_HLEN + 12 + RX_BUF_SIZE - 1) / RX_BUF_SIZE)
 #define TX_QUEUE_SIZE 256
 #define TX_MAX_SLOTS  32
-#define TX_TSO_ORDER  4		/* 64 KiB buffers with TSO */
+#define TX_TSO_ORDER  4		/* NETDEV_TSO_MAX-byte buffers with TSO */
+_Static_assert((MM_PAGE_SIZE << TX_TSO_ORDER) == NETDEV_TSO_MAX, "a TSO frame fits a buffer");
 
 struct vnet_rxbuf {
 	uint8_t *page;
@@ -263,6 +268,8 @@ static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_
 
 		while (done < budget && (r = rx_one(qp, deliver)) != 0)
 			done += r == 1;
+		if (vn->dev->broken)
+			break;
 		if (done == budget)
 			break;
 		if (!virtio_queue_interrupts(qp->rxq, true))
@@ -457,6 +464,8 @@ static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
 		return -EIO;
 	}
 	qp->tx_order = tso ? TX_TSO_ORDER : 0;
+	while (((size_t)MM_PAGE_SIZE << qp->tx_order) < qp->vn->nd.mtu + NETDEV_ETH_HLEN)
+		qp->tx_order++;
 	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << qp->tx_order;
 	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
 	if (!qp->tx)

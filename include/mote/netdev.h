@@ -33,7 +33,7 @@
  * NETDEV_TX_CSUM the stack may leave a TCP/UDP checksum for the device
  * (csum_start/csum_offset as virtio-net and Linux's CHECKSUM_PARTIAL);
  * with NETDEV_TX_TSO4/6 it may hand over a TCP segment larger than the
- * MTU with gso_size set.
+ * MTU with gso_size set, the whole frame at most NETDEV_TSO_MAX bytes.
  */
 #ifndef MOTE_NETDEV_H
 #define MOTE_NETDEV_H
@@ -44,6 +44,7 @@
 
 #define NETDEV_NAME_MAX 16
 #define NETDEV_ETH_HLEN 14
+#define NETDEV_TSO_MAX  65536	/* largest frame (Ethernet header included) a TSO request may be */
 
 /* netdev.features */
 #define NETDEV_TX_CSUM     0x1	/* the device completes a partial checksum on send */

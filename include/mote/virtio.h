@@ -191,7 +191,7 @@ int virtio_submit(struct virtio_queue *q, const struct virtq_seg *segs, unsigned
  */
 int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len);
 
-/* Asks for q's interrupts on or off (virtq_interrupts()); on: whether completions wait. */
+/* Asks for q's interrupts on or off (virtq_interrupts()); whether completions wait (never once broken). */
 bool virtio_queue_interrupts(struct virtio_queue *q, bool on);
 
 /* Reports why, disables the device and fails its requests in flight (any context). */

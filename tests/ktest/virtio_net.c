@@ -14,7 +14,8 @@
  * num_buffers 0, too large, or beyond the pieces returned, a checksum
  * outside the frame) which must be dropped and counted with every buffer
  * reposted, the interrupt suppression, and a transmit ring that fills
- * (-EAGAIN) and drains. The fake registers as a netdev with its link
+ * (-EAGAIN) and drains, with checksum and TSO headers and refused
+ * offloads. The fake registers as a netdev with its link
  * down and is disabled afterwards; the ARP test takes the first device
  * with a link.
  */
@@ -128,6 +129,8 @@ KTEST(virtio_net_arp)
 #define F_STATUS 16
 #define F_MRG 15
 #define F_GUEST_CSUM 1
+#define F_CSUM 0
+#define F_HOST_TSO4 11
 
 struct fake_net {
 	uint8_t status;
@@ -147,7 +150,7 @@ static uint64_t fn_features(struct virtio_device *d)
 	(void)d;
 	return VIRTIO_FEATURE(VIRTIO_F_VERSION_1) | VIRTIO_FEATURE(F_MAC) |
 	       VIRTIO_FEATURE(F_STATUS) | VIRTIO_FEATURE(F_MRG) | VIRTIO_FEATURE(F_GUEST_CSUM) |
-	       VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX);
+	       VIRTIO_FEATURE(F_CSUM) | VIRTIO_FEATURE(F_HOST_TSO4) | VIRTIO_FEATURE(VIRTIO_F_EVENT_IDX);
 }
 
 static void fn_set_features(struct virtio_device *d, uint64_t f)
@@ -313,9 +316,10 @@ static uint16_t sum16(const uint8_t *f, size_t from, size_t to)
 
 KTEST(virtio_net_fake_device)
 {
-	static uint8_t frame[60], tx_frame[60];
+	static uint8_t frame[60], tx_frame[60], tso_frame[3000];
 	struct virtio_device *d = mm_calloc(1, sizeof(*d));
-	struct netdev_frag frag = { tx_frame, sizeof(tx_frame) };
+	struct netdev_frag frag = { tx_frame, sizeof(tx_frame) }, tso = { tso_frame, 3000 };
+	struct netdev_frag tso_frags[2] = { { tso_frame, 100 }, { tso_frame + 100, 2900 } };
 	struct fake_hdr h1 = { .num_buffers = 1 }, h;
 	struct netdev *nd;
 	struct virtq *rx, *tx;
@@ -331,7 +335,7 @@ KTEST(virtio_net_fake_device)
 	KT_ASSERT(virtio_device_add(d) == 0);
 	nd = &((struct netdev *)d->driver_priv)[0];	/* struct vnet starts with its netdev */
 	KT_EXPECT(nd->mac[0] == 0x02 && nd->mac[5] == 0x74 && !nd->link_up && nd->mtu == 1500);
-	KT_EXPECT(nd->features == NETDEV_RX_CSUM);
+	KT_EXPECT(nd->features == (NETDEV_RX_CSUM | NETDEV_TX_CSUM | NETDEV_TX_TSO4));
 	rx = &d->queues[0].vq;
 	tx = &d->queues[1].vq;
 	KT_EXPECT(rx->num_free == 0);	/* every receive buffer posted */
@@ -419,20 +423,48 @@ KTEST(virtio_net_fake_device)
 
 	/* Transmit: header and frame as two descriptors, 4 slots (half the ring), then -EAGAIN. */
 	memcpy(tx_frame, frame, 60);
-	/* A checksum offload the device did not offer. */
+	memcpy(tso_frame, frame, 60);
+	tso_frame[23] = 6;		/* TCP */
+	tso_frame[34 + 12] = 0x50;	/* data offset: 20 bytes */
+	/* Refused: an offload not offered (TSO6), TSO without a partial checksum, a checksum
+	 * outside the frame, a frame over the MTU without TSO. */
+	KT_EXPECT(nd->ops->xmit(nd, &tso, 1, &(struct netdev_tx){ .flags = NETDEV_FRAME_CSUM_PART,
+		  .csum_start = 34, .csum_offset = 16, .gso_size = 1448,
+		  .gso_type = NETDEV_GSO_TCPV6 }) == -EINVAL);
+	KT_EXPECT(nd->ops->xmit(nd, &tso, 1, &(struct netdev_tx){ .gso_size = 1448,
+		  .gso_type = NETDEV_GSO_TCPV4 }) == -EINVAL);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, &(struct netdev_tx){ .flags = NETDEV_FRAME_CSUM_PART,
-		  .csum_start = 34, .csum_offset = 6 }) == -EINVAL);
-	for (unsigned i = 0; i < 4; i++)
-		KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
+		  .csum_start = 58, .csum_offset = 6 }) == -EINVAL);
+	KT_EXPECT(nd->ops->xmit(nd, &tso, 1, NULL) == -EMSGSIZE);
+	KT_EXPECT(nd->stats.tx_frames == 0);
+	/* Plain, partial checksum, TSO (in two fragments), plain. */
+	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
+	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, &(struct netdev_tx){ .flags = NETDEV_FRAME_CSUM_PART,
+		  .csum_start = 34, .csum_offset = 6 }) == 0);
+	KT_EXPECT(nd->ops->xmit(nd, tso_frags, 2, &(struct netdev_tx){ .flags =
+		  NETDEV_FRAME_CSUM_PART, .csum_start = 34, .csum_offset = 16, .gso_size = 1448,
+		  .gso_type = NETDEV_GSO_TCPV4 }) == 0);
+	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == -EAGAIN && nd->stats.tx_full == 1);
 	{
-		uint16_t head = tx->avail->ring[0];
-		struct virtq_desc *dh = &tx->desc[head], *dd = &tx->desc[dh->next];
+		struct fake_hdr want[3] = {
+			{ 0 },
+			{ .flags = 1, .csum_start = 34, .csum_offset = 6 },
+			{ .flags = 1, .gso_type = 1, .hdr_len = 54, .gso_size = 1448,
+			  .csum_start = 34, .csum_offset = 16 },
+		};
+		const uint8_t *data[3] = { frame, frame, tso_frame };
+		uint32_t lens3[3] = { 60, 60, sizeof(tso_frame) };
 
-		KT_EXPECT(dh->len == 12 && (dh->flags & VIRTQ_DESC_F_NEXT) && dd->len == 60 &&
-			  memcmp(mm_phys_to_virt(dd->addr), frame, 60) == 0);
-		/* No offload asked: the header is all zero. */
-		KT_EXPECT(memcmp(mm_phys_to_virt(dh->addr), (uint8_t[12]){ 0 }, 12) == 0);
+		for (int i = 0; i < 3; i++) {
+			uint16_t head = tx->avail->ring[i];
+			struct virtq_desc *dh = &tx->desc[head], *dd = &tx->desc[dh->next];
+
+			KT_EXPECT(dh->len == 12 && (dh->flags & VIRTQ_DESC_F_NEXT) &&
+				  dd->len == lens3[i] &&
+				  memcmp(mm_phys_to_virt(dd->addr), data[i], lens3[i]) == 0);
+			KT_EXPECT(memcmp(mm_phys_to_virt(dh->addr), &want[i], 12) == 0);
+		}
 	}
 	/* The device finishes two: two more fit. */
 	heads[0] = tx->avail->ring[0], heads[1] = tx->avail->ring[1];
@@ -447,4 +479,7 @@ KTEST(virtio_net_fake_device)
 	nd->rx_ready = NULL;
 	virtio_device_fail(d, "ktest done with it");
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == -EIO && nd->ops->open(nd) == -EIO);
+	/* Polling a disabled device ends at once, whatever its rings say. */
+	fn_use(d, 0, heads, lens, 1);
+	KT_EXPECT(nd->ops->poll_rx(nd, 8, fn_deliver) == 0);
 }
