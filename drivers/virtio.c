@@ -206,14 +206,44 @@ static bool drain(struct virtio_queue *q)
 	}
 }
 
+static const char bad_used[] = "bad used-ring entry (an id not in flight, a length beyond the "
+				"buffers, or an index running ahead)";
+
+int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+	int got = q->dev->broken ? -EIO : virtq_get_used(&q->vq, cookie, len);
+
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (got < 0)
+		virtio_device_fail(q->dev, bad_used);
+	else if (got)
+		waitq_wake_all(&q->space);
+	return got;
+}
+
+bool virtio_queue_interrupts(struct virtio_queue *q, bool on)
+{
+	unsigned long flags = spin_lock_irqsave(&q->lock);
+	/* A disabled device's ring means nothing: never "waiting", or pollers would spin. */
+	bool waiting = virtq_interrupts(&q->vq, on) && !q->dev->broken;
+
+	spin_unlock_irqrestore(&q->lock, flags);
+	return waiting;
+}
+
 void virtio_interrupt(struct virtio_device *d)
 {
 	for (unsigned i = 0; i < d->nr_queues; i++) {
 		struct virtio_queue *q = &d->queues[i];
 
+		if (q->ready) {
+			if (!d->broken)
+				q->ready(q);
+			continue;
+		}
 		if (q->done && !drain(q)) {
-			virtio_device_fail(d, "bad used-ring entry (an id not in flight, a length "
-					      "beyond the buffers, or an index running ahead)");
+			virtio_device_fail(d, bad_used);
 			return;
 		}
 	}

@@ -212,9 +212,22 @@ int virtq_get_used(struct virtq *vq, void **cookie, uint32_t *len)
 	*len = e.len;
 	release(vq, (uint16_t)e.id, (uint16_t)tail);
 	vq->last_used++;
-	if (vq->event_idx)	/* interrupt me at the next completion */
+	if (vq->event_idx && !vq->quiet)	/* interrupt me at the next completion */
 		__atomic_store_n(used_event(vq), vq->last_used, __ATOMIC_RELAXED);
 	return 1;
+}
+
+bool virtq_interrupts(struct virtq *vq, bool on)
+{
+	uint16_t flags = on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+
+	vq->quiet = !on;
+	__atomic_store_n(&vq->avail->flags, flags, __ATOMIC_RELAXED);
+	if (on && vq->event_idx)
+		__atomic_store_n(used_event(vq), vq->last_used, __ATOMIC_RELAXED);
+	/* Our request must be visible before we look, or a completion could slip between. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return __atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE) != vq->last_used;
 }
 
 int virtq_reclaim(struct virtq *vq, unsigned *pos, void **cookie)

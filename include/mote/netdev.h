@@ -12,7 +12,12 @@
  * the stack calls ops->poll_rx(), which hands up to `budget` frames to
  * `deliver` in thread context, reposts their buffers and re-enables the
  * interrupt when the queue is empty (checking once more after re-enabling
- * so a frame that lands in between is not lost). A frame is given as the
+ * so a frame that lands in between is not lost). poll_rx returning
+ * `budget` means more may wait: the interrupt stays off and the driver
+ * calls rx_ready() again, so the stack polls once more. Until the stack
+ * has set rx_ready and called open(), received frames wait in the device
+ * (or are dropped by it); open() may be called again and is then a no-op
+ * apart from having frames already waiting polled. A frame is given as the
  * Ethernet frame only (no virtio header) in one or more pieces (several
  * when the device merged receive buffers); `deliver` copies what it keeps
  * before returning.
@@ -28,7 +33,7 @@
  * NETDEV_TX_CSUM the stack may leave a TCP/UDP checksum for the device
  * (csum_start/csum_offset as virtio-net and Linux's CHECKSUM_PARTIAL);
  * with NETDEV_TX_TSO4/6 it may hand over a TCP segment larger than the
- * MTU with gso_size set.
+ * MTU with gso_size set, the whole frame at most NETDEV_TSO_MAX bytes.
  */
 #ifndef MOTE_NETDEV_H
 #define MOTE_NETDEV_H
@@ -39,6 +44,7 @@
 
 #define NETDEV_NAME_MAX 16
 #define NETDEV_ETH_HLEN 14
+#define NETDEV_TSO_MAX  65536	/* largest frame (Ethernet header included) a TSO request may be */
 
 /* netdev.features */
 #define NETDEV_TX_CSUM     0x1	/* the device completes a partial checksum on send */
@@ -79,6 +85,14 @@ struct netdev_ops {
 		    const struct netdev_tx *tx);
 };
 
+/* Counters the driver keeps (updated without locks: for reports and tests, not exact under races). */
+struct netdev_stats {
+	uint64_t rx_frames;		/* delivered */
+	uint64_t rx_malformed;		/* dropped: what the device handed back made no sense */
+	uint64_t tx_frames;		/* queued to the device */
+	uint64_t tx_full;		/* -EAGAIN: no free transmit buffer */
+};
+
 struct netdev {
 	char name[NETDEV_NAME_MAX];	/* "eth0", ... (set by netdev_register) */
 	uint8_t mac[6];
@@ -87,6 +101,7 @@ struct netdev {
 	bool link_up;
 	const struct netdev_ops *ops;
 	void *driver;			/* the driver's own state */
+	struct netdev_stats stats;
 
 	/* Set by the stack before open(). */
 	void (*rx_ready)(struct netdev *nd);

@@ -64,6 +64,7 @@
 #define VIRTIO_F_VERSION_1     32
 
 /* Device types. */
+#define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
 #define VIRTIO_ID_RNG   4
 
@@ -83,6 +84,13 @@ struct virtio_queue {
 	struct virtq vq;
 	struct waitq space;		/* submitters waiting for free descriptors */
 	virtio_done_fn done;
+	/*
+	 * Optional, set by the driver before virtio_device_ready(): the queue
+	 * is polled (virtio_queue_poll()), and the interrupt only calls
+	 * ready(q) (interrupt context) instead of completing requests. done
+	 * still gets what a failing device abandons (-EIO).
+	 */
+	void (*ready)(struct virtio_queue *q);
 	void *ring;			/* the ring block (pages) */
 	unsigned ring_order;
 	struct virtq_slot *slots;
@@ -174,6 +182,17 @@ void virtio_device_ready(struct virtio_device *d);
  */
 int virtio_submit(struct virtio_queue *q, const struct virtq_seg *segs, unsigned n_out,
 		  unsigned n_in, void *cookie, struct virtq_desc *indirect, uint64_t indirect_addr);
+
+/*
+ * A polled queue (q->ready set): takes the next completed request, 1 with
+ * *cookie and *len, 0 if none. -EIO if the device is broken or wrote
+ * something impossible (then it is failed, as the interrupt path does).
+ * Any context; the caller serialises polls of one queue.
+ */
+int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len);
+
+/* Asks for q's interrupts on or off (virtq_interrupts()); whether completions wait (never once broken). */
+bool virtio_queue_interrupts(struct virtio_queue *q, bool on);
 
 /* Reports why, disables the device and fails its requests in flight (any context). */
 void virtio_device_fail(struct virtio_device *d, const char *why);

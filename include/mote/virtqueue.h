@@ -95,6 +95,7 @@ struct virtq {
 	uint16_t last_used;	/* the next used index to consume */
 	bool event_idx;		/* VIRTIO_F_EVENT_IDX agreed */
 	bool indirect;		/* VIRTIO_F_INDIRECT_DESC agreed */
+	bool quiet;		/* virtq_interrupts(false): used_event is left behind */
 	struct virtq_desc *desc;
 	struct virtq_avail *avail;
 	struct virtq_used *used;
@@ -154,6 +155,18 @@ int virtq_get_used(struct virtq *vq, void **cookie, uint32_t *len);
  * *cookie, 0 when none is left.
  */
 int virtq_reclaim(struct virtq *vq, unsigned *pos, void **cookie);
+
+/*
+ * Interrupt suppression for a queue the driver drains by polling (a NIC's
+ * receive queue, NAPI-style): virtq_interrupts(vq, false) asks the device
+ * not to interrupt (NO_INTERRUPT, and used_event stops following
+ * consumption, so at most one interrupt already on its way still comes);
+ * virtq_interrupts(vq, true) asks again for an interrupt at the next
+ * completion and returns whether completions are already waiting (they
+ * may have landed while interrupts were off: the caller polls again).
+ * A hint to the device, never a guarantee. Contains a full barrier.
+ */
+bool virtq_interrupts(struct virtq *vq, bool on);
 
 /*
  * The event-index rule: with the other side's event index `event`, moving

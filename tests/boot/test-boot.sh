@@ -291,6 +291,35 @@ expect random-pool 0 "--cmdline selftest=random" "^ktest: PASS random_bytes_vary
 # A device that misbehaves (tests/ktest/virtio_core.c fakes one) is reported and disabled.
 expect virtio-bad-device 0 "--cmdline selftest=virtio_core" "^ktest: 2 passed, 0 failed$" \
 	"^virtio: ktest-fake: bad used-ring entry .*; device disabled$" "!cpu exception"
+# virtio-net: the ARP self-test (tests/ktest/virtio_net.c) against QEMU's user networking on
+# every transport, with and without mergeable receive buffers. Until `mote run` attaches a NIC
+# itself, tests/boot/qemu-net.sh adds it to the QEMU command line ($VNET_ARGS).
+# virtio_net_case NAME "device[,options] [more QEMU args]" "mote run args" [regex...]
+virtio_net_case() {
+	local name=$1 dev=$2 args=$3
+	shift 3
+	export VNET_ARGS="-netdev user,id=n0 -device ${dev%% *},netdev=n0${dev#"${dev%% *}"}"
+	expect "$name" 0 "$args --qemu tests/boot/qemu-net.sh --cmdline selftest=virtio_net" \
+		"^ktest: virtio_net_arp: eth0: 10.0.2.2 is at 52:55:0a:00:02:02 \([0-9]+ frames, [1-9][0-9]* interrupts\)$" \
+		"^ktest: 2 passed, 0 failed$" "!virtio: virtio-(mmio|pci).*device disabled" "!eth0: dropped" "!skipped" "$@"
+	unset VNET_ARGS
+}
+virtio_net_case virtio-net-mmio "virtio-net-device -global virtio-mmio.force-legacy=false" "--hv microvm" \
+	"^virtio-net: eth0: 52:54:00:12:34:56 mtu 1500, mrg, virtio-mmio@0x[0-9a-f]+ \(mmio\)$"
+virtio_net_case virtio-net-mmio-legacy "virtio-net-device,mrg_rxbuf=off" "--hv microvm --virtio legacy --smp 2" \
+	"^virtio-net: eth0: 52:54:00:12:34:56 mtu 1500, virtio-mmio@0x[0-9a-f]+ \(mmio-legacy\)$"
+virtio_net_case virtio-net-q35 "virtio-net-pci,disable-legacy=on,host_mtu=1400,mac=02:00:00:00:00:01" "--hv q35" \
+	"^virtio-net: eth0: 02:00:00:00:00:01 mtu 1400, mrg, virtio-pci 00:01.0 \(pci\)$"
+virtio_net_case virtio-net-q35-legacy "virtio-net-pci,disable-modern=on" "--hv q35 --virtio legacy --smp 2" \
+	"^virtio-net: eth0: .* mrg, virtio-pci 00:01.0 \(pci-legacy\)$"
+virtio_net_case virtio-net-q35-legacy-nomrg "virtio-net-pci,disable-modern=on,mrg_rxbuf=off" "--hv q35 --virtio legacy" \
+	"^virtio-net: eth0: 52:54:00:12:34:56 mtu 1500, virtio-pci 00:01.0 \(pci-legacy\)$"
+virtio_net_case virtio-net-q35-transitional "virtio-net-pci" "--hv q35 --virtio transitional" \
+	"^virtio-net: eth0: .* mrg, virtio-pci 00:01.0 \(pci\)$"
+# Without a NIC the ARP test skips; the fake device's test (malformed frames) runs anywhere.
+expect virtio-net-none 0 "--cmdline selftest=virtio_net" "^ktest: virtio_net_arp: no network device, skipped$" \
+	"^ktest: PASS virtio_net_fake_device$" "^ktest: 2 passed, 0 failed$" \
+	"^virtio-net: eth0: dropped a malformed receive \(shorter than the header\)" "!cpu exception|panic"
 # --nopci: the PCI disk is not looked for.
 expect virtio-nopci 0 "--hv q35 --disk $work/blkdebug.conf,ro --cmdline --nopci" "power off, status 0" "!virtio-blk"
 

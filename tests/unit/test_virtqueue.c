@@ -1,8 +1,8 @@
 /*
  * The split virtqueue's bookkeeping (drivers/virtio_queue.c) against a fake
  * device written here: ring sizes and layouts, the event-index rule, the
- * free list under fill/drain cycles, indirect tables, and refusal of
- * impossible used-ring entries.
+ * free list under fill/drain cycles, indirect tables, refusal of
+ * impossible used-ring entries, and interrupt suppression for polled queues.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +232,38 @@ static void kick_follows_suppression(void)
 	free(f.mem);
 }
 
+/* virtq_interrupts(): off stops used_event following; on re-arms it and reports waiting work. */
+static void interrupts_off_and_on(void)
+{
+	struct fixture f;
+	struct virtq_seg seg = { 0x1000, 64 };
+	void *cookie;
+	uint32_t len;
+
+	for (int ev = 0; ev < 2; ev++) {
+		setup(&f, 8, 4096, ev, false);
+		uint16_t *used_event = &f.vq.avail->ring[8];
+		for (int i = 0; i < 4; i++)
+			virtq_add(&f.vq, &seg, 0, 1, &f, NULL, 0);
+		EXPECT(!virtq_interrupts(&f.vq, false));	/* nothing waiting */
+		EXPECT(f.vq.avail->flags == VIRTQ_AVAIL_F_NO_INTERRUPT);
+		device_complete_next(&f, 10);
+		device_complete_next(&f, 10);
+		EXPECT(virtq_get_used(&f.vq, &cookie, &len) == 1);
+		EXPECT(*used_event == 0);	/* quiet: not moved to 1 */
+		/* One still waits: turning interrupts on says so. */
+		EXPECT(virtq_interrupts(&f.vq, true));
+		EXPECT(f.vq.avail->flags == 0 && (!ev || *used_event == 1));
+		EXPECT(virtq_get_used(&f.vq, &cookie, &len) == 1);
+		EXPECT(!virtq_interrupts(&f.vq, true));
+		EXPECT(!ev || *used_event == 2);
+		/* A completion while on: the device's rule says interrupt. */
+		device_complete_next(&f, 10);
+		EXPECT(!ev || virtq_need_event(*used_event, f.vq.used->idx, 2));
+		free(f.mem);
+	}
+}
+
 static void largest_queue_wraps(void)
 {
 	static struct fixture f;
@@ -262,6 +294,7 @@ int main(void)
 	RUN(indirect_takes_one_descriptor);
 	RUN(bad_used_entries_are_refused);
 	RUN(kick_follows_suppression);
+	RUN(interrupts_off_and_on);
 	RUN(largest_queue_wraps);
 	return test_summary();
 }
