@@ -8,6 +8,9 @@ packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-
 # Real Debian programs the tests run (tests/debian, tests/unit/test_deps.c): dynamic ones
 # `mote build` collects libraries for, and a static one.
 packages="$packages python3 sqlite3 lua5.4 busybox-static"
+# Network servers and load generators for tests/net and bench/net (in images and in the
+# Linux guest); they must never start as services on this host (see policy-rc.d below).
+packages="$packages nginx-light redis-server redis-tools wrk"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -21,4 +24,13 @@ fi
 echo "mote: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# policy-rc.d answering 101 ("action forbidden") stops maintainer scripts from starting the
+# services (nginx, redis) they install; ours is removed however the install ends (one that
+# was already there, as in Docker images, is left as it was).
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT INT TERM
+fi
 apt-get install -y -qq --no-install-recommends $missing

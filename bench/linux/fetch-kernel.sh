@@ -25,7 +25,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 dir=${BUILD:-build}/linux
 meta=linux-image-cloud-amd64
-modules="virtio_mmio virtio_blk squashfs"	# what the guests load (run-guest.sh -k)
+modules="virtio_mmio virtio_blk squashfs virtio_net"	# what the guests load (run-guest.sh -k; virtio_net for bench/net)
 mkdir -p "$dir"
 
 if [ "${1:-}" != --refresh ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/version" ] &&

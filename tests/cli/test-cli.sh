@@ -458,6 +458,74 @@ dry "disk on q35" --hv q35 --kernel "$K" --disk "$I" --rng &&
 dry "legacy disk on q35" --hv q35 --kernel "$K" --disk "$I" --virtio=legacy &&
 	has "legacy disk on q35" "-device virtio-blk-pci,drive=disk0,disable-modern=on"
 dry "no devices by default" --kernel "$K" && lacks "no devices by default" "virtio" "-drive"
+
+# ------------------------------------------------------------- networking
+# -p, --net, --ip (docs/cli.md "Networking"): the NIC, forwards and the ip= word.
+USER_IP="ip=10.0.2.15::10.0.2.2:255.255.255.0::eth0:off:10.0.2.3"
+dry "publish on microvm" --kernel "$K" -p 28080:80 -p 0.0.0.0:28081:53/udp --cmdline log=1 -- app &&
+	has "publish on microvm" "-global virtio-mmio.force-legacy=false" \
+		"-netdev user,id=net0,hostfwd=tcp:127.0.0.1:28080-:80,hostfwd=udp:0.0.0.0:28081-:53" &&
+	word_after "publish: ip= first, app args after" -append "$USER_IP log=1 -- app"
+case "$line" in
+*"-device virtio-net-device,netdev=net0,mac=52:54:00:"[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]" "*)
+	pass "dry-run: publish: virtio-net-device with a 52:54:00 MAC" ;;
+*) fail "dry-run: publish: virtio-net-device with a 52:54:00 MAC" "$line" ;;
+esac
+mac1=$(grep -o 'mac=[0-9a-f:]*' "$T/out")
+dry "publish again" --kernel "$K" -p 28080:80 -p 0.0.0.0:28081:53/udp
+if [ "$mac1" = "$(grep -o 'mac=[0-9a-f:]*' "$T/out")" ]; then pass "dry-run: MAC stable for the same command"
+else fail "dry-run: MAC stable for the same command" "$mac1 then $(cat "$T/out")"; fi
+dry "publish long form" --kernel "$K" --publish=28080:80/tcp &&
+	has "publish long form" "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:28080-:80"
+dry "publish on q35" --hv q35 --kernel "$K" -p 28080:80 &&
+	has "publish on q35" "-netdev user,id=net0,hostfwd=tcp:127.0.0.1:28080-:80"
+case "$line" in *"-device virtio-net-pci,netdev=net0,mac="*",disable-legacy=on "*) pass "dry-run: virtio-net-pci modern" ;;
+*) fail "dry-run: virtio-net-pci modern" "$line" ;; esac
+dry "legacy net on q35" --hv q35 --virtio legacy --kernel "$K" --net user
+case "$line" in *"-device virtio-net-pci,netdev=net0,mac="*",disable-modern=on "*) pass "dry-run: virtio-net-pci legacy" ;;
+*) fail "dry-run: virtio-net-pci legacy" "$line" ;; esac
+dry "net user alone" --kernel "$K" --net user &&
+	has "net user alone" "-netdev user,id=net0" && word_after "net user: default ip=" -append "$USER_IP"
+dry "net tap" --kernel "$K" --net tap &&
+	has "net tap" "-netdev tap,id=net0,ifname=mote0,script=no,downscript=no" &&
+	word_after "net tap: dhcp by default" -append "ip=dhcp"
+dry "net tap:IF with --ip" --kernel "$K" --net tap:tap7 --ip 192.168.7.2/24,gw=192.168.7.1,dns=192.168.7.1 &&
+	has "net tap:IF" "-netdev tap,id=net0,ifname=tap7,script=no,downscript=no" &&
+	word_after "--ip ADDR/PREFIX,gw,dns" -append "ip=192.168.7.2::192.168.7.1:255.255.255.0::eth0:off:192.168.7.1"
+dry "--ip /20 without gw" --kernel "$K" -p 28080:80 --ip 10.0.2.15/20 &&
+	word_after "--ip /20 without gw" -append "ip=10.0.2.15:::255.255.240.0::eth0:off:"
+dry "--ip dhcp" --kernel "$K" -p 28080:80 --ip dhcp && word_after "--ip dhcp" -append "ip=dhcp"
+dry "net none" --kernel "$K" --net none && lacks "net none" "netdev" "virtio-net" "ip="
+dry "no NIC by default" --kernel "$K" && lacks "no NIC by default" "netdev" "virtio-net" "ip="
+
+err "publish: port 0" "-p 0:80: host port '0' is not a number from 1 to 65535" -p 0:80
+err "publish: guest port too big" "guest port '65536' is not a number from 1 to 65535" -p 8080:65536
+err "publish: junk port" "host port 'http' is not a number" -p http:80
+err "publish: one port" "want [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]" -p 8080
+err "publish: bad address" "'300.1.1.1' is not a dotted IPv4 address" -p 300.1.1.1:8080:80
+err "publish: bad protocol" "unknown protocol 'sctp' (tcp or udp)" -p 8080:80/sctp
+err "publish: IPv6 refused clearly" "cannot listen on an IPv6 host address" -p '[::1]:8080:80'
+err "publish: duplicate host port" "host port 28080/tcp is already published" -p 28080:80 -p 28080:81
+err "publish: with tap" "-p needs user networking" --net tap -p 28080:80
+err "publish: with none" "-p needs user networking" --net none -p 28080:80
+err "publish: foreign address" "address 192.0.2.1 is not one of this host's" -p 192.0.2.1:28080:80
+err "net: unknown" "--net: unknown network 'bridge'" --net bridge
+err "net: bad tap name" "is not an interface name" --net tap:a/b
+err "ip: without a NIC" "--ip needs a network card" --ip 10.0.2.15/24
+err "ip: no prefix" "want ADDR/PREFIX" --net user --ip 10.0.2.15
+err "ip: prefix 33" "prefix '33' is not a number from 1 to 32" --net user --ip 10.0.2.15/33
+err "ip: bad address" "'10.0.2' is not a dotted IPv4 address" --net user --ip 10.0.2/24
+err "ip: bad word" "'gw=x' is not gw=IPv4 or dns=IPv4" --net user --ip 10.0.2.15/24,gw=x
+# A host port something already listens on is refused before QEMU starts.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen()
+print(s.getsockname()[1], flush=True); time.sleep(60)' >"$T/port" &
+busy_pid=$!
+for _ in $(seq 50); do [ -s "$T/port" ] && break; sleep 0.1; done
+busy=$(cat "$T/port")
+err "publish: port in use" "-p: port $busy is in use (tcp 127.0.0.1 on this host)" -p "$busy:80"
+kill "$busy_pid" 2>/dev/null; wait "$busy_pid" 2>/dev/null
 cp "$K" "$T/bin/kernel.elf"
 printf 'fixture\n' >"$T/bin/fcfixture.elf"
 (cd / && "$T/bin/mote" run --dry-run --qemu "$RECORDER" --hv fc-fixture >"$T/out" 2>"$T/err"); rc=$?

@@ -12,6 +12,7 @@
  *   run.c      `mote run`: option parsing, defaults, validation
  *   paths.c    where things are: mote's own directory, PATH lookup, file checks
  *   qemu.c     the QEMU argv for each hypervisor, and its shell-quoted form
+ *   net.c      -p, --net and --ip: the NIC, port forwards, the guest's ip= word
  *   program.c  `mote run PROGRAM`: checking the program, building its bundle
  *   bundle.c   writing a boot bundle (include/abi/bundle.h)
  *   build.c    `mote build`: options, manifest, host files, placement, /etc
@@ -71,6 +72,39 @@ struct disk_spec {
 	bool read_only;
 };
 
+/*
+ * net.c: the one NIC (-p, --net, --ip; docs/cli.md "Networking"). None
+ * unless asked for: -p implies user networking.
+ */
+enum mote_net {
+	MOTE_NET_NONE,
+	MOTE_NET_USER,            /* QEMU's user networking (slirp), with -p forwards */
+	MOTE_NET_TAP,             /* a host tap interface */
+};
+#define NET_MAX_PORTS 16
+struct port_fwd {
+	char addr[16];            /* host IPv4 address, 127.0.0.1 unless given */
+	unsigned host_port, guest_port;
+	bool udp;
+};
+struct net_config {
+	enum mote_net mode;
+	bool mode_set;            /* --net given (else -p decides) */
+	const char *ifname;       /* tap only */
+	struct port_fwd ports[NET_MAX_PORTS];
+	unsigned nr_ports;
+	const char *ip_word;      /* the kernel's ip=... word; NULL: no NIC */
+	char mac[18];
+};
+/* Each returns 0 or 2 after a `mote run: ...` line. */
+int net_add_publish(struct net_config *n, const char *opt, const char *val);
+int net_set_mode(struct net_config *n, const char *opt, const char *val);
+int net_set_ip(struct net_config *n, const char *opt, const char *val);
+/* Defaults, MAC and ip= word; checks every published host port can be bound. */
+int net_resolve(struct net_config *n);
+/* The value of QEMU's -netdev (malloc'ed). */
+char *net_netdev_arg(const struct net_config *n);
+
 /* A fully decoded and validated `mote run` request. */
 struct run_config {
 	enum mote_hv hv;
@@ -90,6 +124,7 @@ struct run_config {
 	unsigned nr_disks;
 	enum mote_virtio virtio;
 	bool rng;                 /* a virtio-rng device */
+	struct net_config net;    /* the NIC, if mode != MOTE_NET_NONE */
 
 	/* With a program (`mote run PROGRAM`): the framed console. */
 	const char *program;      /* NULL: none, the plain console of the kernel alone */

@@ -34,7 +34,7 @@ static const struct hv_profile hv_profiles[] = {
 };
 
 /* The longest command line is about 30 words plus 4 per disk; a fixed array keeps this simple. */
-#define QEMU_ARGV_MAX (40 + 4 * RUN_MAX_DISKS)
+#define QEMU_ARGV_MAX (44 + 4 * RUN_MAX_DISKS)
 
 struct argv_builder {
 	char **v;
@@ -101,7 +101,8 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 			       : cfg->virtio == MOTE_VIRTIO_LEGACY ? ",disable-modern=on"
 								   : "";
 
-	if (!pci && cfg->virtio == MOTE_VIRTIO_MODERN && (cfg->nr_disks || cfg->rng))
+	if (!pci && cfg->virtio == MOTE_VIRTIO_MODERN &&
+	    (cfg->nr_disks || cfg->rng || cfg->net.mode != MOTE_NET_NONE))
 		push2(b, "-global", "virtio-mmio.force-legacy=false");
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_spec *d = &cfg->disks[i];
@@ -117,6 +118,11 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 	}
 	if (cfg->rng)
 		push2(b, "-device", pci ? format("virtio-rng-pci%s", pci_mode) : "virtio-rng-device");
+	if (cfg->net.mode != MOTE_NET_NONE) {
+		push2(b, "-netdev", net_netdev_arg(&cfg->net));
+		push2(b, "-device", format("%s,netdev=net0,mac=%s%s", pci ? "virtio-net-pci" : "virtio-net-device",
+					   cfg->net.mac, pci ? pci_mode : ""));
+	}
 }
 
 char **qemu_build_argv(const struct run_config *cfg)

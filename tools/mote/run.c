@@ -385,6 +385,21 @@ static int set_rng(struct run_args *a, const char *opt, const char *val)
 	return 0;
 }
 
+static int set_publish(struct run_args *a, const char *opt, const char *val)
+{
+	return net_add_publish(&a->cfg.net, opt, val);
+}
+
+static int set_net(struct run_args *a, const char *opt, const char *val)
+{
+	return net_set_mode(&a->cfg.net, opt, val);
+}
+
+static int set_ip(struct run_args *a, const char *opt, const char *val)
+{
+	return net_set_ip(&a->cfg.net, opt, val);
+}
+
 struct run_option {
 	const char *name;
 	const char *metavar;     /* NULL: a flag that takes no value */
@@ -430,6 +445,13 @@ static const struct run_option run_options[] = {
 	  "modern (default), legacy or transitional virtio devices" },
 	{ "--rng", NULL, false, set_rng, "attach a virtio-rng device" },
 	{ "--no-rng", NULL, false, set_rng, "no virtio-rng device" },
+	{ "-p", "[ADDR:]HPORT:GPORT[/udp]", false, set_publish,
+	  "publish guest port GPORT on host ADDR:HPORT (ADDR 127.0.0.1 unless given; repeatable)" },
+	{ "--publish", "[ADDR:]HPORT:GPORT[/udp]", false, set_publish, "same as -p" },
+	{ "--net", "user|tap[:IF]|none", false, set_net,
+	  "virtio-net NIC on QEMU user networking (-p's default), tap IF (mote0), or none" },
+	{ "--ip", "ADDR/PREFIX[,gw=GW][,dns=DNS]|dhcp", false, set_ip,
+	  "guest address (user: 10.0.2.15/24,gw=10.0.2.2,dns=10.0.2.3; tap: dhcp)" },
 	{ "--strace", NULL, false, set_strace,
 	  "with PROGRAM: have the kernel trace system calls (strace on its command line)" },
 };
@@ -446,10 +468,13 @@ void run_usage(FILE *out)
 	      out);
 	for (size_t i = 0; i < sizeof(run_options) / sizeof(run_options[0]); i++) {
 		const struct run_option *o = &run_options[i];
-		char head[40];
+		char head[48];
 		snprintf(head, sizeof(head), "%s%s%s", o->name, o->metavar ? " " : "",
 			 o->metavar ? o->metavar : "");
-		fprintf(out, "  %-20s %s\n", head, o->help);
+		if (strlen(head) > 20)
+			fprintf(out, "  %s\n  %-20s %s\n", head, "", o->help);
+		else
+			fprintf(out, "  %-20s %s\n", head, o->help);
 	}
 	fputs("  -h, --help           print this help\n\n"
 	      "Words after -- are PROGRAM's arguments; without PROGRAM they are appended\n"
@@ -768,6 +793,16 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 		return run_fail("--file, -e and -v need a PROGRAM to run");
 	if (a->nr_volumes && add_volume_disks(a))
 		return MOTE_EXIT_USAGE;
+	if (net_resolve(&a->cfg.net))
+		return MOTE_EXIT_USAGE;
+	if (a->cfg.net.mode != MOTE_NET_NONE) {
+		/* First on the command line, so it is a kernel word whatever follows (" -- " app args). */
+		char *with_ip;
+		if (asprintf(&with_ip, "%s%s%s", a->cfg.net.ip_word, a->cmdline && *a->cmdline ? " " : "",
+			     a->cmdline ? a->cmdline : "") < 0)
+			abort();
+		a->cmdline = with_ip;
+	}
 	*cfg = a->cfg;
 	if (cfg->hv == MOTE_HV_FC_FIXTURE && a->initrd)
 		return run_fail("--initrd cannot be used with --hv fc-fixture "
