@@ -186,8 +186,9 @@ static int setup_interrupt(struct virtio_device *d)
 	if (vector < 0)
 		return vector;
 	irq_set_handler((unsigned)vector, mmio_interrupt, d);
-	return m->irq < 16 ? irq_route_isa(m->irq, (unsigned)vector, apic_id)
-			   : irq_route_gsi(m->irq, (unsigned)vector, apic_id);
+	/* The line is a level (high while InterruptStatus is nonzero): as an edge,
+	 * an event landing just as the handler acknowledged could go unseen. */
+	return irq_route_level(m->irq, (unsigned)vector, apic_id);
 }
 
 static const struct virtio_transport mmio_modern = {

@@ -73,7 +73,8 @@ struct vnet_hdr {
  */
 #define RX_MAX_PIECES ((65535 + NETDEV_ETH_HLEN + 12 + RX_BUF_SIZE - 1) / RX_BUF_SIZE)
 #define TX_QUEUE_SIZE 256
-#define TX_MAX_SLOTS  32
+#define TX_MAX_SLOTS  128	/* page buffers: bursts of small replies to many clients */
+#define TX_MAX_TSO_SLOTS 16	/* 64 KiB buffers */
 #define TX_TSO_ORDER  4		/* NETDEV_TSO_MAX-byte buffers with TSO */
 _Static_assert((MM_PAGE_SIZE << TX_TSO_ORDER) == NETDEV_TSO_MAX, "a TSO frame fits a buffer");
 
@@ -458,7 +459,9 @@ static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
 	qp->txq = &d->queues[index];
 	qp->txq->ready = vnet_tx_ready;
 	virtio_queue_interrupts(qp->txq, false);
-	qp->tx_slots = qp->txq->vq.num / 2 < TX_MAX_SLOTS ? qp->txq->vq.num / 2 : TX_MAX_SLOTS;
+	qp->tx_slots = tso ? TX_MAX_TSO_SLOTS : TX_MAX_SLOTS;
+	if (qp->tx_slots > qp->txq->vq.num / 2)
+		qp->tx_slots = qp->txq->vq.num / 2;
 	if (!qp->tx_slots) {
 		virtio_device_fail(d, "a transmit queue too small for one frame");
 		return -EIO;

@@ -29,6 +29,13 @@
 
 #define RX_BUDGET  64		/* frames per device per pass, so timers still run under a flood */
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
+#define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
+#define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
+
+struct tx_held {
+	struct tx_held *next;
+	struct pbuf *p;
+};
 
 /* One network device as an lwIP interface. */
 struct port {
@@ -36,6 +43,14 @@ struct port {
 	struct netdev *nd;
 	bool rx_pending;		/* atomic: the driver has frames for us */
 	unsigned long rx_dropped;	/* no pbuf memory for a frame */
+	/*
+	 * Frames the device could not take yet (its ring was full), in order:
+	 * pbufs referenced and linked through a small node each. A burst
+	 * (replies to many clients at once) waits here instead of being lost
+	 * to TCP's retransmission timer. Under the net lock.
+	 */
+	struct tx_held *tx_head, **tx_tail;
+	unsigned tx_held, tx_dropped;
 	struct port *next;
 };
 
@@ -109,10 +124,9 @@ static void port_deliver(struct netdev *nd, const struct netdev_frag *frags, uns
 		pbuf_free(p);
 }
 
-/* lwIP's linkoutput: hand a frame (a pbuf chain) to the driver. */
-static err_t port_linkoutput(struct netif *netif, struct pbuf *p)
+/* Hands one frame (a pbuf chain) to the driver: 0, -EAGAIN (ring full) or another -errno. */
+static int port_xmit(struct port *port, struct pbuf *p)
 {
-	struct port *port = netif->state;
 	struct netdev_frag frags[TX_FRAGS];
 	struct netdev_tx tx = { 0 };
 	unsigned n = 0;
@@ -123,7 +137,7 @@ static err_t port_linkoutput(struct netif *netif, struct pbuf *p)
 		if (n == TX_FRAGS) {
 			flat = mm_malloc(p->tot_len);
 			if (!flat)
-				return ERR_MEM;
+				return -ENOMEM;
 			pbuf_copy_partial(p, flat, p->tot_len, 0);
 			frags[0] = (struct netdev_frag){ flat, p->tot_len };
 			n = 1;
@@ -134,7 +148,50 @@ static err_t port_linkoutput(struct netif *netif, struct pbuf *p)
 	}
 	ret = port->nd->ops->xmit(port->nd, frags, n, &tx);
 	mm_free(flat);
-	return ret == 0 ? ERR_OK : ret == -EAGAIN ? ERR_MEM : ERR_IF;
+	return ret;
+}
+
+/* Sends what the backlog holds, in order, until the device is full again. */
+static void port_flush_held(struct port *port)
+{
+	struct tx_held *h;
+
+	while ((h = port->tx_head) && port_xmit(port, h->p) != -EAGAIN) {
+		port->tx_head = h->next;
+		if (!port->tx_head)
+			port->tx_tail = &port->tx_head;
+		port->tx_held--;
+		pbuf_free(h->p);
+		mm_free(h);
+	}
+}
+
+/* lwIP's linkoutput: send now, or hold the frame behind earlier held ones. */
+static err_t port_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct port *port = netif->state;
+	struct tx_held *h;
+	int ret;
+
+	if (port->tx_head)
+		port_flush_held(port);
+	if (!port->tx_head) {
+		ret = port_xmit(port, p);
+		if (ret != -EAGAIN)
+			return ret ? ERR_IF : ERR_OK;
+	}
+	if (port->tx_held >= TX_BACKLOG || !(h = mm_malloc(sizeof(*h)))) {
+		port->tx_dropped++;
+		return ERR_MEM;
+	}
+	pbuf_ref(p);
+	h->p = p;
+	h->next = NULL;
+	*port->tx_tail = h;
+	port->tx_tail = &h->next;
+	port->tx_held++;
+	wake_thread();		/* it retries soon (the device does not interrupt for room) */
+	return ERR_OK;
 }
 
 static err_t port_netif_init(struct netif *netif)
@@ -164,6 +221,7 @@ static struct port *port_attach(struct netdev *nd)
 	if (!port)
 		return NULL;
 	port->nd = nd;
+	port->tx_tail = &port->tx_head;
 	nd->stack = port;
 	nd->rx_ready = port_rx_ready;
 	if (!netif_add(&port->netif, NULL, NULL, NULL, port, port_netif_init, ethernet_input)) {
@@ -188,8 +246,19 @@ static struct port *port_attach(struct netdev *nd)
 
 /* ---- the network thread ------------------------------------------------- */
 
+static bool has_tx_held(void)
+{
+	for (struct port *p = ports; p; p = p->next)
+		if (p->tx_head)
+			return true;
+	return false;
+}
+
 static void poll_ports(void)
 {
+	for (struct port *p = ports; p; p = p->next)
+		if (p->tx_head)
+			port_flush_held(p);
 	for (struct port *p = ports; p; p = p->next)
 		if (__atomic_exchange_n(&p->rx_pending, false, __ATOMIC_ACQ_REL))
 			if (p->nd->ops->poll_rx(p->nd, RX_BUDGET, port_deliver) == RX_BUDGET)
@@ -220,6 +289,8 @@ static void *net_thread(void *arg)
 			ms = 0;
 		if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 			timeout = ms ? (uint64_t)ms * 1000000 : 1;
+		if (has_tx_held() && (!timeout || timeout > TX_RETRY_NS))
+			timeout = TX_RETRY_NS;
 		net_wake_at = timeout ? clock_monotonic_ns() + timeout : UINT64_MAX;
 		net_unlock();
 		if (ms)

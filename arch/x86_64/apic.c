@@ -244,6 +244,13 @@ int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id)
 	return ioapic_route(topology.isa_gsi[line], low, apic_id);
 }
 
+int irq_route_level(uint32_t line, unsigned vector, uint32_t apic_id)
+{
+	uint32_t gsi = line < 16 ? topology.isa_gsi[line] : line;
+
+	return ioapic_route(gsi, vector | 1u << 15, apic_id);	/* level, active high */
+}
+
 int irq_route_gsi(uint32_t gsi, unsigned vector, uint32_t apic_id)
 {
 	return ioapic_route(gsi, vector, apic_id);	/* edge, active high */

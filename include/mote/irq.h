@@ -43,6 +43,16 @@ int irq_route_isa(unsigned line, unsigned vector, uint32_t apic_id);
 int irq_route_gsi(uint32_t gsi, unsigned vector, uint32_t apic_id);
 
 /*
+ * Routes a device's level-triggered, active-high line (virtio-mmio's: the
+ * line is high while its interrupt status is nonzero) to vector: an ISA
+ * line number (below 16, through the ISA-to-GSI map) or a GSI. The handler
+ * must clear the device's status before it returns (the EOI follows it),
+ * and nothing is lost when a new event lands while the handler runs: the
+ * IOAPIC delivers again while the line stays high. -ENODEV without an IOAPIC.
+ */
+int irq_route_level(uint32_t line, unsigned vector, uint32_t apic_id);
+
+/*
  * The MSI/MSI-X message that raises vector (32-254) on the CPU with
  * apic_id: the driver writes *address and *data into the device's MSI-X
  * table entry (or MSI capability) and unmasks it. Edge triggered, fixed
