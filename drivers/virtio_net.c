@@ -448,10 +448,51 @@ static int qp_setup_rx(struct vnet_qp *qp, unsigned index)
 	return 0;
 }
 
-static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
+/* Frees the transmit buffers (those allocated) and the slot array. */
+static void tx_free_bufs(struct vnet_qp *qp)
 {
-	struct virtio_device *d = qp->vn->dev;
+	for (unsigned i = 0; i < qp->tx_slots; i++)
+		if (qp->tx[i].buf)
+			page_free(qp->tx[i].buf, qp->tx_order);
+	mm_free(qp->tx);
+	qp->tx = NULL;
+}
+
+/* The transmit buffers, each of PAGE << order bytes; -ENOMEM leaves none. */
+static int tx_alloc_bufs(struct vnet_qp *qp, unsigned order)
+{
+	qp->tx_order = order;
+	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << order;
+	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
+	if (!qp->tx)
+		return -ENOMEM;
+	for (unsigned i = 0; i < qp->tx_slots; i++) {
+		if (!(qp->tx[i].buf = page_alloc(order))) {
+			tx_free_bufs(qp);
+			return -ENOMEM;
+		}
+		qp->tx[i].next_free = (uint16_t)(i + 1);
+	}
+	qp->tx_free_head = 0;
+	qp->tx_free = qp->tx_slots;
+	return 0;
+}
+
+static unsigned order_for(size_t bytes)
+{
+	unsigned order = 0;
+
+	while (((size_t)MM_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+static int qp_setup_tx(struct vnet_qp *qp, unsigned index)
+{
+	struct vnet *vn = qp->vn;
+	struct virtio_device *d = vn->dev;
 	int ret = virtio_queue_setup(d, index, TX_QUEUE_SIZE, vnet_abandoned);
+	unsigned plain = order_for(vn->nd.mtu + NETDEV_ETH_HLEN);
 
 	if (ret)
 		return ret;
@@ -463,22 +504,13 @@ static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
 		virtio_device_fail(d, "a transmit queue too small for one frame");
 		return -EIO;
 	}
-	qp->tx_order = tso ? TX_TSO_ORDER : 0;
-	while (((size_t)MM_PAGE_SIZE << qp->tx_order) < qp->vn->nd.mtu + NETDEV_ETH_HLEN)
-		qp->tx_order++;
-	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << qp->tx_order;
-	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
-	if (!qp->tx)
-		return -ENOMEM;
-	for (unsigned i = 0; i < qp->tx_slots; i++) {
-		if (!(qp->tx[i].buf = page_alloc(qp->tx_order)))
-			return -ENOMEM;
-		qp->tx[i].next_free = (uint16_t)(i + 1);
-	}
-	qp->tx_free_head = 0;
-	qp->tx_free = qp->tx_slots;
 	spin_init(&qp->tx_lock, "virtio-net tx", SPIN_RANK_NONE);
-	return 0;
+	/* TSO wants 64 KiB blocks; short of them (a small VM), do without TSO rather than fail. */
+	if ((vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6)) &&
+	    tx_alloc_bufs(qp, TX_TSO_ORDER > plain ? TX_TSO_ORDER : plain) == 0)
+		return 0;
+	vn->nd.features &= ~(unsigned)(NETDEV_TX_TSO4 | NETDEV_TX_TSO6);
+	return tx_alloc_bufs(qp, plain);
 }
 
 /* The MAC: the device's, else a locally administered one from the device's name (stable). */
@@ -538,7 +570,7 @@ static int vnet_probe(struct virtio_device *d)
 	qp->vn = vn;
 	ret = qp_setup_rx(qp, 0);
 	if (!ret)
-		ret = qp_setup_tx(qp, 1, vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6));
+		ret = qp_setup_tx(qp, 1);
 	if (ret)
 		return ret;	/* the core fails the device; what we allocated stays (boot, once) */
 	vn->nd.ops = &vnet_ops;

@@ -326,6 +326,7 @@ KTEST(virtio_net_fake_device)
 	uint16_t heads[4];
 	uint32_t lens[4];
 	uint64_t malformed;
+	bool has_tso;
 
 	KT_ASSERT(d);
 	fnet = (struct fake_net){ 0 };
@@ -335,7 +336,11 @@ KTEST(virtio_net_fake_device)
 	KT_ASSERT(virtio_device_add(d) == 0);
 	nd = &((struct netdev *)d->driver_priv)[0];	/* struct vnet starts with its netdev */
 	KT_EXPECT(nd->mac[0] == 0x02 && nd->mac[5] == 0x74 && !nd->link_up && nd->mtu == 1500);
-	KT_EXPECT(nd->features == (NETDEV_RX_CSUM | NETDEV_TX_CSUM | NETDEV_TX_TSO4));
+	/* TSO4 unless 64 KiB blocks were short (a small VM): then the driver goes without. */
+	has_tso = nd->features & NETDEV_TX_TSO4;
+	KT_EXPECT((nd->features & ~(unsigned)NETDEV_TX_TSO4) == (NETDEV_RX_CSUM | NETDEV_TX_CSUM));
+	if (!has_tso)
+		printk("ktest: virtio_net_fake_device: no 64 KiB blocks, TSO checks skipped\n");
 	rx = &d->queues[0].vq;
 	tx = &d->queues[1].vq;
 	KT_EXPECT(rx->num_free == 0);	/* every receive buffer posted */
@@ -441,9 +446,12 @@ KTEST(virtio_net_fake_device)
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, &(struct netdev_tx){ .flags = NETDEV_FRAME_CSUM_PART,
 		  .csum_start = 34, .csum_offset = 6 }) == 0);
-	KT_EXPECT(nd->ops->xmit(nd, tso_frags, 2, &(struct netdev_tx){ .flags =
-		  NETDEV_FRAME_CSUM_PART, .csum_start = 34, .csum_offset = 16, .gso_size = 1448,
-		  .gso_type = NETDEV_GSO_TCPV4 }) == 0);
+	if (has_tso)
+		KT_EXPECT(nd->ops->xmit(nd, tso_frags, 2, &(struct netdev_tx){ .flags =
+			  NETDEV_FRAME_CSUM_PART, .csum_start = 34, .csum_offset = 16,
+			  .gso_size = 1448, .gso_type = NETDEV_GSO_TCPV4 }) == 0);
+	else
+		KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == -EAGAIN && nd->stats.tx_full == 1);
 	{
@@ -456,7 +464,7 @@ KTEST(virtio_net_fake_device)
 		const uint8_t *data[3] = { frame, frame, tso_frame };
 		uint32_t lens3[3] = { 60, 60, sizeof(tso_frame) };
 
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < (has_tso ? 3 : 2); i++) {
 			uint16_t head = tx->avail->ring[i];
 			struct virtq_desc *dh = &tx->desc[head], *dd = &tx->desc[dh->next];
 
