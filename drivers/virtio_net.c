@@ -93,6 +93,7 @@ struct vnet_qp {
 	struct virtio_queue *rxq, *txq;
 	struct vnet_rxbuf *rx;		/* rxq->vq.num buffers */
 	bool polling;			/* poll_rx running (one at a time) */
+	bool repoll;			/* a poll_rx found it running: poll again after */
 
 	struct spinlock tx_lock;	/* the tx slots, and polling txq */
 	struct vnet_txslot *tx;
@@ -261,8 +262,15 @@ static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_
 	struct vnet_qp *qp = &vn->qp;
 	unsigned done = 0;
 
-	if (__atomic_exchange_n(&qp->polling, true, __ATOMIC_ACQUIRE))
-		return 0;	/* another thread is polling: it will see our frames */
+	/*
+	 * One poller at a time. One turned away leaves `repoll` for the running
+	 * one, which may be past its last look: it then has the stack call again.
+	 * (repoll is set first, so either the runner sees it or we get in.)
+	 */
+	__atomic_store_n(&qp->repoll, true, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&qp->polling, true, __ATOMIC_SEQ_CST))
+		return 0;
+	__atomic_store_n(&qp->repoll, false, __ATOMIC_SEQ_CST);
 	for (;;) {
 		int r;
 
@@ -276,9 +284,10 @@ static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_
 			break;	/* empty, interrupts on */
 		virtio_queue_interrupts(qp->rxq, false);	/* something landed: go on */
 	}
-	__atomic_store_n(&qp->polling, false, __ATOMIC_RELEASE);
-	/* Budget spent with the interrupt still off: make sure the stack comes back. */
-	if (done == budget && budget && nd->rx_ready)
+	__atomic_store_n(&qp->polling, false, __ATOMIC_SEQ_CST);
+	/* Budget spent with the interrupt still off, or a poll turned away: come back. */
+	if (((done == budget && budget) || __atomic_load_n(&qp->repoll, __ATOMIC_SEQ_CST)) &&
+	    nd->rx_ready)
 		nd->rx_ready(nd);
 	return done;
 }
