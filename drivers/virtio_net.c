@@ -188,72 +188,99 @@ static bool rx_complete_csum(const struct vnet_hdr *h, const struct netdev_frag 
 	return true;
 }
 
+/* A received frame: its buffers, and its pieces without the header. */
+struct vnet_rxframe {
+	struct vnet_rxbuf *bufs[RX_MAX_PIECES];
+	struct netdev_frag frags[RX_MAX_PIECES];
+	struct vnet_hdr h;
+	unsigned n;			/* buffers taken off the ring (to repost) */
+	size_t len;			/* frame bytes */
+};
+
 /*
- * Takes one frame off the receive queue and delivers it (or drops it):
- * 1 if a frame was delivered, 0 if the queue is empty, 2 if one was dropped.
+ * Pops the next frame's pieces into f: 1 with a frame, 0 if the queue is
+ * empty, -1 if it cannot be one (*why says why; NULL: the device was
+ * disabled meanwhile). f->n buffers are taken either way.
+ */
+static int rx_gather(struct vnet_qp *qp, struct vnet_rxframe *f, const char **why)
+{
+	struct vnet *vn = qp->vn;
+	unsigned want = 1;
+
+	memset(&f->h, 0, sizeof(f->h));
+	f->n = 0;
+	f->len = 0;
+	do {
+		void *cookie;
+		uint32_t len;
+		int got = virtio_queue_poll(qp->rxq, &cookie, &len);
+		const uint8_t *data;
+
+		if (got <= 0) {
+			/* Mid-frame, empty means the device announced more than it returned. */
+			*why = got < 0 ? NULL : "num_buffers beyond the pieces returned";
+			return f->n ? -1 : 0;
+		}
+		f->bufs[f->n++] = cookie;
+		data = ((struct vnet_rxbuf *)cookie)->page;
+		if (f->n == 1) {
+			if (len < vn->hdr_len) {
+				*why = "shorter than the header";
+				return -1;
+			}
+			memcpy(&f->h, data, vn->hdr_len);
+			want = vn->mrg ? f->h.num_buffers : 1;
+			if (!want || want > RX_MAX_PIECES) {
+				*why = "bad num_buffers";
+				return -1;
+			}
+			data += vn->hdr_len;
+			len -= (uint32_t)vn->hdr_len;
+		}
+		f->frags[f->n - 1] = (struct netdev_frag){ data, len };
+		f->len += len;
+	} while (f->n < want);
+	return 1;
+}
+
+/* Checks a gathered frame and settles its checksum: NULL and *flags, or why it is malformed. */
+static const char *rx_check(struct vnet_rxframe *f, unsigned *flags)
+{
+	*flags = 0;
+	if (f->len < NETDEV_ETH_HLEN)
+		return "shorter than an Ethernet header";
+	if ((f->h.flags & HDR_F_NEEDS_CSUM) && !rx_complete_csum(&f->h, f->frags, f->n, f->len))
+		return "partial checksum outside the frame";
+	if (f->h.flags & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID))
+		*flags |= NETDEV_FRAME_CSUM_OK;
+	return NULL;
+}
+
+/*
+ * Takes one frame off the receive queue and delivers it (or drops it), then
+ * reposts its buffers: 1 if a frame was delivered, 0 if the queue is
+ * empty, 2 if one was dropped.
  */
 static int rx_one(struct vnet_qp *qp, netdev_deliver_fn deliver)
 {
 	struct vnet *vn = qp->vn;
-	struct vnet_rxbuf *bufs[RX_MAX_PIECES];
-	struct netdev_frag frags[RX_MAX_PIECES];
-	struct vnet_hdr h = { 0 };
-	unsigned n = 0, want = 1, flags = 0;
-	size_t total = 0;
+	struct vnet_rxframe f;
 	const char *why = NULL;
-	void *cookie;
-	uint32_t len;
+	unsigned flags = 0;
+	int got = rx_gather(qp, &f, &why);
 
-	do {
-		int got = virtio_queue_poll(qp->rxq, &cookie, &len);
-
-		if (got <= 0) {
-			if (!n)
-				return 0;
-			/* The device published fewer pieces than it announced. */
-			why = got < 0 ? "device failed" : "num_buffers beyond the pieces returned";
-			break;
-		}
-		bufs[n] = cookie;
-		if (n == 0) {
-			if (len < vn->hdr_len) {
-				n = 1;
-				why = "shorter than the header";
-				break;
-			}
-			memcpy(&h, bufs[0]->page, vn->hdr_len);
-			want = vn->mrg ? h.num_buffers : 1;
-			if (want == 0 || want > RX_MAX_PIECES) {
-				n = 1;
-				why = "bad num_buffers";
-				break;
-			}
-			frags[0] = (struct netdev_frag){ bufs[0]->page + vn->hdr_len, len - vn->hdr_len };
-		} else {
-			frags[n] = (struct netdev_frag){ bufs[n]->page, len };
-		}
-		total += frags[n].len;
-		n++;
-	} while (n < want);
-
-	if (!why && total < NETDEV_ETH_HLEN)
-		why = "shorter than an Ethernet header";
-	if (!why && (h.flags & HDR_F_NEEDS_CSUM)) {
-		if (rx_complete_csum(&h, frags, n, total))
-			flags |= NETDEV_FRAME_CSUM_OK;
-		else
-			why = "partial checksum outside the frame";
-	}
-	if (h.flags & HDR_F_DATA_VALID)
-		flags |= NETDEV_FRAME_CSUM_OK;
-	if (!why) {
+	if (!got)
+		return 0;
+	if (got > 0)
+		why = rx_check(&f, &flags);
+	if (got > 0 && !why) {
 		vn->nd.stats.rx_frames++;
-		deliver(&vn->nd, frags, n, flags);
-	} else {
+		deliver(&vn->nd, f.frags, f.n, flags);
+	} else if (why) {
 		rx_malformed(vn, why);
 	}
-	rx_post_all(qp, bufs, n);
-	return why ? 2 : 1;
+	rx_post_all(qp, f.bufs, f.n);
+	return got > 0 && !why ? 1 : 2;
 }
 
 static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_fn deliver)
