@@ -19,11 +19,17 @@
  * device did not all return, or a partial checksum outside the frame is
  * dropped and counted, and its buffers go back to the device.
  *
- * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else what
- * mtu + 14 needs: one page at 1500); xmit copies the frame into a free one and queues the header and
- * the frame as two descriptors. The transmit queue runs with interrupts
- * off: each xmit first takes back what the device has finished. A full
- * ring is -EAGAIN.
+ * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else
+ * what mtu + 14 needs: one page at 1500); xmit copies the frame into a
+ * free one and queues the header and the frame as two descriptors. The
+ * transmit queue runs with interrupts off: each xmit first takes back what
+ * the device has finished. A full ring is -EAGAIN.
+ *
+ * Locking: the transmit side is serialised by the queue pair's tx_lock
+ * (spinlock, interrupts off; the virtio queue's own lock nests inside);
+ * the receive side by being polled by one thread at a time (`polling`).
+ * The interrupt only touches the queue's suppression state (under the
+ * virtio queue lock) and calls rx_ready().
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -74,6 +80,7 @@ struct vnet_hdr {
 #define RX_MAX_PIECES ((65535 + NETDEV_ETH_HLEN + 12 + RX_BUF_SIZE - 1) / RX_BUF_SIZE)
 #define TX_QUEUE_SIZE 256
 #define TX_MAX_SLOTS  32
+_Static_assert(TX_MAX_SLOTS * sizeof(struct vnet_hdr) <= MM_PAGE_SIZE, "headers fit a page");
 #define TX_TSO_ORDER  4		/* NETDEV_TSO_MAX-byte buffers with TSO */
 _Static_assert((MM_PAGE_SIZE << TX_TSO_ORDER) == NETDEV_TSO_MAX, "a TSO frame fits a buffer");
 
@@ -82,7 +89,7 @@ struct vnet_rxbuf {
 };
 
 struct vnet_txslot {
-	struct vnet_hdr hdr;
+	struct vnet_hdr *hdr;		/* in tx_hdrs */
 	uint8_t *buf;
 	uint16_t next_free;
 };
@@ -97,6 +104,7 @@ struct vnet_qp {
 
 	struct spinlock tx_lock;	/* the tx slots, and polling txq */
 	struct vnet_txslot *tx;
+	struct vnet_hdr *tx_hdrs;	/* one page (device-visible), a header per slot */
 	unsigned tx_slots, tx_free_head, tx_free;
 	size_t tx_buf_size;
 	unsigned tx_order;
@@ -379,7 +387,7 @@ static void tx_reclaim(struct vnet_qp *qp)
  * points outside the frame.
  */
 static int tx_fill_hdr(struct vnet *vn, struct vnet_hdr *h, const struct netdev_tx *tx,
-		       const uint8_t *frame, size_t len)
+		       const struct netdev_frag *frags, unsigned nfrags, size_t len)
 {
 	static const struct netdev_tx plain;
 	unsigned f = vn->nd.features;
@@ -403,7 +411,8 @@ static int tx_fill_hdr(struct vnet *vn, struct vnet_hdr *h, const struct netdev_
 	h->gso_type = tx->gso_type;
 	h->gso_size = tx->gso_size;
 	/* Headers up to the end of the TCP header (its data offset, in words). */
-	h->hdr_len = (uint16_t)(tx->csum_start + (frame[tx->csum_start + 12] >> 4) * 4);
+	h->hdr_len = (uint16_t)(tx->csum_start +
+				(*frame_byte(frags, nfrags, tx->csum_start + 12u) >> 4) * 4);
 	return 0;
 }
 
@@ -414,9 +423,9 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	struct vnet_qp *qp = &vn->qp;
 	struct vnet_txslot *s;
 	struct virtq_seg segs[2];
+	struct vnet_hdr h;
 	unsigned long flags;
 	size_t len = 0;
-	unsigned slot;
 	int ret;
 
 	for (unsigned i = 0; i < nfrags; i++)
@@ -425,6 +434,9 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		return -EINVAL;
 	if (len > qp->tx_buf_size)
 		return -EMSGSIZE;
+	ret = tx_fill_hdr(vn, &h, tx, frags, nfrags, len);
+	if (ret)
+		return ret;
 	if (vn->dev->broken)
 		return -EIO;
 	flags = spin_lock_irqsave(&qp->tx_lock);
@@ -434,16 +446,11 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		vn->nd.stats.tx_full++;
 		return -EAGAIN;
 	}
-	slot = qp->tx_free_head;
-	s = &qp->tx[slot];
+	s = &qp->tx[qp->tx_free_head];
 	for (size_t i = 0, at = 0; i < nfrags; at += frags[i].len, i++)
 		memcpy(s->buf + at, frags[i].data, frags[i].len);
-	ret = tx_fill_hdr(vn, &s->hdr, tx, s->buf, len);
-	if (ret) {
-		spin_unlock_irqrestore(&qp->tx_lock, flags);
-		return ret;
-	}
-	segs[0] = (struct virtq_seg){ phys(&s->hdr), (uint32_t)vn->hdr_len };
+	*s->hdr = h;
+	segs[0] = (struct virtq_seg){ phys(s->hdr), (uint32_t)vn->hdr_len };
 	segs[1] = (struct virtq_seg){ phys(s->buf), (uint32_t)len };
 	/* Slots are at most half the ring: two descriptors are always free, no wait. */
 	ret = virtio_submit(qp->txq, segs, 2, 0, s, NULL, 0);
@@ -487,11 +494,14 @@ static int qp_setup_rx(struct vnet_qp *qp, unsigned index)
 /* Frees the transmit buffers (those allocated) and the slot array. */
 static void tx_free_bufs(struct vnet_qp *qp)
 {
-	for (unsigned i = 0; i < qp->tx_slots; i++)
+	for (unsigned i = 0; qp->tx && i < qp->tx_slots; i++)
 		if (qp->tx[i].buf)
 			page_free(qp->tx[i].buf, qp->tx_order);
 	mm_free(qp->tx);
 	qp->tx = NULL;
+	if (qp->tx_hdrs)
+		page_free(qp->tx_hdrs, 0);
+	qp->tx_hdrs = NULL;
 }
 
 /* The transmit buffers, each of PAGE << order bytes; -ENOMEM leaves none. */
@@ -500,13 +510,17 @@ static int tx_alloc_bufs(struct vnet_qp *qp, unsigned order)
 	qp->tx_order = order;
 	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << order;
 	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
-	if (!qp->tx)
+	qp->tx_hdrs = page_alloc(0);
+	if (!qp->tx || !qp->tx_hdrs) {
+		tx_free_bufs(qp);
 		return -ENOMEM;
+	}
 	for (unsigned i = 0; i < qp->tx_slots; i++) {
 		if (!(qp->tx[i].buf = page_alloc(order))) {
 			tx_free_bufs(qp);
 			return -ENOMEM;
 		}
+		qp->tx[i].hdr = &qp->tx_hdrs[i];
 		qp->tx[i].next_free = (uint16_t)(i + 1);
 	}
 	qp->tx_free_head = 0;
