@@ -19,11 +19,17 @@
  * device did not all return, or a partial checksum outside the frame is
  * dropped and counted, and its buffers go back to the device.
  *
- * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else what
- * mtu + 14 needs: one page at 1500); xmit copies the frame into a free one and queues the header and
- * the frame as two descriptors. The transmit queue runs with interrupts
- * off: each xmit first takes back what the device has finished. A full
- * ring is -EAGAIN.
+ * Transmit: a ring of preallocated buffers (64 KiB each with TSO, else
+ * what mtu + 14 needs: one page at 1500); xmit copies the frame into a
+ * free one and queues the header and the frame as two descriptors. The
+ * transmit queue runs with interrupts off: each xmit first takes back what
+ * the device has finished. A full ring is -EAGAIN.
+ *
+ * Locking: the transmit side is serialised by the queue pair's tx_lock
+ * (spinlock, interrupts off; the virtio queue's own lock nests inside);
+ * the receive side by being polled by one thread at a time (`polling`).
+ * The interrupt only touches the queue's suppression state (under the
+ * virtio queue lock) and calls rx_ready().
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -75,6 +81,7 @@ struct vnet_hdr {
 #define TX_QUEUE_SIZE 256
 #define TX_MAX_SLOTS  128	/* page buffers: bursts of small replies to many clients */
 #define TX_MAX_TSO_SLOTS 16	/* 64 KiB buffers */
+_Static_assert(TX_MAX_SLOTS * sizeof(struct vnet_hdr) <= MM_PAGE_SIZE, "headers fit a page");
 #define TX_TSO_ORDER  4		/* NETDEV_TSO_MAX-byte buffers with TSO */
 _Static_assert((MM_PAGE_SIZE << TX_TSO_ORDER) == NETDEV_TSO_MAX, "a TSO frame fits a buffer");
 
@@ -83,7 +90,7 @@ struct vnet_rxbuf {
 };
 
 struct vnet_txslot {
-	struct vnet_hdr hdr;
+	struct vnet_hdr *hdr;		/* in tx_hdrs */
 	uint8_t *buf;
 	uint16_t next_free;
 };
@@ -94,9 +101,11 @@ struct vnet_qp {
 	struct virtio_queue *rxq, *txq;
 	struct vnet_rxbuf *rx;		/* rxq->vq.num buffers */
 	bool polling;			/* poll_rx running (one at a time) */
+	bool repoll;			/* a poll_rx found it running: poll again after */
 
 	struct spinlock tx_lock;	/* the tx slots, and polling txq */
 	struct vnet_txslot *tx;
+	struct vnet_hdr *tx_hdrs;	/* one page (device-visible), a header per slot */
 	unsigned tx_slots, tx_free_head, tx_free;
 	size_t tx_buf_size;
 	unsigned tx_order;
@@ -188,72 +197,99 @@ static bool rx_complete_csum(const struct vnet_hdr *h, const struct netdev_frag 
 	return true;
 }
 
+/* A received frame: its buffers, and its pieces without the header. */
+struct vnet_rxframe {
+	struct vnet_rxbuf *bufs[RX_MAX_PIECES];
+	struct netdev_frag frags[RX_MAX_PIECES];
+	struct vnet_hdr h;
+	unsigned n;			/* buffers taken off the ring (to repost) */
+	size_t len;			/* frame bytes */
+};
+
 /*
- * Takes one frame off the receive queue and delivers it (or drops it):
- * 1 if a frame was delivered, 0 if the queue is empty, 2 if one was dropped.
+ * Pops the next frame's pieces into f: 1 with a frame, 0 if the queue is
+ * empty, -1 if it cannot be one (*why says why; NULL: the device was
+ * disabled meanwhile). f->n buffers are taken either way.
+ */
+static int rx_gather(struct vnet_qp *qp, struct vnet_rxframe *f, const char **why)
+{
+	struct vnet *vn = qp->vn;
+	unsigned want = 1;
+
+	memset(&f->h, 0, sizeof(f->h));
+	f->n = 0;
+	f->len = 0;
+	do {
+		void *cookie;
+		uint32_t len;
+		int got = virtio_queue_poll(qp->rxq, &cookie, &len);
+		const uint8_t *data;
+
+		if (got <= 0) {
+			/* Mid-frame, empty means the device announced more than it returned. */
+			*why = got < 0 ? NULL : "num_buffers beyond the pieces returned";
+			return f->n ? -1 : 0;
+		}
+		f->bufs[f->n++] = cookie;
+		data = ((struct vnet_rxbuf *)cookie)->page;
+		if (f->n == 1) {
+			if (len < vn->hdr_len) {
+				*why = "shorter than the header";
+				return -1;
+			}
+			memcpy(&f->h, data, vn->hdr_len);
+			want = vn->mrg ? f->h.num_buffers : 1;
+			if (!want || want > RX_MAX_PIECES) {
+				*why = "bad num_buffers";
+				return -1;
+			}
+			data += vn->hdr_len;
+			len -= (uint32_t)vn->hdr_len;
+		}
+		f->frags[f->n - 1] = (struct netdev_frag){ data, len };
+		f->len += len;
+	} while (f->n < want);
+	return 1;
+}
+
+/* Checks a gathered frame and settles its checksum: NULL and *flags, or why it is malformed. */
+static const char *rx_check(struct vnet_rxframe *f, unsigned *flags)
+{
+	*flags = 0;
+	if (f->len < NETDEV_ETH_HLEN)
+		return "shorter than an Ethernet header";
+	if ((f->h.flags & HDR_F_NEEDS_CSUM) && !rx_complete_csum(&f->h, f->frags, f->n, f->len))
+		return "partial checksum outside the frame";
+	if (f->h.flags & (HDR_F_NEEDS_CSUM | HDR_F_DATA_VALID))
+		*flags |= NETDEV_FRAME_CSUM_OK;
+	return NULL;
+}
+
+/*
+ * Takes one frame off the receive queue and delivers it (or drops it), then
+ * reposts its buffers: 1 if a frame was delivered, 0 if the queue is
+ * empty, 2 if one was dropped.
  */
 static int rx_one(struct vnet_qp *qp, netdev_deliver_fn deliver)
 {
 	struct vnet *vn = qp->vn;
-	struct vnet_rxbuf *bufs[RX_MAX_PIECES];
-	struct netdev_frag frags[RX_MAX_PIECES];
-	struct vnet_hdr h = { 0 };
-	unsigned n = 0, want = 1, flags = 0;
-	size_t total = 0;
+	struct vnet_rxframe f;
 	const char *why = NULL;
-	void *cookie;
-	uint32_t len;
+	unsigned flags = 0;
+	int got = rx_gather(qp, &f, &why);
 
-	do {
-		int got = virtio_queue_poll(qp->rxq, &cookie, &len);
-
-		if (got <= 0) {
-			if (!n)
-				return 0;
-			/* The device published fewer pieces than it announced. */
-			why = got < 0 ? "device failed" : "num_buffers beyond the pieces returned";
-			break;
-		}
-		bufs[n] = cookie;
-		if (n == 0) {
-			if (len < vn->hdr_len) {
-				n = 1;
-				why = "shorter than the header";
-				break;
-			}
-			memcpy(&h, bufs[0]->page, vn->hdr_len);
-			want = vn->mrg ? h.num_buffers : 1;
-			if (want == 0 || want > RX_MAX_PIECES) {
-				n = 1;
-				why = "bad num_buffers";
-				break;
-			}
-			frags[0] = (struct netdev_frag){ bufs[0]->page + vn->hdr_len, len - vn->hdr_len };
-		} else {
-			frags[n] = (struct netdev_frag){ bufs[n]->page, len };
-		}
-		total += frags[n].len;
-		n++;
-	} while (n < want);
-
-	if (!why && total < NETDEV_ETH_HLEN)
-		why = "shorter than an Ethernet header";
-	if (!why && (h.flags & HDR_F_NEEDS_CSUM)) {
-		if (rx_complete_csum(&h, frags, n, total))
-			flags |= NETDEV_FRAME_CSUM_OK;
-		else
-			why = "partial checksum outside the frame";
-	}
-	if (h.flags & HDR_F_DATA_VALID)
-		flags |= NETDEV_FRAME_CSUM_OK;
-	if (!why) {
+	if (!got)
+		return 0;
+	if (got > 0)
+		why = rx_check(&f, &flags);
+	if (got > 0 && !why) {
 		vn->nd.stats.rx_frames++;
-		deliver(&vn->nd, frags, n, flags);
-	} else {
+		deliver(&vn->nd, f.frags, f.n, flags);
+	} else if (why) {
 		rx_malformed(vn, why);
 	}
-	rx_post_all(qp, bufs, n);
-	return why ? 2 : 1;
+	rx_post_all(qp, f.bufs, f.n);
+	return got > 0 && !why ? 1 : 2;
 }
 
 static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_fn deliver)
@@ -262,8 +298,15 @@ static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_
 	struct vnet_qp *qp = &vn->qp;
 	unsigned done = 0;
 
-	if (__atomic_exchange_n(&qp->polling, true, __ATOMIC_ACQUIRE))
-		return 0;	/* another thread is polling: it will see our frames */
+	/*
+	 * One poller at a time. One turned away leaves `repoll` for the running
+	 * one, which may be past its last look: it then has the stack call again.
+	 * (repoll is set first, so either the runner sees it or we get in.)
+	 */
+	__atomic_store_n(&qp->repoll, true, __ATOMIC_SEQ_CST);
+	if (__atomic_exchange_n(&qp->polling, true, __ATOMIC_SEQ_CST))
+		return 0;
+	__atomic_store_n(&qp->repoll, false, __ATOMIC_SEQ_CST);
 	for (;;) {
 		int r;
 
@@ -277,9 +320,10 @@ static unsigned vnet_poll_rx(struct netdev *nd, unsigned budget, netdev_deliver_
 			break;	/* empty, interrupts on */
 		virtio_queue_interrupts(qp->rxq, false);	/* something landed: go on */
 	}
-	__atomic_store_n(&qp->polling, false, __ATOMIC_RELEASE);
-	/* Budget spent with the interrupt still off: make sure the stack comes back. */
-	if (done == budget && budget && nd->rx_ready)
+	__atomic_store_n(&qp->polling, false, __ATOMIC_SEQ_CST);
+	/* Budget spent with the interrupt still off, or a poll turned away: come back. */
+	if (((done == budget && budget) || __atomic_load_n(&qp->repoll, __ATOMIC_SEQ_CST)) &&
+	    nd->rx_ready)
 		nd->rx_ready(nd);
 	return done;
 }
@@ -344,7 +388,7 @@ static void tx_reclaim(struct vnet_qp *qp)
  * points outside the frame.
  */
 static int tx_fill_hdr(struct vnet *vn, struct vnet_hdr *h, const struct netdev_tx *tx,
-		       const uint8_t *frame, size_t len)
+		       const struct netdev_frag *frags, unsigned nfrags, size_t len)
 {
 	static const struct netdev_tx plain;
 	unsigned f = vn->nd.features;
@@ -368,7 +412,8 @@ static int tx_fill_hdr(struct vnet *vn, struct vnet_hdr *h, const struct netdev_
 	h->gso_type = tx->gso_type;
 	h->gso_size = tx->gso_size;
 	/* Headers up to the end of the TCP header (its data offset, in words). */
-	h->hdr_len = (uint16_t)(tx->csum_start + (frame[tx->csum_start + 12] >> 4) * 4);
+	h->hdr_len = (uint16_t)(tx->csum_start +
+				(*frame_byte(frags, nfrags, tx->csum_start + 12u) >> 4) * 4);
 	return 0;
 }
 
@@ -379,9 +424,9 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	struct vnet_qp *qp = &vn->qp;
 	struct vnet_txslot *s;
 	struct virtq_seg segs[2];
+	struct vnet_hdr h;
 	unsigned long flags;
 	size_t len = 0;
-	unsigned slot;
 	int ret;
 
 	for (unsigned i = 0; i < nfrags; i++)
@@ -390,6 +435,9 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		return -EINVAL;
 	if (len > qp->tx_buf_size)
 		return -EMSGSIZE;
+	ret = tx_fill_hdr(vn, &h, tx, frags, nfrags, len);
+	if (ret)
+		return ret;
 	if (vn->dev->broken)
 		return -EIO;
 	flags = spin_lock_irqsave(&qp->tx_lock);
@@ -399,16 +447,11 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		vn->nd.stats.tx_full++;
 		return -EAGAIN;
 	}
-	slot = qp->tx_free_head;
-	s = &qp->tx[slot];
+	s = &qp->tx[qp->tx_free_head];
 	for (size_t i = 0, at = 0; i < nfrags; at += frags[i].len, i++)
 		memcpy(s->buf + at, frags[i].data, frags[i].len);
-	ret = tx_fill_hdr(vn, &s->hdr, tx, s->buf, len);
-	if (ret) {
-		spin_unlock_irqrestore(&qp->tx_lock, flags);
-		return ret;
-	}
-	segs[0] = (struct virtq_seg){ phys(&s->hdr), (uint32_t)vn->hdr_len };
+	*s->hdr = h;
+	segs[0] = (struct virtq_seg){ phys(s->hdr), (uint32_t)vn->hdr_len };
 	segs[1] = (struct virtq_seg){ phys(s->buf), (uint32_t)len };
 	/* Slots are at most half the ring: two descriptors are always free, no wait. */
 	ret = virtio_submit(qp->txq, segs, 2, 0, s, NULL, 0);
@@ -449,10 +492,58 @@ static int qp_setup_rx(struct vnet_qp *qp, unsigned index)
 	return 0;
 }
 
-static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
+/* Frees the transmit buffers (those allocated) and the slot array. */
+static void tx_free_bufs(struct vnet_qp *qp)
 {
-	struct virtio_device *d = qp->vn->dev;
+	for (unsigned i = 0; qp->tx && i < qp->tx_slots; i++)
+		if (qp->tx[i].buf)
+			page_free(qp->tx[i].buf, qp->tx_order);
+	mm_free(qp->tx);
+	qp->tx = NULL;
+	if (qp->tx_hdrs)
+		page_free(qp->tx_hdrs, 0);
+	qp->tx_hdrs = NULL;
+}
+
+/* The transmit buffers, each of PAGE << order bytes; -ENOMEM leaves none. */
+static int tx_alloc_bufs(struct vnet_qp *qp, unsigned order)
+{
+	qp->tx_order = order;
+	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << order;
+	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
+	qp->tx_hdrs = page_alloc(0);
+	if (!qp->tx || !qp->tx_hdrs) {
+		tx_free_bufs(qp);
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < qp->tx_slots; i++) {
+		if (!(qp->tx[i].buf = page_alloc(order))) {
+			tx_free_bufs(qp);
+			return -ENOMEM;
+		}
+		qp->tx[i].hdr = &qp->tx_hdrs[i];
+		qp->tx[i].next_free = (uint16_t)(i + 1);
+	}
+	qp->tx_free_head = 0;
+	qp->tx_free = qp->tx_slots;
+	return 0;
+}
+
+static unsigned order_for(size_t bytes)
+{
+	unsigned order = 0;
+
+	while (((size_t)MM_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+static int qp_setup_tx(struct vnet_qp *qp, unsigned index)
+{
+	struct vnet *vn = qp->vn;
+	struct virtio_device *d = vn->dev;
 	int ret = virtio_queue_setup(d, index, TX_QUEUE_SIZE, vnet_abandoned);
+	unsigned plain = order_for(vn->nd.mtu + NETDEV_ETH_HLEN);
 
 	if (ret)
 		return ret;
@@ -466,22 +557,13 @@ static int qp_setup_tx(struct vnet_qp *qp, unsigned index, bool tso)
 		virtio_device_fail(d, "a transmit queue too small for one frame");
 		return -EIO;
 	}
-	qp->tx_order = tso ? TX_TSO_ORDER : 0;
-	while (((size_t)MM_PAGE_SIZE << qp->tx_order) < qp->vn->nd.mtu + NETDEV_ETH_HLEN)
-		qp->tx_order++;
-	qp->tx_buf_size = (size_t)MM_PAGE_SIZE << qp->tx_order;
-	qp->tx = mm_calloc(qp->tx_slots, sizeof(*qp->tx));
-	if (!qp->tx)
-		return -ENOMEM;
-	for (unsigned i = 0; i < qp->tx_slots; i++) {
-		if (!(qp->tx[i].buf = page_alloc(qp->tx_order)))
-			return -ENOMEM;
-		qp->tx[i].next_free = (uint16_t)(i + 1);
-	}
-	qp->tx_free_head = 0;
-	qp->tx_free = qp->tx_slots;
 	spin_init(&qp->tx_lock, "virtio-net tx", SPIN_RANK_NONE);
-	return 0;
+	/* TSO wants 64 KiB blocks; short of them (a small VM), do without TSO rather than fail. */
+	if ((vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6)) &&
+	    tx_alloc_bufs(qp, TX_TSO_ORDER > plain ? TX_TSO_ORDER : plain) == 0)
+		return 0;
+	vn->nd.features &= ~(unsigned)(NETDEV_TX_TSO4 | NETDEV_TX_TSO6);
+	return tx_alloc_bufs(qp, plain);
 }
 
 /* The MAC: the device's, else a locally administered one from the device's name (stable). */
@@ -541,7 +623,7 @@ static int vnet_probe(struct virtio_device *d)
 	qp->vn = vn;
 	ret = qp_setup_rx(qp, 0);
 	if (!ret)
-		ret = qp_setup_tx(qp, 1, vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6));
+		ret = qp_setup_tx(qp, 1);
 	if (ret)
 		return ret;	/* the core fails the device; what we allocated stays (boot, once) */
 	vn->nd.ops = &vnet_ops;

@@ -295,12 +295,14 @@ expect virtio-bad-device 0 "--cmdline selftest=virtio_core" "^ktest: 2 passed, 0
 # every transport, with and without mergeable receive buffers. Until `mote run` attaches a NIC
 # itself, tests/boot/qemu-net.sh adds it to the QEMU command line ($VNET_ARGS).
 # virtio_net_case NAME "device[,options] [more QEMU args]" "mote run args" [regex...]
+# ($NET_KARGS: more kernel command line words)
 virtio_net_case() {
 	local name=$1 dev=$2 args=$3
 	shift 3
 	export VNET_ARGS="-netdev user,id=n0 -device ${dev%% *},netdev=n0${dev#"${dev%% *}"}"
-	expect "$name" 0 "$args --qemu tests/boot/qemu-net.sh --cmdline selftest=virtio_net" \
+	expect "$name" 0 "$args --qemu tests/boot/qemu-net.sh --cmdline 'selftest=virtio_net${NET_KARGS:-}'" \
 		"^ktest: virtio_net_arp: eth0: 10.0.2.2 is at 52:55:0a:00:02:02 \([0-9]+ frames, [1-9][0-9]* interrupts\)$" \
+		"^ktest: virtio_net_arp: burst: 600 requests, 600 replies in [0-9]+ us .*, 0 malformed\)$" \
 		"^ktest: 2 passed, 0 failed$" "!virtio: virtio-(mmio|pci).*device disabled" "!eth0: dropped" "!skipped" "$@"
 	unset VNET_ARGS
 }
@@ -310,8 +312,8 @@ virtio_net_case virtio-net-mmio-legacy "virtio-net-device,mrg_rxbuf=off" "--hv m
 	"^virtio-net: eth0: 52:54:00:12:34:56 mtu 1500, virtio-mmio@0x[0-9a-f]+ \(mmio-legacy\)$"
 virtio_net_case virtio-net-q35 "virtio-net-pci,disable-legacy=on,host_mtu=1400,mac=02:00:00:00:00:01" "--hv q35" \
 	"^virtio-net: eth0: 02:00:00:00:00:01 mtu 1400, mrg, virtio-pci 00:01.0 \(pci\)$"
-virtio_net_case virtio-net-q35-legacy "virtio-net-pci,disable-modern=on" "--hv q35 --virtio legacy --smp 2" \
-	"^virtio-net: eth0: .* mrg, virtio-pci 00:01.0 \(pci-legacy\)$"
+NET_KARGS=" debug.locks=1" virtio_net_case virtio-net-q35-legacy "virtio-net-pci,disable-modern=on" \
+	"--hv q35 --virtio legacy --smp 2" "^virtio-net: eth0: .* mrg, virtio-pci 00:01.0 \(pci-legacy\)$" "!lock order"
 virtio_net_case virtio-net-q35-legacy-nomrg "virtio-net-pci,disable-modern=on,mrg_rxbuf=off" "--hv q35 --virtio legacy" \
 	"^virtio-net: eth0: 52:54:00:12:34:56 mtu 1500, virtio-pci 00:01.0 \(pci-legacy\)$"
 virtio_net_case virtio-net-q35-transitional "virtio-net-pci" "--hv q35 --virtio transitional" \

@@ -5,7 +5,7 @@
  * sends a hand-built ARP request from 10.0.2.15 and waits (2 s at most)
  * for the reply through the interrupt, rx_ready and poll_rx, which covers
  * receive, transmit, interrupts and, where the device merges buffers, the
- * num_buffers path. tests/boot/test-boot.sh runs it on every transport.
+ * num_buffers path; then a burst of requests wraps both rings. tests/boot/test-boot.sh runs it on every transport.
  * Without a NIC, or with a stack already attached, it says "skipped".
  *
  * virtio_net_fake_device drives the driver through a fake transport and
@@ -30,8 +30,9 @@
 #include <mote/virtio.h>
 
 static struct waitq arp_wq = WAITQ_INIT(arp_wq);
-static unsigned arp_wakeups;
+static unsigned arp_wakeups, arp_replies;
 static bool arp_got;
+static unsigned arp_burst_sent, arp_burst_got;
 static uint8_t arp_mac[6];
 
 static const uint8_t our_mac_ip[4] = { 10, 0, 2, 15 }, gw_ip[4] = { 10, 0, 2, 2 };
@@ -62,6 +63,7 @@ static void arp_deliver(struct netdev *nd, const struct netdev_frag *frags, unsi
 		return;
 	memcpy(arp_mac, f + 22, 6);
 	arp_got = true;
+	arp_replies++;
 }
 
 /* An ARP request "who has 10.0.2.2, tell 10.0.2.15", in two pieces (header, payload). */
@@ -79,6 +81,45 @@ static int send_arp(struct netdev *nd)
 	memset(arp + 18, 0, 6);
 	memcpy(arp + 24, gw_ip, 4);
 	return nd->ops->xmit(nd, frags, 2, NULL);
+}
+
+/*
+ * ARP_BURST requests as fast as the transmit ring takes them (-EAGAIN: poll
+ * and let the host catch up), and every reply back within 5 s: both rings
+ * wrap several times and transmit buffers are reclaimed under load.
+ */
+#define ARP_BURST 600
+
+static void arp_burst(struct netdev *nd)
+{
+	uint64_t deadline = clock_monotonic_ns() + 5000000000ULL, t0 = clock_monotonic_ns();
+	unsigned sent = 0, busy = 0, base = arp_replies;
+
+	while (sent < ARP_BURST && clock_monotonic_ns() < deadline) {
+		int ret = send_arp(nd);
+
+		if (ret == 0) {
+			sent++;
+			continue;
+		}
+		busy++;
+		nd->ops->poll_rx(nd, 64, arp_deliver);
+		thread_sleep_ns(100000);
+	}
+	while (arp_replies - base < sent && clock_monotonic_ns() < deadline) {
+		unsigned seen = __atomic_load_n(&arp_wakeups, __ATOMIC_RELAXED);
+
+		if (nd->ops->poll_rx(nd, 64, arp_deliver) < 64)
+			waitq_wait_event(&arp_wq,
+					 __atomic_load_n(&arp_wakeups, __ATOMIC_RELAXED) != seen,
+					 100000000ULL);
+	}
+	arp_burst_sent = sent;
+	arp_burst_got = arp_replies - base;
+	printk("ktest: virtio_net_arp: burst: %u requests, %u replies in %lu us (%u times the "
+	       "ring was full, %lu malformed)\n", sent, arp_burst_got,
+	       (unsigned long)((clock_monotonic_ns() - t0) / 1000), busy,
+	       (unsigned long)nd->stats.rx_malformed);
 }
 
 KTEST(virtio_net_arp)
@@ -112,11 +153,16 @@ KTEST(virtio_net_arp)
 			waitq_wait_event(&arp_wq, __atomic_load_n(&arp_wakeups, __ATOMIC_RELAXED) != seen,
 					 100000000ULL);
 	}
+	KT_EXPECT(arp_got);
+	KT_EXPECT(arp_wakeups > 0);
+	if (arp_got) {
+		arp_burst(nd);
+		KT_EXPECT(arp_burst_sent == ARP_BURST && arp_burst_got == ARP_BURST);
+	}
 	/* Leave the device quiet for whoever attaches later. */
 	frames += nd->ops->poll_rx(nd, 64, arp_deliver);
 	nd->rx_ready = NULL;
 	KT_ASSERT(arp_got);
-	KT_EXPECT(arp_wakeups > 0);
 	printk("ktest: virtio_net_arp: %s: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x "
 	       "(%u frames, %u interrupts)\n", nd->name, arp_mac[0], arp_mac[1], arp_mac[2],
 	       arp_mac[3], arp_mac[4], arp_mac[5], frames, arp_wakeups);
@@ -326,6 +372,7 @@ KTEST(virtio_net_fake_device)
 	uint16_t heads[4];
 	uint32_t lens[4];
 	uint64_t malformed;
+	bool has_tso;
 
 	KT_ASSERT(d);
 	fnet = (struct fake_net){ 0 };
@@ -335,7 +382,11 @@ KTEST(virtio_net_fake_device)
 	KT_ASSERT(virtio_device_add(d) == 0);
 	nd = &((struct netdev *)d->driver_priv)[0];	/* struct vnet starts with its netdev */
 	KT_EXPECT(nd->mac[0] == 0x02 && nd->mac[5] == 0x74 && !nd->link_up && nd->mtu == 1500);
-	KT_EXPECT(nd->features == (NETDEV_RX_CSUM | NETDEV_TX_CSUM | NETDEV_TX_TSO4));
+	/* TSO4 unless 64 KiB blocks were short (a small VM): then the driver goes without. */
+	has_tso = nd->features & NETDEV_TX_TSO4;
+	KT_EXPECT((nd->features & ~(unsigned)NETDEV_TX_TSO4) == (NETDEV_RX_CSUM | NETDEV_TX_CSUM));
+	if (!has_tso)
+		printk("ktest: virtio_net_fake_device: no 64 KiB blocks, TSO checks skipped\n");
 	rx = &d->queues[0].vq;
 	tx = &d->queues[1].vq;
 	KT_EXPECT(rx->num_free == 0);	/* every receive buffer posted */
@@ -441,9 +492,12 @@ KTEST(virtio_net_fake_device)
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, &(struct netdev_tx){ .flags = NETDEV_FRAME_CSUM_PART,
 		  .csum_start = 34, .csum_offset = 6 }) == 0);
-	KT_EXPECT(nd->ops->xmit(nd, tso_frags, 2, &(struct netdev_tx){ .flags =
-		  NETDEV_FRAME_CSUM_PART, .csum_start = 34, .csum_offset = 16, .gso_size = 1448,
-		  .gso_type = NETDEV_GSO_TCPV4 }) == 0);
+	if (has_tso)
+		KT_EXPECT(nd->ops->xmit(nd, tso_frags, 2, &(struct netdev_tx){ .flags =
+			  NETDEV_FRAME_CSUM_PART, .csum_start = 34, .csum_offset = 16,
+			  .gso_size = 1448, .gso_type = NETDEV_GSO_TCPV4 }) == 0);
+	else
+		KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == -EAGAIN && nd->stats.tx_full == 1);
 	{
@@ -456,7 +510,7 @@ KTEST(virtio_net_fake_device)
 		const uint8_t *data[3] = { frame, frame, tso_frame };
 		uint32_t lens3[3] = { 60, 60, sizeof(tso_frame) };
 
-		for (int i = 0; i < 3; i++) {
+		for (int i = 0; i < (has_tso ? 3 : 2); i++) {
 			uint16_t head = tx->avail->ring[i];
 			struct virtq_desc *dh = &tx->desc[head], *dd = &tx->desc[dh->next];
 
