@@ -550,18 +550,22 @@ static int qp_setup_tx(struct vnet_qp *qp, unsigned index)
 	qp->txq = &d->queues[index];
 	qp->txq->ready = vnet_tx_ready;
 	virtio_queue_interrupts(qp->txq, false);
-	qp->tx_slots = tso ? TX_MAX_TSO_SLOTS : TX_MAX_SLOTS;
-	if (qp->tx_slots > qp->txq->vq.num / 2)
-		qp->tx_slots = qp->txq->vq.num / 2;
+	qp->tx_slots = TX_MAX_SLOTS < qp->txq->vq.num / 2 ? TX_MAX_SLOTS : qp->txq->vq.num / 2;
 	if (!qp->tx_slots) {
 		virtio_device_fail(d, "a transmit queue too small for one frame");
 		return -EIO;
 	}
 	spin_init(&qp->tx_lock, "virtio-net tx", SPIN_RANK_NONE);
 	/* TSO wants 64 KiB blocks; short of them (a small VM), do without TSO rather than fail. */
-	if ((vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6)) &&
-	    tx_alloc_bufs(qp, TX_TSO_ORDER > plain ? TX_TSO_ORDER : plain) == 0)
-		return 0;
+	if (vn->nd.features & (NETDEV_TX_TSO4 | NETDEV_TX_TSO6)) {
+		unsigned slots = qp->tx_slots;
+
+		if (qp->tx_slots > TX_MAX_TSO_SLOTS)
+			qp->tx_slots = TX_MAX_TSO_SLOTS;	/* 64 KiB each */
+		if (tx_alloc_bufs(qp, TX_TSO_ORDER > plain ? TX_TSO_ORDER : plain) == 0)
+			return 0;
+		qp->tx_slots = slots;
+	}
 	vn->nd.features &= ~(unsigned)(NETDEV_TX_TSO4 | NETDEV_TX_TSO6);
 	return tx_alloc_bufs(qp, plain);
 }
