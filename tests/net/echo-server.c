@@ -52,8 +52,10 @@ static int listen_on(int type, int port)
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 	int one = 1, fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-	if (fd < 0)
-		return -1;
+	if (fd < 0) {
+		fprintf(stderr, "echo-server: socket: %s\n", strerror(errno));
+		exit(1);
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		fprintf(stderr, "echo-server: port %d: %s\n", port, strerror(errno));

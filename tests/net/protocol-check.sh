@@ -64,7 +64,11 @@ for target in "${targets[@]}"; do
 		sleep 0.3
 	done
 	if [ -z "$up" ]; then
-		echo "FAIL $target: the echo server did not answer within 60 s; console tail:"
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "FAIL $target: the echo server did not answer within 60 s; console tail:"
+		else
+			echo "FAIL $target: the echo server's VM ended before answering; console tail:"
+		fi
 		tr -d '\r' <"$tmp/console" | grep -av '^\[ *[0-9]*\.[0-9]*\]' | tail -n 8 | sed 's/^/  /'
 		status=1
 		stop

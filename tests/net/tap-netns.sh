@@ -8,6 +8,8 @@
 #        tap-netns.sh run CMD...   run CMD inside the namespace (after up)
 #        tap-netns.sh down      remove the namespace (the tap goes with it)
 #        tap-netns.sh check     up, open the tap with QEMU briefly, down; PASS/FAIL
+#        tap-netns.sh linux     up, nginx in the Linux guest on the tap (bench/linux/
+#                               run-server.sh -T) fetched with curl from the namespace, down
 # NETNS, TAP, HOST_IP and PREFIX override mote-net, mote0, 192.168.77.1 and 24. The guest
 # then takes e.g. --net tap:mote0 --ip 192.168.77.2/24,gw=192.168.77.1.
 set -u
@@ -48,5 +50,28 @@ check)
 		echo "FAIL tap-netns: QEMU could not open $tap: $(grep -m1 qemu <<<"$out")"; exit 1 ;;
 	esac
 	echo "PASS tap-netns: QEMU opened $tap in $ns (mote exit $rc); $(awk '{print $2, $3}' <<<"$state")" ;;
-*) echo "usage: tap-netns.sh up|down|check|run CMD..." >&2; exit 2 ;;
+linux)
+	up
+	root=$(cd "$(dirname "$0")/../.." && pwd)
+	guest=${host_ip%.*}.2
+	log=$(mktemp "${TMPDIR:-/tmp}/tap-netns.XXXXXX")
+	ip netns exec "$ns" "$root/bench/linux/run-server.sh" -t 300 -T "$tap" \
+		-I "$guest/$prefix,$host_ip" nginx >"$log" 2>&1 &
+	vm=$!
+	code="" t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt 90 ] && kill -0 $vm 2>/dev/null; do
+		code=$(ip netns exec "$ns" curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$guest/")
+		[ "$code" = 200 ] && break
+		sleep 0.5
+	done
+	kill $vm 2>/dev/null; wait $vm 2>/dev/null
+	down
+	if [ "$code" = 200 ]; then
+		echo "PASS tap-netns-linux: nginx in the Linux guest served http://$guest/ over $tap"
+		rm -f "$log"
+	else
+		echo "FAIL tap-netns-linux: no page from http://$guest/ (curl said '$code'); log $log"
+		exit 1
+	fi ;;
+*) echo "usage: tap-netns.sh up|down|check|linux|run CMD..." >&2; exit 2 ;;
 esac
