@@ -48,7 +48,7 @@ name=$1
 server_def "$name" || die "unknown server '$name' (one of: $server_names)"
 [ -x "$srv_prog" ] || die "$srv_prog: not an executable file"
 "$here/fetch-kernel.sh" >/dev/null || die "no Linux kernel (bench/linux/fetch-kernel.sh failed)"
-grep -qx virtio_net.ko "$dir/modules/load-order" || die "no virtio_net module (run bench/linux/fetch-kernel.sh --refresh)"
+grep -qx virtio_net.ko "$dir/modules/load-order-net" 2>/dev/null || die "no virtio_net module (run bench/linux/fetch-kernel.sh --refresh)"
 [ -x "$BUILD/host/deps-list" ] || die "$BUILD/host/deps-list missing (run make)"
 busybox=$(command -v busybox) || die "busybox missing (apt-get install busybox-static)"
 
@@ -71,7 +71,7 @@ cat > "$tmp/init" <<INIT
 /busybox mount -t sysfs sys /sys
 /busybox mount -t devtmpfs dev /dev
 /busybox mount -t tmpfs tmp /tmp
-for m in \$(/busybox cat /modules/load-order); do /busybox insmod /modules/\$m || exit 1; done
+for m in \$(/busybox cat /modules/load-order-net); do /busybox insmod /modules/\$m || exit 1; done
 n=0
 while [ ! -e /sys/class/net/eth0 ] && [ \$n -lt 100 ]; do /busybox usleep 50000; n=\$((n + 1)); done
 /busybox ip link set lo up
@@ -89,8 +89,8 @@ INIT
 	echo "dir /tmp 1777"
 	echo "file /init $tmp/init 755"
 	echo "file /busybox $busybox 755"
-	while read -r m; do echo "file /modules/$m $dir/modules/$m 644"; done < "$dir/modules/load-order"
-	echo "file /modules/load-order $dir/modules/load-order 644"
+	while read -r m; do echo "file /modules/$m $dir/modules/$m 644"; done < "$dir/modules/load-order-net"
+	echo "file /modules/load-order-net $dir/modules/load-order-net 644"
 	printf 'root:x:0:0:root:/:/busybox\nnobody:x:65534:65534:nobody:/:/busybox\n' > "$tmp/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' > "$tmp/group"
 	echo "file /etc/passwd $tmp/passwd 644"
