@@ -31,6 +31,7 @@ extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot $(BUILD)/bench/hello $(B
 -include bench/alloc/build.mk
 -include bench/fs/build.mk
 -include bench/memfloor/build.mk
+-include bench/net/build.mk
 -include bench/linux/build.mk
 -include bench/sched/build.mk
 -include bench/syscall/build.mk

@@ -31,6 +31,7 @@ policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
 	printf '#!/bin/sh\nexit 101\n' > "$policy"
 	chmod 755 "$policy"
-	trap 'rm -f "$policy"' EXIT INT TERM
+	trap 'rm -f "$policy"' EXIT
+	trap 'exit 130' INT TERM
 fi
 apt-get install -y -qq --no-install-recommends $missing

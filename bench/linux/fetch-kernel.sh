@@ -17,6 +17,8 @@
 # dependencies are copied to $BUILD/linux/modules/, with `load-order` there
 # naming the files in the order a guest must load them (dependencies first).
 # bench/linux/run-guest.sh -k puts them in the guest's initramfs.
+# virtio_net (with failover, net_failover) is kept for bench/linux/run-server.sh, listed
+# only in load-order-net.
 #
 # Idempotent: once $BUILD/linux/vmlinuz and the modules exist nothing is
 # fetched again (--refresh re-resolves the package, e.g. after a kernel update).
@@ -25,11 +27,14 @@ set -eu
 cd "$(dirname "$0")/../.."
 dir=${BUILD:-build}/linux
 meta=linux-image-cloud-amd64
-modules="virtio_mmio virtio_blk squashfs virtio_net"	# what the guests load (run-guest.sh -k; virtio_net for bench/net)
+modules="virtio_mmio virtio_blk squashfs"	# what the guests load (run-guest.sh -k)
+# bench/linux/run-server.sh's guests load these too (load-order-net); kept apart so that the
+# other guests' boots (bench/boot, bench/fs) load nothing more than before.
+net_modules="virtio_net"
 mkdir -p "$dir"
 
 if [ "${1:-}" != --refresh ] && [ -s "$dir/vmlinuz" ] && [ -s "$dir/version" ] &&
-	[ "$(cat "$dir/modules/wanted" 2>/dev/null)" = "$modules" ]; then
+	[ "$(cat "$dir/modules/wanted" 2>/dev/null)" = "$modules + $net_modules" ]; then
 	cat "$dir/version"
 	exit 0
 fi
@@ -38,25 +43,29 @@ fail() { echo "fetch-kernel: $*" >&2; exit 1; }
 depmod=$(PATH=$PATH:/usr/sbin:/sbin command -v depmod) || fail "depmod missing (apt-get install kmod)"
 
 # keep_modules TREE VERSION: copy $modules and their dependencies from the
-# unpacked TREE to $dir/modules and write load-order. modules.dep lists a
+# unpacked TREE to $dir/modules and write load-order; then load-order-net, the
+# same followed by $net_modules and their dependencies. modules.dep lists a
 # module's dependencies so that each one's own dependencies come after it,
 # hence loading them in reverse, then the module itself.
+add_module() {	# TREE VERSION MODULE ORDER-FILE: MODULE and its dependencies, once each
+	local tree=$1 ver=$2 m=$3 order=$4 line dep f
+	line=$(grep -E "(^|/)$m\.ko:" "$tree/lib/modules/$ver/modules.dep") || fail "no module $m in $ver"
+	for dep in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
+		f=$(basename "$dep")
+		grep -qxF "$f" "$order" && continue
+		cp "$tree/lib/modules/$ver/$dep" "$out/$f" || fail "cannot copy $dep"
+		echo "$f" >> "$order"
+	done
+}
 keep_modules() {
-	local tree=$1 ver=$2 m line dep f out=$dir/modules.tmp
+	local tree=$1 ver=$2 m out=$dir/modules.tmp
 	"$depmod" -b "$tree" "$ver" || fail "depmod -b $tree $ver failed"
 	rm -rf "$out" && mkdir -p "$out"
 	: > "$out/load-order"
-	for m in $modules; do
-		line=$(grep -E "(^|/)$m\.ko:" "$tree/lib/modules/$ver/modules.dep") ||
-			fail "no module $m in $ver"
-		for dep in $(echo "${line#*:}" | tr ' ' '\n' | tac) "${line%%:*}"; do
-			f=$(basename "$dep")
-			grep -qxF "$f" "$out/load-order" && continue
-			cp "$tree/lib/modules/$ver/$dep" "$out/$f" || fail "cannot copy $dep"
-			echo "$f" >> "$out/load-order"
-		done
-	done
-	echo "$modules" > "$out/wanted"
+	for m in $modules; do add_module "$tree" "$ver" "$m" "$out/load-order"; done
+	cp "$out/load-order" "$out/load-order-net"
+	for m in $net_modules; do add_module "$tree" "$ver" "$m" "$out/load-order-net"; done
+	echo "$modules + $net_modules" > "$out/wanted"
 	rm -rf "$dir/modules" && mv "$out" "$dir/modules"
 }
 

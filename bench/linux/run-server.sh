@@ -7,8 +7,10 @@
 # exits, the timeout passes or it is killed (the drivers kill it).
 #
 # Usage: run-server.sh [-s SMP] [-m MEM] [-t TIMEOUT_S] [-p HOSTPORT[:GUESTPORT][/udp]]...
-#                      [-c CONSOLE] [-x] NAME
-# -p forwards 127.0.0.1:HOSTPORT to the guest's GUESTPORT (default: the server's
+#                      [-T TAP] [-I ADDR/PREFIX,GW] [-c CONSOLE] [-x] NAME
+# -T attaches the NIC to the host tap TAP instead of user networking (as mote run --net
+# tap:TAP; tests/net/tap-netns.sh makes one), -I sets the guest's address and gateway
+# (default 10.0.2.15/24,10.0.2.2, user networking's plan). -p forwards 127.0.0.1:HOSTPORT to the guest's GUESTPORT (default: the server's
 # port); -c copies the raw console to CONSOLE; -x prints the QEMU command, one word
 # a line, and the initramfs path, and runs nothing.
 #
@@ -28,23 +30,25 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export BUILD=${BUILD:-$root/build}
 dir=$BUILD/linux
-smp=1 mem=256M timeout=3600 console="" print="" fwds=()
-while getopts s:m:t:p:c:x o; do
+smp=1 mem=256M timeout=3600 console="" print="" fwds=() tap="" ipconf=10.0.2.15/24,10.0.2.2
+while getopts s:m:t:p:c:xT:I: o; do
 	case $o in
 	s) smp=$OPTARG ;; m) mem=$OPTARG ;; t) timeout=$OPTARG ;; p) fwds+=("$OPTARG") ;;
-	c) console=$OPTARG ;; x) print=1 ;;
+	c) console=$OPTARG ;; x) print=1 ;; T) tap=$OPTARG ;; I) ipconf=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
 die() { echo "run-server: $*" >&2; exit 2; }
+[[ $ipconf =~ ^[0-9.]+/[0-9]+,[0-9.]+$ ]] || die "-I wants ADDR/PREFIX,GW, not '$ipconf'"
+[ -z "$tap" ] || [ ${#fwds[@]} = 0 ] || die "-p forwards need user networking, not -T"
 [ $# = 1 ] || die "usage: run-server.sh [-s SMP] [-m MEM] [-t S] [-p HOSTPORT[:GUESTPORT][/udp]]... [-c FILE] [-x] NAME"
 . "$root/tests/net/servers.sh"
 name=$1
 server_def "$name" || die "unknown server '$name' (one of: $server_names)"
 [ -x "$srv_prog" ] || die "$srv_prog: not an executable file"
 "$here/fetch-kernel.sh" >/dev/null || die "no Linux kernel (bench/linux/fetch-kernel.sh failed)"
-grep -qx virtio_net.ko "$dir/modules/load-order" || die "no virtio_net module (run bench/linux/fetch-kernel.sh --refresh)"
+grep -qx virtio_net.ko "$dir/modules/load-order-net" 2>/dev/null || die "no virtio_net module (run bench/linux/fetch-kernel.sh --refresh)"
 [ -x "$BUILD/host/deps-list" ] || die "$BUILD/host/deps-list missing (run make)"
 busybox=$(command -v busybox) || die "busybox missing (apt-get install busybox-static)"
 
@@ -67,14 +71,14 @@ cat > "$tmp/init" <<INIT
 /busybox mount -t sysfs sys /sys
 /busybox mount -t devtmpfs dev /dev
 /busybox mount -t tmpfs tmp /tmp
-for m in \$(/busybox cat /modules/load-order); do /busybox insmod /modules/\$m || exit 1; done
+for m in \$(/busybox cat /modules/load-order-net); do /busybox insmod /modules/\$m || exit 1; done
 n=0
 while [ ! -e /sys/class/net/eth0 ] && [ \$n -lt 100 ]; do /busybox usleep 50000; n=\$((n + 1)); done
 /busybox ip link set lo up
 /busybox ip link set eth0 up
-/busybox ip addr add 10.0.2.15/24 dev eth0
-/busybox ip route add default via 10.0.2.2
-echo "run-server: eth0 is 10.0.2.15/24, starting $name"
+/busybox ip addr add ${ipconf%,*} dev eth0
+/busybox ip route add default via ${ipconf#*,}
+echo "run-server: eth0 is ${ipconf%,*}, starting $name"
 exec$cmd
 INIT
 {
@@ -85,8 +89,8 @@ INIT
 	echo "dir /tmp 1777"
 	echo "file /init $tmp/init 755"
 	echo "file /busybox $busybox 755"
-	while read -r m; do echo "file /modules/$m $dir/modules/$m 644"; done < "$dir/modules/load-order"
-	echo "file /modules/load-order $dir/modules/load-order 644"
+	while read -r m; do echo "file /modules/$m $dir/modules/$m 644"; done < "$dir/modules/load-order-net"
+	echo "file /modules/load-order-net $dir/modules/load-order-net 644"
 	printf 'root:x:0:0:root:/:/busybox\nnobody:x:65534:65534:nobody:/:/busybox\n' > "$tmp/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' > "$tmp/group"
 	echo "file /etc/passwd $tmp/passwd 644"
@@ -106,10 +110,12 @@ for f in ${fwds[@]+"${fwds[@]}"}; do
 	[[ $hp =~ ^[0-9]+$ && $gp =~ ^[0-9]+$ ]] || die "bad -p '$f'"
 	hostfwd+=",hostfwd=$proto:127.0.0.1:$hp-:$gp"
 done
+netdev="user,id=net0$hostfwd"
+[ -n "$tap" ] && netdev="tap,id=net0,ifname=$tap,script=no,downscript=no"
 qemu=(qemu-system-x86_64 -M microvm,acpi=on,x-option-roms=off -nodefaults -no-user-config
 	-nographic -no-reboot -serial stdio -accel tcg -cpu max -m "$mem" -smp "$smp"
 	-global virtio-mmio.force-legacy=false
-	-netdev "user,id=net0$hostfwd" -device virtio-net-device,netdev=net0,mac=52:54:00:12:34:56
+	-netdev "$netdev" -device virtio-net-device,netdev=net0,mac=52:54:00:12:34:56
 	-kernel "$dir/vmlinuz" -initrd "$tmp/initramfs.cpio"
 	-append "console=ttyS0 quiet tsc_early_khz=$khz tsc=reliable panic=-1")
 if [ -n "$print" ]; then

@@ -495,6 +495,10 @@ dry "net tap:IF with --ip" --kernel "$K" --net tap:tap7 --ip 192.168.7.2/24,gw=1
 dry "--ip /20 without gw" --kernel "$K" -p 28080:80 --ip 10.0.2.15/20 &&
 	word_after "--ip /20 without gw" -append "ip=10.0.2.15:::255.255.240.0::eth0:off:"
 dry "--ip dhcp" --kernel "$K" -p 28080:80 --ip dhcp && word_after "--ip dhcp" -append "ip=dhcp"
+if [ -x "$HELLO" ]; then
+	dry "publish with a program" --kernel "$K" -p 28080:80 "$HELLO" -- one &&
+		word_after "publish with a program: ip= before the framed console" -append "$USER_IP console=framed quiet"
+fi
 dry "net none" --kernel "$K" --net none && lacks "net none" "netdev" "virtio-net" "ip="
 dry "no NIC by default" --kernel "$K" && lacks "no NIC by default" "netdev" "virtio-net" "ip="
 

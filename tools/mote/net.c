@@ -50,44 +50,66 @@ static bool ipv4_ok(const char *s)
 	return inet_pton(AF_INET, s, &a) == 1;
 }
 
-/* [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp], ADDR dotted IPv4 ([IPv6] is recognised, to refuse it clearly). */
-int net_add_publish(struct net_config *n, const char *opt, const char *val)
+/* Cuts "/tcp" or "/udp" off the end of spec. */
+static int parse_proto(char *spec, struct port_fwd *f, const char *opt, const char *val)
 {
-	struct port_fwd f = { 0 };
-	char *copy = strdup(val), *p, *slash, *colon;
+	char *slash = strchr(spec, '/');
 
-	if (!copy)
-		abort();
-	if (n->nr_ports == NET_MAX_PORTS)
-		return run_fail("%s: at most %d published ports", opt, NET_MAX_PORTS);
-	slash = strchr(copy, '/');
-	if (slash) {
-		*slash = '\0';
-		if (strcmp(slash + 1, "udp") == 0)
-			f.udp = true;
-		else if (strcmp(slash + 1, "tcp"))
-			return run_fail("%s %s: unknown protocol '%s' (tcp or udp)", opt, val, slash + 1);
-	}
-	p = copy;
-	snprintf(f.addr, sizeof(f.addr), "127.0.0.1");
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	if (strcmp(slash + 1, "udp") == 0)
+		f->udp = true;
+	else if (strcmp(slash + 1, "tcp"))
+		return run_fail("%s %s: unknown protocol '%s' (tcp or udp)", opt, val, slash + 1);
+	return 0;
+}
+
+/*
+ * Takes a leading "ADDR:" off *spec (only when two colons remain) into
+ * f->addr. [IPv6] is recognised, to refuse it clearly: QEMU 7.2's slirp
+ * rejects an IPv6 hostfwd address ("Bad host address").
+ */
+static int parse_addr(char **spec, struct port_fwd *f, const char *opt, const char *val)
+{
+	char *p = *spec, *colon;
+	struct in6_addr a6;
+
+	snprintf(f->addr, sizeof(f->addr), "127.0.0.1");
 	if (*p == '[') {
 		char *close = strchr(p, ']');
-		struct in6_addr a6;
 		if (!close || close[1] != ':')
 			return run_fail("%s %s: an IPv6 address is written [ADDR]:HOSTPORT:GUESTPORT", opt, val);
 		*close = '\0';
 		if (inet_pton(AF_INET6, p + 1, &a6) != 1)
 			return run_fail("%s %s: '%s' is not an IPv6 address", opt, val, p + 1);
-		/* QEMU 7.2's slirp rejects an IPv6 hostfwd address ("Bad host address"). */
 		return run_fail("%s %s: QEMU's user networking cannot listen on an IPv6 host "
 			    "address; use an IPv4 one (127.0.0.1, 0.0.0.0)", opt, val);
-	} else if ((colon = strchr(p, ':')) && strchr(colon + 1, ':')) {
-		*colon = '\0';
-		if (!ipv4_ok(p))
-			return run_fail("%s %s: '%s' is not a dotted IPv4 address (or [IPv6])", opt, val, p);
-		snprintf(f.addr, sizeof(f.addr), "%s", p);
-		p = colon + 1;
 	}
+	colon = strchr(p, ':');
+	if (!colon || !strchr(colon + 1, ':'))
+		return 0;
+	*colon = '\0';
+	if (!ipv4_ok(p))
+		return run_fail("%s %s: '%s' is not a dotted IPv4 address (or [IPv6])", opt, val, p);
+	snprintf(f->addr, sizeof(f->addr), "%s", p);
+	*spec = colon + 1;
+	return 0;
+}
+
+/* [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp], ADDR dotted IPv4. */
+int net_add_publish(struct net_config *n, const char *opt, const char *val)
+{
+	struct port_fwd f = { 0 };
+	char *copy = strdup(val), *p, *colon;
+
+	if (!copy)
+		abort();
+	if (n->nr_ports == NET_MAX_PORTS)
+		return run_fail("%s: at most %d published ports", opt, NET_MAX_PORTS);
+	p = copy;
+	if (parse_proto(p, &f, opt, val) || parse_addr(&p, &f, opt, val))
+		return MOTE_EXIT_USAGE;
 	colon = strchr(p, ':');
 	if (!colon)
 		return run_fail("%s %s: want [ADDR:]HOSTPORT:GUESTPORT[/tcp|/udp]", opt, val);

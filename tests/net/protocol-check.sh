@@ -1,0 +1,82 @@
+#!/bin/bash
+# tests/net/protocol-check.sh: run tests/net/echo-server.c in a VM (or natively) and
+# tests/net/protocol-check.py against it from the host, through forwarded ports:
+# host P1 -> guest 7/tcp (echo), P1/udp -> guest 7/udp (echo), P2 -> guest 19/tcp (source).
+#
+# Usage: protocol-check.sh [--target linux|mote|native]... [--conns N]
+#   linux   the Linux guest (bench/linux/run-server.sh echo): the reference (default)
+#   mote    `mote run build/net/echo.img -p ...` (needs the kernel's network stack)
+#   native  the server as a host process: checks the client and server themselves
+# Prints PASS/FAIL lines (prefixed with the target); exit 0 only if all pass.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+export BUILD=${BUILD:-$root/build}
+targets=() conns=10000
+while [ $# -gt 0 ]; do
+	case $1 in
+	--target) targets+=("$2"); shift 2 ;;
+	--target=*) targets+=("${1#*=}"); shift ;;
+	--conns) conns=$2; shift 2 ;;
+	*) echo "usage: protocol-check.sh [--target linux|mote|native]... [--conns N]" >&2; exit 2 ;;
+	esac
+done
+[ ${#targets[@]} -gt 0 ] || targets=(linux)
+server=$BUILD/net/echo-server
+[ -x "$server" ] || make -C "$root" --no-print-directory "$server" >/dev/null ||
+	{ echo "FAIL protocol-check: cannot build $server"; exit 1; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/protocol-check.XXXXXX")
+pid=""
+stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
+trap 'stop; rm -rf "$tmp"' EXIT
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# The echo answers a line (slirp accepts a forwarded connection before the guest does,
+# so a bare connect proves nothing).
+answers() {
+	python3 - "$1" <<'PY' 2>/dev/null
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"up?\n")
+sys.exit(0 if s.recv(16) == b"up?\n" else 1)
+PY
+}
+
+status=0
+for target in "${targets[@]}"; do
+	p1=$(free_port) p2=$(free_port)
+	case $target in
+	native)
+		"$server" "$p1" "$p2" >"$tmp/console" 2>&1 & pid=$! ;;
+	linux)
+		"$root/bench/linux/run-server.sh" -t 1800 -p "$p1:7" -p "$p1:7/udp" -p "$p2:19" echo \
+			>"$tmp/console" 2>&1 & pid=$! ;;
+	mote)
+		"$here/make-images.sh" echo >/dev/null || { echo "FAIL $target: cannot build echo.img"; status=1; continue; }
+		"$BUILD/mote" run "$BUILD/net/echo.img" -p "$p1:7" -p "$p1:7/udp" -p "$p2:19" \
+			--timeout 1800 >"$tmp/console" 2>&1 & pid=$! ;;
+	*) echo "protocol-check: unknown target '$target' (linux, mote or native)" >&2; exit 2 ;;
+	esac
+	up="" t0=$SECONDS
+	while [ $((SECONDS - t0)) -lt 60 ] && kill -0 "$pid" 2>/dev/null; do
+		answers "$p1" && { up=1; break; }
+		sleep 0.3
+	done
+	if [ -z "$up" ]; then
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "FAIL $target: the echo server did not answer within 60 s; console tail:"
+		else
+			echo "FAIL $target: the echo server's VM ended before answering; console tail:"
+		fi
+		tr -d '\r' <"$tmp/console" | grep -av '^\[ *[0-9]*\.[0-9]*\]' | tail -n 8 | sed 's/^/  /'
+		status=1
+		stop
+		continue
+	fi
+	python3 "$here/protocol-check.py" --echo "$p1" --udp "$p1" --source "$p2" --conns "$conns" \
+		| sed -u "s/^\(PASS\|FAIL\) /\1 $target: /"
+	[ "${PIPESTATUS[0]}" = 0 ] || status=1
+	stop
+done
+exit $status
