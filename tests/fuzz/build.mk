@@ -152,6 +152,9 @@ test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 # harness that feeds frames to an Ethernet netif (tests/fuzz/fuzz_net.c).
 # lwIP's files are compiled without our warnings, as in the kernel, into
 # objects of their own; the seeds are made by tests/fuzz/seeds-net.sh.
+# `make fuzz-net` stops after FUZZ_RUNS executions or FUZZ_NET_TIME seconds,
+# whichever comes first (the stack is slower to run than a parser).
+FUZZ_NET_TIME ?= 1200
 FUZZ_NET_INC := -Inet/lwip -I$(LWIP_SRC)/include
 fuzz-net-lwip-objs := $(patsubst %.c,$(fuzz-dir)/lwip/%.o,$(lwip-srcs))
 
@@ -176,7 +179,8 @@ $(fuzz-dir)/seeds-net/.stamp: tests/fuzz/seeds-net.sh
 .PHONY: fuzz-net
 fuzz-net: $(fuzz-dir)/fuzz-net $(fuzz-dir)/seeds-net/.stamp
 	@mkdir -p $(fuzz-dir)/corpus-net
-	$(fuzz-dir)/fuzz-net -runs=$(FUZZ_RUNS) -max_len=65536 -print_final_stats=1 \
+	$(fuzz-dir)/fuzz-net -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_NET_TIME) -max_len=65536 \
+		-print_final_stats=1 \
 		$(fuzz-dir)/corpus-net $(fuzz-dir)/seeds-net 2>&1 | tee $(fuzz-dir)/fuzz-net.log | \
 		grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)'
 	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-net.log && \

@@ -78,3 +78,8 @@ seed ra6 "$(rec c2 60000000 0000 3aff $PEER6 ff020000000000000000000000000001 \
 seed synopt "$(rec c1 45000000 00040000 4006 0000 $PEER4 $ME4 9c41 0050 00001000 00000000 \
 	a002 ffff 0000 0000 020405b4 0402080a 00000001 00000000 01030307) $(time_rec 3000)"
 seed dhcp "$(rec 08) $(time_rec 5000)"
+# A Packet Too Big (1280) for the peer after a ping, then a UDP datagram whose echo must be fragmented.
+seed ptb6 "$(rec c2 60000000 0000 3a40 $PEER6 $ME6 8000 0000 1234 0001 "$(hex ping6)") \
+	$(rec c2 60000000 0000 3aff $PEER6 $ME6 0200 0000 00000500 \
+		60000000 0008 1140 $ME6 $PEER6 0007 9c40 0008 0000) \
+	$(rec c2 60000000 0000 1140 $PEER6 $ME6 9c40 0007 0000 0000 "$(hex "$(printf 'A%.0s' $(seq 1400))")")"
