@@ -39,6 +39,7 @@ suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "fuzz: deps smoke" tests/fuzz/smoke.sh deps
 suite "fuzz: lib/image smoke" tests/fuzz/smoke.sh image
 suite "fuzz: path lookup smoke" tests/fuzz/smoke.sh path
+suite "fuzz: packet path (lwIP) smoke" tests/fuzz/smoke.sh net
 suite "docs" tests/docs-current.sh
 suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh

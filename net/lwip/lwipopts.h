@@ -54,7 +54,10 @@
 #define IP_FRAG                     1
 #define LWIP_IPV6_REASS             1
 #define LWIP_IPV6_FRAG              1
-#define IPV6_FRAG_COPYHEADER        1	/* 64-bit pointers do not fit the header lwIP reuses */
+/* 64-bit pointers: the reassembly bookkeeping does not fit in the 8-byte
+ * fragment header it would overwrite (lwIP asserts in ip6_reass_tmr, i.e. a
+ * panic a second after the interface comes up); keep a copy of the header. */
+#define IPV6_FRAG_COPYHEADER        1
 #define IP_DEFAULT_TTL              64
 #define LWIP_BROADCAST_PING         0
 #define SO_REUSE                    1

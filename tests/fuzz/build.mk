@@ -145,3 +145,45 @@ fuzz-path: $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-path.log
 
 test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
+
+# The packet path: lwIP as the kernel builds it (the same $(lwip-srcs) from
+# net/lwip/build.mk, the same lwipopts.h and arch/cc.h) with a host sys_arch
+# (tests/fuzz/net/: a fake clock, malloc, assertions that abort), under a
+# harness that feeds frames to an Ethernet netif (tests/fuzz/fuzz_net.c).
+# lwIP's files are compiled without our warnings, as in the kernel, into
+# objects of their own; the seeds are made by tests/fuzz/seeds-net.sh.
+# `make fuzz-net` stops after FUZZ_RUNS executions or FUZZ_NET_TIME seconds,
+# whichever comes first (the stack is slower to run than a parser).
+FUZZ_NET_TIME ?= 1200
+FUZZ_NET_INC := -Inet/lwip -I$(LWIP_SRC)/include
+fuzz-net-lwip-objs := $(patsubst %.c,$(fuzz-dir)/lwip/%.o,$(lwip-srcs))
+
+$(fuzz-dir)/lwip/%.o: $(LWIP_SRC)/%.c net/lwip/lwipopts.h net/lwip/arch/cc.h | $(LWIP_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  lwip/$*.c"
+	$(Q)$(FUZZCC) $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_FLAGS)) -w \
+		$(FUZZ_NET_INC) -c $< -o $@
+
+$(fuzz-dir)/fuzz-net: tests/fuzz/fuzz_net.c tests/fuzz/net/sys_arch.c tests/fuzz/net/host.h \
+		$(fuzz-net-lwip-objs) net/lwip/lwipopts.h net/lwip/arch/cc.h
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $@"
+	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) $(FUZZ_NET_INC) -o $@ tests/fuzz/fuzz_net.c \
+		tests/fuzz/net/sys_arch.c $(fuzz-net-lwip-objs)
+
+$(fuzz-dir)/seeds-net/.stamp: tests/fuzz/seeds-net.sh
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(Q)tests/fuzz/seeds-net.sh $(dir $@)
+	$(Q)touch $@
+
+.PHONY: fuzz-net
+fuzz-net: $(fuzz-dir)/fuzz-net $(fuzz-dir)/seeds-net/.stamp
+	@mkdir -p $(fuzz-dir)/corpus-net
+	$(fuzz-dir)/fuzz-net -runs=$(FUZZ_RUNS) -max_total_time=$(FUZZ_NET_TIME) -max_len=65536 \
+		-print_final_stats=1 \
+		$(fuzz-dir)/corpus-net $(fuzz-dir)/seeds-net 2>&1 | tee $(fuzz-dir)/fuzz-net.log | \
+		grep -E '^(#[0-9]+[[:space:]]+(INITED|DONE)|stat::number_of_executed_units|stat::average_exec_per_sec|==[0-9]+==ERROR|SUMMARY)'
+	@grep -q '^stat::number_of_executed_units' $(fuzz-dir)/fuzz-net.log && \
+		! grep -qE '==ERROR|deadly signal|runtime error' $(fuzz-dir)/fuzz-net.log
+
+test-deps += $(fuzz-dir)/fuzz-net $(fuzz-dir)/seeds-net/.stamp

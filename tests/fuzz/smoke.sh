@@ -2,11 +2,11 @@
 # A short run of one fuzz target (the million-run ones are `make fuzz-elf`,
 # `make fuzz-bundle`): 20,000 executions from its seed corpus, no crash,
 # within 120 seconds (generous: a busy host runs it 20 times slower; a hang
-# still fails). Usage: tests/fuzz/smoke.sh elf|bundle|deps|image|path
+# still fails). Usage: tests/fuzz/smoke.sh elf|bundle|deps|image|path|net
 set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
-name=${1:?usage: smoke.sh elf|bundle|deps|image|path}
+name=${1:?usage: smoke.sh elf|bundle|deps|image|path|net}
 F=$BUILD/fuzz/fuzz-$name S=$BUILD/fuzz/seeds-$name
 [ -x "$F" ] && [ -d "$S" ] || { echo "FAIL fuzz-$name smoke: $F or $S missing (make $F)"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
