@@ -611,7 +611,7 @@ static int tcp_accept_op(struct socket *s, struct socket **out, unsigned file_fl
 		return -ENOMEM;
 	net_lock();
 	while (!ret && !lsk->acc_head) {
-		if (lsk->state != ST_LISTEN)
+		if (lsk->state != ST_LISTEN || lsk->shut_rd)	/* shutdown ends a blocked accept */
 			ret = -EINVAL;
 		else if (socket_nonblocking(s, 0))
 			ret = -EAGAIN;
@@ -924,8 +924,8 @@ static int tcp_shutdown_op(struct socket *s, int how)
 				tcp_detach(isk);
 		}
 	}
-	net_unlock();
 	isk_wake(isk, POLLIN | POLLOUT | POLLHUP | POLLRDHUP);
+	net_unlock();
 	return ret;
 }
 
@@ -1166,8 +1166,8 @@ static int udp_shutdown_op(struct socket *s, int how)
 		isk->shut_rd = true;
 	if (how != SHUT_RD)
 		isk->shut_wr = true;
-	net_unlock();
 	isk_wake(isk, POLLIN | POLLOUT);
+	net_unlock();
 	return 0;
 }
 
