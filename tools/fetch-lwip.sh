@@ -5,8 +5,9 @@
 # /etc/apt/sources.list.d/debian.sources), private package lists, and
 # `apt-get source --download-only`. The version is pinned and every file
 # is checked against the SHA-256 sums below before it is unpacked with
-# dpkg-source (which applies Debian's patches). No lwIP source is ever
-# committed to mote.
+# dpkg-source (which applies Debian's patches). Then mote's own fixes,
+# tools/lwip-patches/*.patch (each says why), are applied in name order.
+# No lwIP source is ever committed to mote.
 #
 #   tools/fetch-lwip.sh DEST       -> DEST/src (the unpacked tree), DEST/VERSION
 set -eu
@@ -20,7 +21,10 @@ DSC=lwip_$VERSION.dsc
 DSC_SHA256=8d8f944db8e6d542fc2d6f01559078fb1b5dda71651c67ee5fa3571ed1342c50
 
 dest=${1:?usage: fetch-lwip.sh DEST}
-[ "$(cat "$dest/VERSION" 2>/dev/null)" = "$VERSION" ] && [ -d "$dest/src/src/core" ] && exit 0
+patches=$(cd "$(dirname "$0")/lwip-patches" && pwd)
+# The stamp names the package version and our patch set: a new patch refetches.
+stamp="$VERSION $(cat "$patches"/*.patch | sha256sum | cut -c1-16)"
+[ "$(cat "$dest/VERSION" 2>/dev/null)" = "$stamp" ] && [ -d "$dest/src/src/core" ] && exit 0
 
 rm -rf "$dest"
 mkdir -p "$dest/apt/lists/partial" "$dest/download"
@@ -59,4 +63,8 @@ check "$DSC" "$DSC_SHA256"
 
 dpkg-source --no-check -x "$dest/download/$DSC" "$dest/src" >"$dest/apt/unpack.log" 2>&1 ||
 	{ cat "$dest/apt/unpack.log" >&2; exit 1; }
-echo "$VERSION" > "$dest/VERSION"
+for p in "$patches"/*.patch; do
+	patch -s -p1 -d "$dest/src" < "$p" ||
+		{ echo "fetch-lwip: $p does not apply to lwip $VERSION" >&2; exit 1; }
+done
+echo "$stamp" > "$dest/VERSION"

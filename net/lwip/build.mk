@@ -25,7 +25,7 @@ lwip-port-objs := $(patsubst %.c,$(BUILD)/k/%.o,$(lwip-port-srcs))
 $(lwip-port-objs): KCFLAGS += $(LWIP_INC)
 $(lwip-port-objs): | $(LWIP_STAMP)
 
-$(LWIP_STAMP): tools/fetch-lwip.sh
+$(LWIP_STAMP): tools/fetch-lwip.sh $(wildcard tools/lwip-patches/*.patch)
 	$(Q)tools/fetch-lwip.sh $(BUILD)/lwip && touch $@
 $(addprefix $(LWIP_SRC)/,$(lwip-srcs)): $(LWIP_STAMP) ;
 
