@@ -771,7 +771,7 @@ static long recvmsg_fd(int fd, struct msghdr_k *h, unsigned long uh, int flags)
 	}
 	if ((r = control_out(&m, &cb, flags)))
 		ret = r;
-	h->flags = m.out_flags | cb.flags;
+	h->flags = m.out_flags | cb.flags | (flags & MSG_CMSG_CLOEXEC);	/* Linux echoes it */
 	h->controllen = cb.used;
 	if (h->name) {
 		if (copy_to_user((void *)h->name, name, m.namelen < h->namelen ? m.namelen : h->namelen))

@@ -871,8 +871,6 @@ static size_t stream_take(struct unix_sock *u, struct kmsg *m, int flags, size_t
 		struct ux_skb *skb = list_entry(n, struct ux_skb, node);
 		size_t off = skb->off, c;
 
-		if (done && skb->nfiles)
-			break;	/* files start a read of their own */
 		c = skb->len - off < want - done ? skb->len - off : want - done;
 		kiov_to(m->iov, m->iovlen, done, skb->data + off, c);
 		deliver_extras(m, skb, !peek);
@@ -888,7 +886,7 @@ static size_t stream_take(struct unix_sock *u, struct kmsg *m, int flags, size_t
 			}
 		}
 		if (done == want || m->nfiles)
-			break;
+			break;	/* a read ends after the bytes that carried files, as Linux */
 	}
 	return done;
 }
