@@ -320,15 +320,16 @@ static bool addr_abstract(const struct ux_addr *a)
 	return a->len > SUN_OFF && !a->bytes[SUN_OFF];
 }
 
-/* unix_mtx held: the socket bound to abstract name a, or NULL. */
-static struct unix_sock *find_abstract(const struct ux_addr *a)
+/* unix_mtx held: the socket bound to abstract name a (of the type, unless 0), or NULL. */
+static struct unix_sock *find_abstract(const struct ux_addr *a, int type)
 {
 	struct list_node *n;
 
 	list_for_each(n, &unix_bound) {
 		struct unix_sock *u = list_entry(n, struct unix_sock, bound);
 
-		if (!u->node && u->addr.len == a->len && !memcmp(u->addr.bytes, a->bytes, a->len))
+		if (!u->node && u->addr.len == a->len && !memcmp(u->addr.bytes, a->bytes, a->len) &&
+		    (!type || u->type == type))
 			return u;
 	}
 	return NULL;
@@ -358,7 +359,7 @@ static struct unix_sock *find_peer(const struct ux_addr *a, int type)
 	struct unix_sock *u;
 
 	if (addr_abstract(a)) {
-		u = find_abstract(a);
+		u = find_abstract(a, type);	/* Linux keys abstract names by type too */
 	} else {
 		struct vnode *cwd = socket_env_cwd(), *vn;
 		int ret = a->len > SUN_OFF ? vfs_lookup(cwd, a->bytes + SUN_OFF, 0, &vn) : -EINVAL;
@@ -389,7 +390,7 @@ static int autobind(struct unix_sock *u)
 
 		for (int i = 0; i < 5; i++)
 			a.bytes[SUN_OFF + 1 + i] = hex[(v >> (16 - 4 * i)) & 0xf];
-		if (!find_abstract(&a)) {
+		if (!find_abstract(&a, 0)) {
 			u->addr = a;
 			list_add_tail(&unix_bound, &u->bound);
 			return 0;
@@ -430,7 +431,7 @@ static int unix_bind(struct socket *s, const void *addr, unsigned len)
 	else if (a.len == SUN_OFF)
 		ret = autobind(u);
 	else if (addr_abstract(&a))
-		ret = find_abstract(&a) ? -EADDRINUSE : 0;
+		ret = find_abstract(&a, u->type) ? -EADDRINUSE : 0;
 	else if (IS_ERR(vn = make_node(a.bytes + SUN_OFF)))
 		ret = PTR_ERR(vn) == -EEXIST ? -EADDRINUSE : (int)PTR_ERR(vn);
 	else
@@ -541,13 +542,13 @@ static int stream_connect(struct unix_sock *u, const struct ux_addr *a)
 	struct unix_sock *l, *e = NULL;
 	int ret;
 
-	if (u->state == UX_CONNECTED)
-		return -EISCONN;
-	if (u->state == UX_LISTENING)
-		return -EINVAL;
-	l = find_peer(a, u->type);
+	l = find_peer(a, u->type);	/* Linux looks the name up first */
 	if (IS_ERR(l))
 		return (int)PTR_ERR(l);
+	if (u->state != UX_UNCONNECTED) {
+		ux_put(l);
+		return u->state == UX_CONNECTED ? -EISCONN : -EINVAL;
+	}
 	ret = wait_backlog(u, l);
 	if (!ret && u->state != UX_UNCONNECTED)
 		ret = u->state == UX_CONNECTED ? -EISCONN : -EINVAL;	/* raced while waiting */
