@@ -214,8 +214,9 @@ int main(void)
 {
 	close_extra_fds();
 	srv_addr.sun_family = AF_UNIX;
-	memcpy(srv_addr.sun_path + 1, "epoll-sockets", 13);
-	srv_len = offsetof(struct sockaddr_un, sun_path) + 14;
+	/* The abstract namespace is the host's: a name per process. */
+	snprintf(srv_addr.sun_path + 1, sizeof(srv_addr.sun_path) - 1, "epoll-sockets-%d", (int)getpid());
+	srv_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(srv_addr.sun_path + 1));
 	round_trip(0, 1, "edge-triggered, one server thread");
 	round_trip(1, WORKERS, "oneshot, four server threads");
 	hangups();

@@ -117,9 +117,11 @@ int main(void)
 	printf("listening\n");
 	{
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
-		socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 1 + 12;
+		socklen_t alen;
 
-		memcpy(a.sun_path + 1, "sockopt-test", 12);
+		/* The abstract namespace is the host's: a name per process. */
+		snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "sockopt-%d", (int)getpid());
+		alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(a.sun_path + 1));
 		CHECK(bind(s, (struct sockaddr *)&a, alen) == 0);
 		CHECK(listen(s, 3) == 0);
 		get_int(s, SO_ACCEPTCONN, "SO_ACCEPTCONN");
