@@ -6,7 +6,8 @@
  * EPOLLONESHOT (re-armed with EPOLL_CTL_MOD after each event), so no
  * two threads serve one connection at once. A lost wake-up shows as a
  * hang (the test's timeout), a wrong echo as a FAIL line. Then EPOLLRDHUP
- * and EPOLLHUP on a half-closed pair, and EPOLLEXCLUSIVE accepted.
+ * and EPOLLHUP on a half-closed pair, EPOLLEXCLUSIVE's checks, and one
+ * wake-up waking one of three instances that watch a socket exclusively.
  */
 #include "sockcompat.h"
 #include <fcntl.h>
@@ -210,6 +211,44 @@ static void hangups(void)
 	close(e2);
 }
 
+static int excl_woken;
+
+static void *excl_waiter(void *arg)
+{
+	struct epoll_event ev;
+	int n = epoll_wait((int)(intptr_t)arg, &ev, 1, 600);
+
+	pthread_mutex_lock(&lock);
+	excl_woken += n == 1;
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+/* Three instances wait on one socket with EPOLLEXCLUSIVE: one write wakes one of them. */
+static void exclusive(void)
+{
+	int sv[2], eps[3];
+	pthread_t t[3];
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	for (int i = 0; i < 3; i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = sv[0] };
+
+		eps[i] = epoll_create1(0);
+		CHECK(epoll_ctl(eps[i], EPOLL_CTL_ADD, sv[0], &ev) == 0);
+		CHECK(pthread_create(&t[i], NULL, excl_waiter, (void *)(intptr_t)eps[i]) == 0);
+	}
+	sleep_ms(200);	/* all three asleep in epoll_wait */
+	CHECK(write(sv[1], "x", 1) == 1);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(t[i], NULL);
+		close(eps[i]);
+	}
+	printf("EPOLLEXCLUSIVE: one write woke %d of 3 instances\n", excl_woken);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	close_extra_fds();
@@ -220,6 +259,7 @@ int main(void)
 	round_trip(0, 1, "edge-triggered, one server thread");
 	round_trip(1, WORKERS, "oneshot, four server threads");
 	hangups();
+	exclusive();
 	printf("done\n");
 	return 0;
 }
