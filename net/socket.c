@@ -132,9 +132,11 @@ static int socket_make(int family, int type, int protocol, struct socket **out)
 		return -EAFNOSUPPORT;
 	if (!(fam = family_find(family)))
 		return -EAFNOSUPPORT;
+	if (kind >= 11 /* SOCK_MAX */)
+		return -EINVAL;
 	if (kind != SOCK_STREAM && kind != SOCK_DGRAM && kind != SOCK_RAW &&
 	    kind != SOCK_SEQPACKET && kind != 4 /* SOCK_RDM */)
-		return -EINVAL;
+		return -ESOCKTNOSUPPORT;	/* SOCK_DCCP, SOCK_PACKET, 0: no family has them */
 	if (!(s = socket_alloc(family, type, protocol)))
 		return -ENOMEM;
 	if ((ret = fam->create(s, kind, protocol))) {

@@ -58,6 +58,7 @@
 #define UX_DGRAM_QLEN  10		/* net.unix.max_dgram_qlen */
 #define UX_SOMAXCONN   4096
 #define UX_MSG_OVERHEAD 32		/* what a datagram may not use of SO_SNDBUF */
+#define UX_MAX_NEST    8		/* sockets in flight inside sockets in flight */
 
 enum { SHUT_RCV = 1, SHUT_SEND = 2, SHUT_BOTH = 3 };
 enum ux_state { UX_UNCONNECTED, UX_LISTENING, UX_CONNECTED };
@@ -76,6 +77,7 @@ struct ux_skb {
 	struct file **files;		/* SCM_RIGHTS, referenced */
 	unsigned nfiles;
 	struct { int32_t pid; uint32_t uid, gid; } creds;
+	unsigned nest;			/* 1 + the deepest nest of AF_UNIX sockets among files */
 	struct ux_addr from;		/* the sender's name (recvfrom) */
 	char data[];
 };
@@ -97,6 +99,7 @@ struct unix_sock {
 	size_t rcv_bytes;
 	unsigned rcv_count;
 	size_t wmem;			/* bytes of its messages queued somewhere */
+	unsigned nest;			/* deepest skb nest ever queued here (never shrinks) */
 	struct list_node acceptq;	/* embryos (struct unix_sock via accept_node) */
 	struct list_node accept_node;
 	unsigned backlog, nacc;
@@ -235,9 +238,35 @@ static void skb_free(struct ux_skb *skb)
 	mm_free(skb);
 }
 
+/*
+ * unix_mtx held: how deep AF_UNIX sockets nest in skb's files (a socket
+ * in flight whose own queue holds sockets in flight ...), or
+ * -ETOOMANYREFS past UX_MAX_NEST (older Linux stops at 4, newer ones
+ * collect instead; 8 is more than programs use). The bound keeps the chain of
+ * releases that closing one socket can start short (each level is a
+ * nested call), and a socket passed over itself cannot grow it forever.
+ */
+static int skb_nest(struct ux_skb *skb)
+{
+	unsigned nest = 0;
+
+	for (unsigned i = 0; i < skb->nfiles; i++) {
+		struct socket *s = socket_of(skb->files[i]);
+
+		if (s && s->family == AF_UNIX && ux(s)->nest > nest)
+			nest = ux(s)->nest;
+	}
+	if (nest + 1 > UX_MAX_NEST && skb->nfiles)
+		return -ETOOMANYREFS;
+	skb->nest = skb->nfiles ? nest + 1 : 0;
+	return 0;
+}
+
 /* unix_mtx held: queues skb from u on to, charging u. */
 static void skb_queue(struct unix_sock *u, struct unix_sock *to, struct ux_skb *skb)
 {
+	if (skb->nest > to->nest)
+		to->nest = skb->nest;
 	skb->sender = ux_get(u);
 	skb->from = u->addr;
 	u->wmem += skb->len;
@@ -713,7 +742,9 @@ static long stream_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 			break;
 		}
 		mutex_lock(&unix_mtx);
-		ret = wait_room(u, flags, deadline);
+		ret = skb_nest(skb);
+		if (!ret)
+			ret = wait_room(u, flags, deadline);
 		if (!ret) {
 			skb_queue(u, u->peer, skb);
 			done += n;
@@ -771,7 +802,7 @@ static long dgram_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 	if (!(skb = skb_make(m, 0, total, true)))
 		return -ENOBUFS;
 	mutex_lock(&unix_mtx);
-	t = dgram_target(u, m);
+	t = (ret = skb_nest(skb)) ? ERR_PTR(ret) : dgram_target(u, m);
 	if (IS_ERR(t)) {
 		ret = PTR_ERR(t);
 		t = NULL;

@@ -35,6 +35,10 @@ int main(void)
 	dir = enter_tmpdir();
 	CHECK(pipe(pf) == 0);
 	show("socket(AF_UNIX, 99)", socket(AF_UNIX, 99, 0));
+	show("socket(AF_UNIX, 0)", socket(AF_UNIX, 0, 0));
+	show("socket(AF_UNIX, SOCK_RDM)", socket(AF_UNIX, SOCK_RDM, 0));
+	show("socket(AF_UNIX, SOCK_PACKET)", socket(AF_UNIX, SOCK_PACKET, 0));
+	show("socket(AF_UNIX, 11)", socket(AF_UNIX, 11, 0));
 	show("socket(AF_UNIX, STREAM, 7)", socket(AF_UNIX, SOCK_STREAM, 7));
 	show("socket(1234, STREAM)", socket(1234, SOCK_STREAM, 0));
 	show("socket(-1, STREAM)", socket(-1, SOCK_STREAM, 0));
