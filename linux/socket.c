@@ -739,8 +739,9 @@ static long recv_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 			break;
 		}
 		done += (size_t)ret;
-		if (m->nfiles || !ret || (size_t)ret < n || !(flags & MSG_WAITALL) || done == u->total)
-			break;
+		if (m->nfiles || !ret || (size_t)ret < n || !(flags & MSG_WAITALL) ||
+		    (flags & MSG_PEEK) || done == u->total)
+			break;	/* a peek cannot go round: it would see the same bytes again */
 	}
 	mm_free(buf);
 	return done ? (long)done : ret;
