@@ -595,26 +595,21 @@ static int stream_connect(struct unix_sock *u, const struct ux_addr *a)
 	return ret;
 }
 
-/* Connecting a datagram socket names its default destination; AF_UNSPEC forgets it. */
-static int dgram_connect(struct unix_sock *u, const void *addr, unsigned len, const struct ux_addr *a)
+/* Connecting a datagram socket names its default destination; a NULL a (AF_UNSPEC) forgets it. */
+static int dgram_connect(struct unix_sock *u, const struct ux_addr *a)
 {
-	struct unix_sock *t;
-	uint16_t family;
+	struct unix_sock *t = NULL;
 
-	memcpy(&family, addr, sizeof(family));
-	if (family == AF_UNSPEC) {
-		ux_put(u->peer);
-		u->peer = NULL;
-		return 0;
+	if (a) {
+		t = find_peer(a, u->type);
+		if (IS_ERR(t))
+			return (int)PTR_ERR(t);
+		u->peer_pid = t->sock ? t->sock->pid : 0;
 	}
-	(void)len;
-	t = find_peer(a, u->type);
-	if (IS_ERR(t))
-		return (int)PTR_ERR(t);
 	ux_put(u->peer);
 	u->peer = t;
-	u->peer_pid = t->sock ? t->sock->pid : 0;
-	ux_kick(u, POLLOUT | POLLWRNORM);
+	if (t)
+		ux_kick(u, POLLOUT | POLLWRNORM);
 	return 0;
 }
 
@@ -629,7 +624,7 @@ static int unix_connect(struct socket *s, const void *addr, unsigned len)
 		memcpy(&family, addr, sizeof(family));
 		if (family == AF_UNSPEC) {
 			mutex_lock(&unix_mtx);
-			ret = dgram_connect(u, addr, len, NULL);
+			ret = dgram_connect(u, NULL);
 			mutex_unlock(&unix_mtx);
 			return ret;
 		}
@@ -639,7 +634,7 @@ static int unix_connect(struct socket *s, const void *addr, unsigned len)
 	if (a.len == SUN_OFF)
 		return -EINVAL;
 	mutex_lock(&unix_mtx);
-	ret = connection_based(u) ? stream_connect(u, &a) : dgram_connect(u, addr, len, &a);
+	ret = connection_based(u) ? stream_connect(u, &a) : dgram_connect(u, &a);
 	mutex_unlock(&unix_mtx);
 	return ret;
 }
