@@ -262,6 +262,34 @@ static void test_bind_errors(void)
 	unlink("echo.sock");
 }
 
+/* A peer that closes with data it never read: ECONNRESET once (a read or SO_ERROR), POLLERR until then. */
+static void test_reset(void)
+{
+	int sv[2], e = -1;
+	socklen_t l = sizeof(e);
+	char c;
+	const char *r;
+
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(write(sv[0], "ab", 2) == 2);
+	close(sv[1]);
+	printf("reset: poll %s\n", pollstr(sv[0], POLLIN | POLLOUT | POLLRDHUP, 0));
+	r = sres(read(sv[0], &c, 1));
+	printf("  read %s\n", r);
+	printf("  poll %s\n", pollstr(sv[0], POLLIN | POLLOUT | POLLRDHUP, 0));
+	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &l) == 0);
+	r = sres(read(sv[0], &c, 1));
+	printf("  SO_ERROR %s, then read %s\n", sock_errname(e), r);
+	close(sv[0]);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+	CHECK(write(sv[0], "ab", 2) == 2);
+	close(sv[1]);
+	CHECK(getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &l) == 0);
+	r = sres(read(sv[0], &c, 1));
+	printf("  SO_ERROR first %s, then read %s\n", sock_errname(e), r);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const char *dir;
@@ -279,6 +307,7 @@ int main(void)
 	test_big();
 	test_nonblock();
 	test_sigpipe_and_stat();
+	test_reset();
 	test_bind_errors();
 	CHECK(chdir("/") == 0);
 	CHECK(rmdir(dir) == 0);
