@@ -103,8 +103,11 @@ static struct list_node *link_bucket(const struct file *f)
 	return &links.buckets[(h ^ h >> 6 ^ h >> 12) % EP_LINK_BUCKETS];
 }
 
-/* wq lock held: puts an IDLE item on the ready list and wakes a waiter; true if it did. */
-static bool ep_queue_locked(struct epoll *ep, struct epitem *it)
+/*
+ * wq lock held: puts an IDLE item on the ready list and wakes a waiter;
+ * true if it queued it. *woke (if not NULL) says whether a waiter was woken.
+ */
+static bool ep_queue_woke(struct epoll *ep, struct epitem *it, bool *woke)
 {
 	if (it->state == EPI_SCANNING)
 		it->renotified = true;
@@ -112,8 +115,14 @@ static bool ep_queue_locked(struct epoll *ep, struct epitem *it)
 		return false;
 	it->state = EPI_READY;
 	list_add_tail(&ep->ready, &it->rdlink);
-	waitq_wake_locked(&ep->wq, 1);
+	if (waitq_wake_locked(&ep->wq, 1) && woke)
+		*woke = true;
 	return true;
+}
+
+static bool ep_queue_locked(struct epoll *ep, struct epitem *it)
+{
+	return ep_queue_woke(ep, it, NULL);
 }
 
 static void ep_queue(struct epoll *ep, struct epitem *it)
@@ -126,18 +135,32 @@ static void ep_queue(struct epoll *ep, struct epitem *it)
 		poll_notify(&ep->poll, POLLIN | POLLRDNORM);
 }
 
-/* The watch's notify: under the file's poll head lock, maybe in interrupt context. */
+/*
+ * The watch's notify: under the file's poll head lock, maybe in interrupt
+ * context. EPOLLEXCLUSIVE items, as Linux's: once one of them has woken a
+ * waiter in this notify pass, the others of the pass are left alone (not
+ * even queued), so one wake-up wakes one instance rather than all of
+ * them; an exclusive item whose instance has nobody waiting only queues
+ * and lets the pass go on to the next.
+ */
 static void ep_item_notify(struct poll_watch *w, unsigned events)
 {
 	struct epitem *it = w->ctx;
 	struct epoll *ep = it->ep;
-	unsigned long flags = spin_lock_irqsave(&ep->wq.lock);
-	unsigned interest = it->events & ~EP_PRIVATE_BITS;
-	bool queued = false;
+	bool exclusive = __atomic_load_n(&it->events, __ATOMIC_RELAXED) & EPOLLEXCLUSIVE;
+	bool queued = false, woke = false;
+	unsigned long flags;
+	unsigned interest;
 
+	if (exclusive && poll_notify_exclusive_taken())
+		return;
+	flags = spin_lock_irqsave(&ep->wq.lock);
+	interest = it->events & ~EP_PRIVATE_BITS;
 	if (interest && (!events || (events & interest)))
-		queued = ep_queue_locked(ep, it);
+		queued = ep_queue_woke(ep, it, &woke);
 	spin_unlock_irqrestore(&ep->wq.lock, flags);
+	if (exclusive && woke)
+		poll_notify_exclusive_take();
 	if (queued)
 		poll_notify(&ep->poll, POLLIN | POLLRDNORM);
 }

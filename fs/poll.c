@@ -20,6 +20,7 @@
  */
 #include <lib/errno.h>
 #include <mote/mm.h>
+#include <mote/percpu.h>
 #include <mote/poll.h>
 #include <mote/sched.h>
 
@@ -31,16 +32,37 @@ void poll_head_init(struct poll_head *h)
 	list_init(&h->watches);
 }
 
+/*
+ * Whether an exclusive watcher (epoll's EPOLLEXCLUSIVE) already took the
+ * notify pass running on each CPU. A pass runs with interrupts off on one
+ * CPU, so a per-CPU flag is the pass's own; a nested pass (an epoll
+ * instance's head notified from its item's notify) saves and restores it.
+ */
+static bool excl_claimed[MAX_CPUS];
+
+bool poll_notify_exclusive_taken(void)
+{
+	return excl_claimed[cpu_self()->id];
+}
+
+void poll_notify_exclusive_take(void)
+{
+	excl_claimed[cpu_self()->id] = true;
+}
+
 void poll_notify(struct poll_head *h, unsigned events)
 {
 	unsigned long flags = spin_lock_irqsave(&h->lock);
+	bool *claimed = &excl_claimed[cpu_self()->id], saved = *claimed;
 	struct list_node *n, *tmp;
 
+	*claimed = false;
 	list_for_each_safe(n, tmp, &h->watches) {
 		struct poll_watch *w = list_entry(n, struct poll_watch, node);
 
 		w->notify(w, events);
 	}
+	*claimed = saved;
 	spin_unlock_irqrestore(&h->lock, flags);
 }
 

@@ -1,7 +1,7 @@
 /*
  * Socket system calls: socket, socketpair, bind, listen, accept(4),
  * connect, shutdown, the send and receive families, the socket options
- * and names, and sendfile.
+ * and names, sendfile and splice.
  *
  * Everything here is translation: descriptors become struct socket (or
  * -ENOTSOCK), user memory is copied into kernel buffers (addresses of at
@@ -24,6 +24,8 @@
 #include <mote/file.h>
 #include <mote/linux.h>
 #include <mote/mm.h>
+#include <mote/pipe.h>
+#include <mote/poll.h>
 #include <mote/socket.h>
 #include <mote/uaccess.h>
 #include <mote/vfs.h>
@@ -739,8 +741,9 @@ static long recv_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 			break;
 		}
 		done += (size_t)ret;
-		if (m->nfiles || !ret || (size_t)ret < n || !(flags & MSG_WAITALL) || done == u->total)
-			break;
+		if (m->nfiles || !ret || (size_t)ret < n || !(flags & MSG_WAITALL) ||
+		    (flags & MSG_PEEK) || done == u->total)
+			break;	/* a peek cannot go round: it would see the same bytes again */
 	}
 	mm_free(buf);
 	return done ? (long)done : ret;
@@ -771,7 +774,7 @@ static long recvmsg_fd(int fd, struct msghdr_k *h, unsigned long uh, int flags)
 	}
 	if ((r = control_out(&m, &cb, flags)))
 		ret = r;
-	h->flags = m.out_flags | cb.flags;
+	h->flags = m.out_flags | cb.flags | (flags & MSG_CMSG_CLOEXEC);	/* Linux echoes it */
 	h->controllen = cb.used;
 	if (h->name) {
 		if (copy_to_user((void *)h->name, name, m.namelen < h->namelen ? m.namelen : h->namelen))
@@ -910,6 +913,74 @@ SYSCALL(sendfile)
 	else
 		ret = copy_file(out, in, a2 ? &off : NULL, count);
 	if (ret >= 0 && a2 && copy_to_user((void *)a2, &off, sizeof(off)))
+		ret = -EFAULT;
+	file_put(in);
+	file_put(out);
+	return epipe(ret, 0);
+}
+
+/* ---- splice -------------------------------------------------------------------------------- */
+
+#define SPLICE_F_NONBLOCK 2
+
+static bool is_pipe(struct file *f)
+{
+	return pipe_bytes_readable(f) >= 0;
+}
+
+/*
+ * splice(2) as one copy through a kernel buffer (at most STREAM_CHUNK
+ * bytes a call), not a hand-over of pipe pages: the semantics without
+ * the zero-copy. One end must be a pipe; an offset for a pipe is -ESPIPE.
+ * SPLICE_F_NONBLOCK is checked with a poll of the pipe ends before the
+ * copy. Bytes read from the input that the output then refuses are lost
+ * (Linux leaves them in the pipe).
+ */
+SYSCALL(splice)
+{
+	struct file *in = fget((int)a0), *out;
+	uint64_t off_in = 0, off_out = 0;
+	size_t len = a4 < STREAM_CHUNK ? a4 : STREAM_CHUNK;
+	char *buf = NULL;
+	long ret, w;
+
+	if (IS_ERR(in))
+		return PTR_ERR(in);
+	out = fget((int)a2);
+	if (IS_ERR(out)) {
+		file_put(in);
+		return PTR_ERR(out);
+	}
+	if ((in->flags & FILE_ACCMODE) == VFS_O_WRONLY || (out->flags & FILE_ACCMODE) == VFS_O_RDONLY)
+		ret = -EBADF;
+	else if (!is_pipe(in) && !is_pipe(out))
+		ret = -EINVAL;
+	else if ((a1 && is_pipe(in)) || (a3 && is_pipe(out)))
+		ret = -ESPIPE;
+	else if ((a1 && copy_from_user(&off_in, (void *)a1, 8)) || (a3 && copy_from_user(&off_out, (void *)a3, 8)))
+		ret = -EFAULT;
+	else if ((a1 && !in->ops->pread) || (a3 && !out->ops->pwrite) || !in->ops->read || !out->ops->write ||
+		 (int64_t)off_in < 0 || (int64_t)off_out < 0)
+		ret = -EINVAL;
+	else if ((a5 & SPLICE_F_NONBLOCK) && ((is_pipe(in) && !(poll_file_now(in) & (POLLIN | POLLHUP))) ||
+					      (is_pipe(out) && !(poll_file_now(out) & (POLLOUT | POLLERR)))))
+		ret = -EAGAIN;
+	else if (!len)
+		ret = 0;
+	else if (!(buf = mm_malloc(len)))
+		ret = -ENOMEM;
+	else
+		ret = a1 ? in->ops->pread(in, buf, len, off_in) : in->ops->read(in, buf, len);
+	if (ret > 0) {
+		w = a3 ? out->ops->pwrite(out, buf, (size_t)ret, off_out) : out->ops->write(out, buf, (size_t)ret);
+		if (w >= 0 && a1)
+			off_in += (uint64_t)w;
+		if (w >= 0 && a3)
+			off_out += (uint64_t)w;
+		ret = w;
+	}
+	mm_free(buf);
+	if (ret >= 0 && ((a1 && copy_to_user((void *)a1, &off_in, 8)) || (a3 && copy_to_user((void *)a3, &off_out, 8))))
 		ret = -EFAULT;
 	file_put(in);
 	file_put(out);

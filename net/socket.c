@@ -132,8 +132,11 @@ static int socket_make(int family, int type, int protocol, struct socket **out)
 		return -EAFNOSUPPORT;
 	if (!(fam = family_find(family)))
 		return -EAFNOSUPPORT;
-	if (kind > 10 /* SOCK_PACKET; Linux's SOCK_MAX is 11 */)
-		return -EINVAL;		/* below that, the family says which it has */
+	if (kind >= 11 /* SOCK_MAX */)
+		return -EINVAL;
+	if (kind != SOCK_STREAM && kind != SOCK_DGRAM && kind != SOCK_RAW &&
+	    kind != SOCK_SEQPACKET && kind != 4 /* SOCK_RDM */)
+		return -ESOCKTNOSUPPORT;	/* SOCK_DCCP, SOCK_PACKET, 0: no family has them */
 	if (!(s = socket_alloc(family, type, protocol)))
 		return -ENOMEM;
 	if ((ret = fam->create(s, kind, protocol))) {

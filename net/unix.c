@@ -58,6 +58,7 @@
 #define UX_DGRAM_QLEN  10		/* net.unix.max_dgram_qlen */
 #define UX_SOMAXCONN   4096
 #define UX_MSG_OVERHEAD 32		/* what a datagram may not use of SO_SNDBUF */
+#define UX_MAX_NEST    8		/* sockets in flight inside sockets in flight */
 
 enum { SHUT_RCV = 1, SHUT_SEND = 2, SHUT_BOTH = 3 };
 enum ux_state { UX_UNCONNECTED, UX_LISTENING, UX_CONNECTED };
@@ -76,6 +77,7 @@ struct ux_skb {
 	struct file **files;		/* SCM_RIGHTS, referenced */
 	unsigned nfiles;
 	struct { int32_t pid; uint32_t uid, gid; } creds;
+	unsigned nest;			/* 1 + the deepest nest of AF_UNIX sockets among files */
 	struct ux_addr from;		/* the sender's name (recvfrom) */
 	char data[];
 };
@@ -97,6 +99,7 @@ struct unix_sock {
 	size_t rcv_bytes;
 	unsigned rcv_count;
 	size_t wmem;			/* bytes of its messages queued somewhere */
+	unsigned nest;			/* deepest skb nest ever queued here (never shrinks) */
 	struct list_node acceptq;	/* embryos (struct unix_sock via accept_node) */
 	struct list_node accept_node;
 	unsigned backlog, nacc;
@@ -235,9 +238,35 @@ static void skb_free(struct ux_skb *skb)
 	mm_free(skb);
 }
 
+/*
+ * unix_mtx held: how deep AF_UNIX sockets nest in skb's files (a socket
+ * in flight whose own queue holds sockets in flight ...), or
+ * -ETOOMANYREFS past UX_MAX_NEST (older Linux stops at 4, newer ones
+ * collect instead; 8 is more than programs use). The bound keeps the chain of
+ * releases that closing one socket can start short (each level is a
+ * nested call), and a socket passed over itself cannot grow it forever.
+ */
+static int skb_nest(struct ux_skb *skb)
+{
+	unsigned nest = 0;
+
+	for (unsigned i = 0; i < skb->nfiles; i++) {
+		struct socket *s = socket_of(skb->files[i]);
+
+		if (s && s->family == AF_UNIX && ux(s)->nest > nest)
+			nest = ux(s)->nest;
+	}
+	if (nest + 1 > UX_MAX_NEST && skb->nfiles)
+		return -ETOOMANYREFS;
+	skb->nest = skb->nfiles ? nest + 1 : 0;
+	return 0;
+}
+
 /* unix_mtx held: queues skb from u on to, charging u. */
 static void skb_queue(struct unix_sock *u, struct unix_sock *to, struct ux_skb *skb)
 {
+	if (skb->nest > to->nest)
+		to->nest = skb->nest;
 	skb->sender = ux_get(u);
 	skb->from = u->addr;
 	u->wmem += skb->len;
@@ -320,15 +349,16 @@ static bool addr_abstract(const struct ux_addr *a)
 	return a->len > SUN_OFF && !a->bytes[SUN_OFF];
 }
 
-/* unix_mtx held: the socket bound to abstract name a, or NULL. */
-static struct unix_sock *find_abstract(const struct ux_addr *a)
+/* unix_mtx held: the socket bound to abstract name a (of the type, unless 0), or NULL. */
+static struct unix_sock *find_abstract(const struct ux_addr *a, int type)
 {
 	struct list_node *n;
 
 	list_for_each(n, &unix_bound) {
 		struct unix_sock *u = list_entry(n, struct unix_sock, bound);
 
-		if (!u->node && u->addr.len == a->len && !memcmp(u->addr.bytes, a->bytes, a->len))
+		if (!u->node && u->addr.len == a->len && !memcmp(u->addr.bytes, a->bytes, a->len) &&
+		    (!type || u->type == type))
 			return u;
 	}
 	return NULL;
@@ -358,7 +388,7 @@ static struct unix_sock *find_peer(const struct ux_addr *a, int type)
 	struct unix_sock *u;
 
 	if (addr_abstract(a)) {
-		u = find_abstract(a);
+		u = find_abstract(a, type);	/* Linux keys abstract names by type too */
 	} else {
 		struct vnode *cwd = socket_env_cwd(), *vn;
 		int ret = a->len > SUN_OFF ? vfs_lookup(cwd, a->bytes + SUN_OFF, 0, &vn) : -EINVAL;
@@ -389,7 +419,7 @@ static int autobind(struct unix_sock *u)
 
 		for (int i = 0; i < 5; i++)
 			a.bytes[SUN_OFF + 1 + i] = hex[(v >> (16 - 4 * i)) & 0xf];
-		if (!find_abstract(&a)) {
+		if (!find_abstract(&a, 0)) {
 			u->addr = a;
 			list_add_tail(&unix_bound, &u->bound);
 			return 0;
@@ -430,7 +460,7 @@ static int unix_bind(struct socket *s, const void *addr, unsigned len)
 	else if (a.len == SUN_OFF)
 		ret = autobind(u);
 	else if (addr_abstract(&a))
-		ret = find_abstract(&a) ? -EADDRINUSE : 0;
+		ret = find_abstract(&a, u->type) ? -EADDRINUSE : 0;
 	else if (IS_ERR(vn = make_node(a.bytes + SUN_OFF)))
 		ret = PTR_ERR(vn) == -EEXIST ? -EADDRINUSE : (int)PTR_ERR(vn);
 	else
@@ -541,13 +571,13 @@ static int stream_connect(struct unix_sock *u, const struct ux_addr *a)
 	struct unix_sock *l, *e = NULL;
 	int ret;
 
-	if (u->state == UX_CONNECTED)
-		return -EISCONN;
-	if (u->state == UX_LISTENING)
-		return -EINVAL;
-	l = find_peer(a, u->type);
+	l = find_peer(a, u->type);	/* Linux looks the name up first */
 	if (IS_ERR(l))
 		return (int)PTR_ERR(l);
+	if (u->state != UX_UNCONNECTED) {
+		ux_put(l);
+		return u->state == UX_CONNECTED ? -EISCONN : -EINVAL;
+	}
 	ret = wait_backlog(u, l);
 	if (!ret && u->state != UX_UNCONNECTED)
 		ret = u->state == UX_CONNECTED ? -EISCONN : -EINVAL;	/* raced while waiting */
@@ -565,26 +595,21 @@ static int stream_connect(struct unix_sock *u, const struct ux_addr *a)
 	return ret;
 }
 
-/* Connecting a datagram socket names its default destination; AF_UNSPEC forgets it. */
-static int dgram_connect(struct unix_sock *u, const void *addr, unsigned len, const struct ux_addr *a)
+/* Connecting a datagram socket names its default destination; a NULL a (AF_UNSPEC) forgets it. */
+static int dgram_connect(struct unix_sock *u, const struct ux_addr *a)
 {
-	struct unix_sock *t;
-	uint16_t family;
+	struct unix_sock *t = NULL;
 
-	memcpy(&family, addr, sizeof(family));
-	if (family == AF_UNSPEC) {
-		ux_put(u->peer);
-		u->peer = NULL;
-		return 0;
+	if (a) {
+		t = find_peer(a, u->type);
+		if (IS_ERR(t))
+			return (int)PTR_ERR(t);
+		u->peer_pid = t->sock ? t->sock->pid : 0;
 	}
-	(void)len;
-	t = find_peer(a, u->type);
-	if (IS_ERR(t))
-		return (int)PTR_ERR(t);
 	ux_put(u->peer);
 	u->peer = t;
-	u->peer_pid = t->sock ? t->sock->pid : 0;
-	ux_kick(u, POLLOUT | POLLWRNORM);
+	if (t)
+		ux_kick(u, POLLOUT | POLLWRNORM);
 	return 0;
 }
 
@@ -599,7 +624,7 @@ static int unix_connect(struct socket *s, const void *addr, unsigned len)
 		memcpy(&family, addr, sizeof(family));
 		if (family == AF_UNSPEC) {
 			mutex_lock(&unix_mtx);
-			ret = dgram_connect(u, addr, len, NULL);
+			ret = dgram_connect(u, NULL);
 			mutex_unlock(&unix_mtx);
 			return ret;
 		}
@@ -609,7 +634,7 @@ static int unix_connect(struct socket *s, const void *addr, unsigned len)
 	if (a.len == SUN_OFF)
 		return -EINVAL;
 	mutex_lock(&unix_mtx);
-	ret = connection_based(u) ? stream_connect(u, &a) : dgram_connect(u, addr, len, &a);
+	ret = connection_based(u) ? stream_connect(u, &a) : dgram_connect(u, &a);
 	mutex_unlock(&unix_mtx);
 	return ret;
 }
@@ -712,7 +737,9 @@ static long stream_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 			break;
 		}
 		mutex_lock(&unix_mtx);
-		ret = wait_room(u, flags, deadline);
+		ret = skb_nest(skb);
+		if (!ret)
+			ret = wait_room(u, flags, deadline);
 		if (!ret) {
 			skb_queue(u, u->peer, skb);
 			done += n;
@@ -770,7 +797,7 @@ static long dgram_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 	if (!(skb = skb_make(m, 0, total, true)))
 		return -ENOBUFS;
 	mutex_lock(&unix_mtx);
-	t = dgram_target(u, m);
+	t = (ret = skb_nest(skb)) ? ERR_PTR(ret) : dgram_target(u, m);
 	if (IS_ERR(t)) {
 		ret = PTR_ERR(t);
 		t = NULL;
@@ -871,8 +898,6 @@ static size_t stream_take(struct unix_sock *u, struct kmsg *m, int flags, size_t
 		struct ux_skb *skb = list_entry(n, struct ux_skb, node);
 		size_t off = skb->off, c;
 
-		if (done && skb->nfiles)
-			break;	/* files start a read of their own */
 		c = skb->len - off < want - done ? skb->len - off : want - done;
 		kiov_to(m->iov, m->iovlen, done, skb->data + off, c);
 		deliver_extras(m, skb, !peek);
@@ -888,7 +913,7 @@ static size_t stream_take(struct unix_sock *u, struct kmsg *m, int flags, size_t
 			}
 		}
 		if (done == want || m->nfiles)
-			break;
+			break;	/* a read ends after the bytes that carried files, as Linux */
 	}
 	return done;
 }

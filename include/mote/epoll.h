@@ -16,8 +16,9 @@
  *  - EPOLLET items are reported once per notification;
  *  - EPOLLONESHOT items are disabled after one report until EPOLL_CTL_MOD;
  *  - EPOLLERR and EPOLLHUP are always watched for;
- *  - EPOLLEXCLUSIVE is accepted (with Linux's checks) and behaves as a
- *    plain registration; EPOLLWAKEUP is ignored.
+ *  - EPOLLEXCLUSIVE (with Linux's checks): of several instances watching
+ *    one file exclusively, one wake-up wakes one that has a waiter, not
+ *    all of them; EPOLLWAKEUP is ignored.
  *
  * Lifetime: an item holds no reference on its file (so no cycle can keep
  * a file or an epoll instance alive). Instead file_put() calls

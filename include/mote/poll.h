@@ -19,6 +19,7 @@
 #define MOTE_POLL_H
 
 #include <mote/file.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define POLL_FOREVER UINT64_MAX
@@ -55,6 +56,15 @@ int poll_files(struct file **files, const short *events, short *revents, unsigne
  */
 int poll_select(struct file **files, unsigned nfds, uint64_t *rd, uint64_t *wr, uint64_t *ex,
 		uint64_t deadline_ns);
+
+/*
+ * For a watch's notify (head lock held): whether an exclusive watcher has
+ * already taken the poll_notify() pass in progress, and taking it. epoll
+ * uses them for EPOLLEXCLUSIVE: a wake-up reaches the first exclusive
+ * item that wakes a waiter, not every one.
+ */
+bool poll_notify_exclusive_taken(void);
+void poll_notify_exclusive_take(void);
 
 /* Readiness of one file now, no waiting: f->ops->poll(f, NULL) or POLL_DEFAULT_MASK. */
 unsigned poll_file_now(struct file *f);

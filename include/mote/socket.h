@@ -80,14 +80,21 @@ struct kiovec {
 };
 
 /*
- * One sendmsg/recvmsg in kernel memory. send: name/namelen is the
- * destination (NULL/0 for a connected socket), files the descriptors to
- * pass (AF_UNIX SCM_RIGHTS), creds the sender's identity (the Linux layer
- * fills it: has_creds true; SCM_CREDENTIALS asked for other values is
- * checked there). recv: name points at
- * SOCKADDR_MAX bytes for the source address and the op sets namelen (0
- * when there is none); the op sets files/nfiles to references the caller
- * installs (or drops), and out_flags (MSG_TRUNC, MSG_CTRUNC, MSG_EOR).
+ * One sendmsg/recvmsg in kernel memory.
+ *
+ * send: name/namelen is the destination (NULL/0 for a connected socket);
+ * files are the descriptors to pass (AF_UNIX SCM_RIGHTS), references the
+ * caller keeps and drops after the call (a family that queues them takes
+ * references of its own); creds is the sender's identity, which the Linux
+ * layer fills (has_creds true; SCM_CREDENTIALS asking for other values is
+ * checked there).
+ *
+ * recv: name points at SOCKADDR_MAX bytes for the source address and the
+ * op sets namelen (0 when there is none); the op sets files/nfiles to an
+ * mm_malloc'ed array of references that the caller installs or drops and
+ * then frees, creds/has_creds when want_creds, and out_flags (MSG_TRUNC,
+ * MSG_CTRUNC, MSG_EOR). A datagram op returns the whole datagram's length
+ * when the caller passed MSG_TRUNC, else what it copied.
  */
 struct kmsg {
 	void *name;
@@ -97,7 +104,7 @@ struct kmsg {
 	struct file **files;		/* SCM_RIGHTS */
 	unsigned nfiles;
 	bool want_creds;		/* recv: SO_PASSCRED is set; fill creds */
-	bool has_creds;			/* recv: the op filled creds */
+	bool has_creds;			/* send: creds is set; recv: the op filled creds */
 	struct { int32_t pid; uint32_t uid, gid; } creds;
 	int out_flags;
 };
