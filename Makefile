@@ -21,7 +21,7 @@ KCFLAGS := -std=gnu11 -O2 -g $(WARN) $(DEFS) -Iinclude -ffreestanding -fno-pic -
 	   -mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
 	   -fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common \
 	   -fcf-protection=none -MMD -MP
-KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack \
+KLDFLAGS := -nostdlib -static -no-pie -z max-page-size=4096 -z noexecstack --gc-sections \
 	    --no-warn-rwx-segments -T arch/x86_64/kernel.ld
 
 # Host programs (the CLI, unit tests, benchmarks).

@@ -1,4 +1,5 @@
-# lwIP, built into the kernel from Debian's source package (fetched into
+# lwIP (-Os, one section per function so the link drops what mote never
+# calls), built into the kernel from Debian's source package (fetched into
 # $(BUILD)/lwip by tools/fetch-lwip.sh, pinned and checksummed there), and
 # our port of it. lwIP's own files are compiled without our warning flags
 # (they are not our code to fix); the port and net/ files that include
@@ -29,7 +30,7 @@ $(LWIP_STAMP): tools/fetch-lwip.sh $(wildcard tools/lwip-patches/*.patch)
 	$(Q)tools/fetch-lwip.sh $(BUILD)/lwip && touch $@
 $(addprefix $(LWIP_SRC)/,$(lwip-srcs)): $(LWIP_STAMP) ;
 
-$(BUILD)/lwip/obj/%.o: $(LWIP_SRC)/%.c net/lwip/lwipopts.h net/lwip/arch/cc.h
+$(BUILD)/lwip/obj/%.o: $(LWIP_SRC)/%.c net/lwip/lwipopts.h net/lwip/arch/cc.h net/lwip/build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      lwip/$*.c"
-	$(Q)$(CC) $(filter-out $(WARN),$(KCFLAGS)) -w $(LWIP_INC) -c $< -o $@
+	$(Q)$(CC) $(filter-out $(WARN) -O2,$(KCFLAGS)) -Os -ffunction-sections -fdata-sections -w $(LWIP_INC) -c $< -o $@
