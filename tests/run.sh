@@ -45,6 +45,8 @@ suite "cli" tests/cli/test-cli.sh
 suite "firecracker fixture" tests/boot/fcfixture/test-fixture.sh
 suite "boot" tests/boot/test-boot.sh
 suite "debian programs" tests/debian/run.sh
+# Real servers in mote, reached from the host through `mote run -p` (tests/net/).
+suite "network servers" tests/net/servers-test.sh
 # The compatibility suite (the definition of done of running Linux programs):
 # every case natively and under mote on microvm, outputs compared byte for
 # byte; a cross-section on q35. `make compat-native` checks the cases'

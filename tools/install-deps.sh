@@ -10,7 +10,7 @@ packages="gcc make binutils qemu-system-x86 musl-tools gdb clang libclang-rt-14-
 packages="$packages python3 sqlite3 lua5.4 busybox-static"
 # Network servers and load generators for tests/net and bench/net (in images and in the
 # Linux guest); they must never start as services on this host (see policy-rc.d below).
-packages="$packages nginx-light redis-server redis-tools wrk"
+packages="$packages nginx-light redis-server redis-tools wrk curl"
 missing=""
 for p in $packages; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
