@@ -44,9 +44,6 @@
 #define IP_TOS_OPT       1
 #define IP_TTL_OPT       2
 #define IPV6_V6ONLY_OPT  26
-#define SO_KEEPALIVE_OPT 9
-#define SO_ERROR_OPT     4
-#define SO_BROADCAST_OPT 6
 
 #define UDP_MAX_PAYLOAD  65507
 #define UDP_RCVBUF_DEFAULT (208 * 1024)
@@ -1273,9 +1270,9 @@ static int inet_setsockopt(struct socket *s, int level, int name, const void *va
 	pcb = ip_pcb_of(isk);
 	ret = 0;
 	if (level == SOL_SOCKET) {
-		if (name == SO_KEEPALIVE_OPT && pcb)
+		if (name == SO_KEEPALIVE && pcb)
 			set_pcb_option(pcb, SOF_KEEPALIVE, v);
-		else if (name == SO_BROADCAST_OPT && pcb)
+		else if (name == SO_BROADCAST && pcb)
 			set_pcb_option(pcb, SOF_BROADCAST, v);
 	} else if (level == SOL_TCP && isk->type == SOCK_STREAM) {
 		struct tcp_pcb *tp = isk->tcp;
@@ -1345,10 +1342,10 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
 	net_lock();
 	struct ip_pcb *pcb = ip_pcb_of(isk);
 
-	if (level == SOL_SOCKET && name == SO_ERROR_OPT) {
+	if (level == SOL_SOCKET && name == SO_ERROR) {
 		v = -isk->err;
 		isk->err = 0;
-	} else if (level == SOL_SOCKET && name == SO_KEEPALIVE_OPT) {
+	} else if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
 		v = pcb && ip_get_option(pcb, SOF_KEEPALIVE) ? 1 : 0;
 	} else if (level == SOL_TCP && isk->type == SOCK_STREAM) {
 		struct tcp_pcb *tp = isk->tcp;
@@ -1393,13 +1390,6 @@ static int inet_getsockopt(struct socket *s, int level, int name, void *val, uns
 	return 0;
 }
 
-static int inet_listen_udp(struct socket *s, int backlog)
-{
-	(void)s;
-	(void)backlog;
-	return -EOPNOTSUPP;
-}
-
 static const struct socket_ops tcp_ops = {
 	.bind = inet_bind,
 	.connect = tcp_connect_op,
@@ -1419,7 +1409,6 @@ static const struct socket_ops tcp_ops = {
 static const struct socket_ops udp_ops = {
 	.bind = inet_bind,
 	.connect = udp_connect_op,
-	.listen = inet_listen_udp,
 	.sendmsg = udp_sendmsg,
 	.recvmsg = udp_recvmsg,
 	.shutdown = udp_shutdown_op,
