@@ -41,7 +41,7 @@ extra-targets :=
 test-deps :=
 host-lib-srcs :=
 include lib/build.mk arch/x86_64/build.mk platform/build.mk kernel/build.mk \
-	drivers/build.mk mm/build.mk fs/build.mk net/build.mk net/lwip/build.mk linux/build.mk linux/vdso/build.mk tests/ktest/build.mk
+	drivers/build.mk mm/build.mk fs/build.mk net/build.mk net/port/build.mk linux/build.mk linux/vdso/build.mk tests/ktest/build.mk
 include tools/build.mk tests/build.mk bench/build.mk
 
 kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs))) $(kernel-extra-objs)

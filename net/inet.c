@@ -31,7 +31,7 @@
 #include <lwip/pbuf.h>
 #include <lwip/tcp.h>
 #include <lwip/udp.h>
-#include "net_internal.h"
+#include "internal.h"
 
 #define TCP_CORK_OPT     3
 #define TCP_NODELAY_OPT  1

@@ -25,7 +25,7 @@
 #include <lwip/pbuf.h>
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
-#include "net_internal.h"
+#include "internal.h"
 
 #define RX_BUDGET  64		/* frames per device per pass, so timers still run under a flood */
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */

@@ -6,7 +6,7 @@
 # `apt-get source --download-only`. The version is pinned and every file
 # is checked against the SHA-256 sums below before it is unpacked with
 # dpkg-source (which applies Debian's patches). Then mote's own fixes,
-# tools/lwip-patches/*.patch (each says why), are applied in name order.
+# tools/net-patches/*.patch (each says why), are applied in name order.
 # No lwIP source is ever committed to mote.
 #
 #   tools/fetch-lwip.sh DEST       -> DEST/src (the unpacked tree), DEST/VERSION
@@ -21,7 +21,7 @@ DSC=lwip_$VERSION.dsc
 DSC_SHA256=8d8f944db8e6d542fc2d6f01559078fb1b5dda71651c67ee5fa3571ed1342c50
 
 dest=${1:?usage: fetch-lwip.sh DEST}
-patches=$(cd "$(dirname "$0")/lwip-patches" && pwd)
+patches=$(cd "$(dirname "$0")/net-patches" && pwd)
 # The stamp names the package version and our patch set: a new patch refetches.
 stamp="$VERSION $(cat "$patches"/*.patch | sha256sum | cut -c1-16)"
 [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$stamp" ] && [ -d "$dest/src/src/core" ] && exit 0

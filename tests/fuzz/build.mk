@@ -147,7 +147,7 @@ fuzz-path: $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 
 # The packet path: lwIP as the kernel builds it (the same $(lwip-srcs) from
-# net/lwip/build.mk, the same lwipopts.h and arch/cc.h) with a host sys_arch
+# net/port/build.mk, the same lwipopts.h and arch/cc.h) with a host sys_arch
 # (tests/fuzz/net/: a fake clock, malloc, assertions that abort), under a
 # harness that feeds frames to an Ethernet netif (tests/fuzz/fuzz_net.c).
 # lwIP's files are compiled without our warnings, as in the kernel, into
@@ -155,17 +155,17 @@ test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 # `make fuzz-net` stops after FUZZ_RUNS executions or FUZZ_NET_TIME seconds,
 # whichever comes first (the stack is slower to run than a parser).
 FUZZ_NET_TIME ?= 1200
-FUZZ_NET_INC := -Inet/lwip -I$(LWIP_SRC)/include
+FUZZ_NET_INC := -Inet/port -I$(LWIP_SRC)/include
 fuzz-net-lwip-objs := $(patsubst %.c,$(fuzz-dir)/lwip/%.o,$(lwip-srcs))
 
-$(fuzz-dir)/lwip/%.o: $(LWIP_SRC)/%.c net/lwip/lwipopts.h net/lwip/arch/cc.h | $(LWIP_STAMP)
+$(fuzz-dir)/lwip/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h | $(LWIP_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  lwip/$*.c"
 	$(Q)$(FUZZCC) $(subst -fsanitize=fuzzer,-fsanitize=fuzzer-no-link,$(FUZZ_FLAGS)) -w \
 		$(FUZZ_NET_INC) -c $< -o $@
 
 $(fuzz-dir)/fuzz-net: tests/fuzz/fuzz_net.c tests/fuzz/net/sys_arch.c tests/fuzz/net/host.h \
-		$(fuzz-net-lwip-objs) net/lwip/lwipopts.h net/lwip/arch/cc.h
+		$(fuzz-net-lwip-objs) net/port/lwipopts.h net/port/arch/cc.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) $(FUZZ_NET_INC) -o $@ tests/fuzz/fuzz_net.c \

@@ -1,6 +1,6 @@
 /*
  * libFuzzer target for the packet path: lwIP as the kernel builds it (the
- * same source files, net/lwip/lwipopts.h and net/lwip/arch/cc.h unchanged),
+ * same source files, net/port/lwipopts.h and net/port/arch/cc.h unchanged),
  * compiled for the host with tests/fuzz/net/sys_arch.c underneath.
  *
  * The world. One Ethernet interface like the one net/net.c makes for a

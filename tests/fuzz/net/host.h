@@ -1,7 +1,7 @@
 /*
  * The host side of lwIP's system interface for the fuzz-net target
- * (tests/fuzz/fuzz_net.c): the same contract net/lwip/sys_arch.c fulfils in
- * the kernel (sys_now, lwip_port_* of net/lwip/arch/cc.h, which is used
+ * (tests/fuzz/fuzz_net.c): the same contract net/port/sys_arch.c fulfils in
+ * the kernel (sys_now, lwip_port_* of net/port/arch/cc.h, which is used
  * unchanged), but with a clock that only moves when the harness says so and
  * a random generator the harness reseeds, so that one input always runs the
  * same way. An lwIP assertion aborts: the fuzzer reports it with the input.

@@ -6,7 +6,7 @@
 # lwIP headers get its include paths and wait for the fetch.
 LWIP_SRC := $(BUILD)/lwip/src/src
 LWIP_STAMP := $(BUILD)/lwip/VERSION
-LWIP_INC := -Inet/lwip -Inet/lwip/libc -I$(LWIP_SRC)/include
+LWIP_INC := -Inet/port -Inet/port/libc -I$(LWIP_SRC)/include
 
 lwip-srcs := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/tcp.c core/tcp_in.c core/tcp_out.c core/timeouts.c \
@@ -20,17 +20,17 @@ lwip-objs := $(patsubst %.c,$(BUILD)/lwip/obj/%.o,$(lwip-srcs))
 kernel-extra-objs += $(lwip-objs)
 
 # Our files that include lwIP headers.
-lwip-port-srcs := net/lwip/sys_arch.c net/net.c net/inet.c
+lwip-port-srcs := net/port/sys_arch.c net/net.c net/inet.c
 kernel-srcs += $(lwip-port-srcs)
 lwip-port-objs := $(patsubst %.c,$(BUILD)/k/%.o,$(lwip-port-srcs))
 $(lwip-port-objs): KCFLAGS += $(LWIP_INC)
 $(lwip-port-objs): | $(LWIP_STAMP)
 
-$(LWIP_STAMP): tools/fetch-lwip.sh $(wildcard tools/lwip-patches/*.patch)
+$(LWIP_STAMP): tools/fetch-lwip.sh $(wildcard tools/net-patches/*.patch)
 	$(Q)tools/fetch-lwip.sh $(BUILD)/lwip && touch $@
 $(addprefix $(LWIP_SRC)/,$(lwip-srcs)): $(LWIP_STAMP) ;
 
-$(BUILD)/lwip/obj/%.o: $(LWIP_SRC)/%.c net/lwip/lwipopts.h net/lwip/arch/cc.h net/lwip/build.mk
+$(BUILD)/lwip/obj/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h net/port/build.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      lwip/$*.c"
 	$(Q)$(CC) $(filter-out $(WARN) -O2,$(KCFLAGS)) -Os -ffunction-sections -fdata-sections -w $(LWIP_INC) -c $< -o $@
