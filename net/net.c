@@ -26,6 +26,7 @@
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 #include "internal.h"
+#include "port/frame.h"
 
 #define RX_BUDGET  64		/* frames per device per pass, so timers still run under a flood */
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
@@ -112,24 +113,13 @@ static void port_deliver(struct netdev *nd, const struct netdev_frag *frags, uns
 			 unsigned flags)
 {
 	struct port *port = nd->stack;
-	size_t len = 0, off = 0;
 	struct pbuf *p;
+	int ret = frame_to_pbuf(frags, nfrags, &p);
 
 	(void)flags;
-	for (unsigned i = 0; i < nfrags; i++)
-		len += frags[i].len;
-	if (len < NETDEV_ETH_HLEN || len > 0xffff)
-		return;
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-	if (!p) {
+	if (ret == -ENOMEM)
 		port->rx_dropped++;
-		return;
-	}
-	for (unsigned i = 0; i < nfrags; i++) {
-		pbuf_take_at(p, frags[i].data, (u16_t)frags[i].len, (u16_t)off);
-		off += frags[i].len;
-	}
-	if (port->netif.input(p, &port->netif) != ERR_OK)
+	if (!ret && port->netif.input(p, &port->netif) != ERR_OK)
 		pbuf_free(p);
 }
 

@@ -149,7 +149,8 @@ test-deps += $(fuzz-dir)/fuzz-path $(fuzz-dir)/seeds-path/.stamp
 # The packet path: lwIP as the kernel builds it (the same $(lwip-srcs) from
 # net/port/build.mk, the same lwipopts.h and arch/cc.h) with a host sys_arch
 # (tests/fuzz/net/: a fake clock, malloc, assertions that abort), under a
-# harness that feeds frames to an Ethernet netif (tests/fuzz/fuzz_net.c).
+# harness that feeds frames to an Ethernet netif through the kernel's frame
+# copy, net/port/frame.c (tests/fuzz/fuzz_net.c).
 # lwIP's files are compiled without our warnings, as in the kernel, into
 # objects of their own; the seeds are made by tests/fuzz/seeds-net.sh.
 # `make fuzz-net` stops after FUZZ_RUNS executions or FUZZ_NET_TIME seconds,
@@ -165,11 +166,11 @@ $(fuzz-dir)/lwip/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h | $
 		$(FUZZ_NET_INC) -c $< -o $@
 
 $(fuzz-dir)/fuzz-net: tests/fuzz/fuzz_net.c tests/fuzz/net/sys_arch.c tests/fuzz/net/host.h \
-		$(fuzz-net-lwip-objs) net/port/lwipopts.h net/port/arch/cc.h
+		net/port/frame.c net/port/frame.h $(fuzz-net-lwip-objs) net/port/lwipopts.h net/port/arch/cc.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) $(FUZZ_NET_INC) -o $@ tests/fuzz/fuzz_net.c \
-		tests/fuzz/net/sys_arch.c $(fuzz-net-lwip-objs)
+		tests/fuzz/net/sys_arch.c net/port/frame.c $(fuzz-net-lwip-objs)
 
 $(fuzz-dir)/seeds-net/.stamp: tests/fuzz/seeds-net.sh
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)

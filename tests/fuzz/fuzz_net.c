@@ -7,8 +7,8 @@
  * virtio-net device (MAC 52:54:00:12:34:56, 10.0.2.15/24 via 10.0.2.2,
  * fe80::5054:ff:fe12:3456 and 2001:db8::15), a TCP server on port 80 and a
  * UDP echo server on port 7. The peer is 10.0.2.2 / fe80::2. Frames enter
- * through a copy of port_deliver's contract (deliver_frame: a frame in up
- * to four fragments, copied into one pbuf chain, handed to netif->input);
+ * through the kernel's own frame copy (net/port/frame.c: a frame in up to
+ * four fragments, copied into one pbuf chain, handed to netif->input);
  * frames the stack sends are checked, parsed for what the peer needs to
  * know (the TCP sequence numbers it is acknowledging) and dropped. ARP
  * requests and neighbour solicitations for peer addresses are answered, so
@@ -51,6 +51,8 @@
  * Build and run: make fuzz-net (tests/fuzz/build.mk).
  */
 #include "net/host.h"
+#include "frame.h"
+#include <errno.h>
 #include <lwip/dhcp.h>
 #include <lwip/etharp.h>
 #include <lwip/ethip6.h>
@@ -572,28 +574,27 @@ static err_t fuzz_linkoutput(struct netif *nif, struct pbuf *p)
 /* ---- Delivering frames ----------------------------------------------------------------- */
 
 /*
- * net/net.c's port_deliver, on the host: a frame arrives as fragments (as a
- * driver's receive buffers hand it over), is copied into one pbuf chain
- * from the pool and given to netif->input, which owns it unless it fails.
+ * A frame as a driver hands it to net/net.c, in nfrags pieces, through the
+ * kernel's own copy into a pbuf chain (net/port/frame.c), to netif->input,
+ * which owns it unless it fails.
  */
 static void deliver_frame(const uint8_t *frame, size_t len, unsigned nfrags)
 {
-	size_t off = 0;
+	struct netdev_frag frags[4];
 	struct pbuf *p;
+	size_t off = 0;
+	int ret;
 
-	if (len < ETH_HLEN || len > MAX_FRAME)
-		return;
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_POOL);
-	if (!p)
-		abort();
 	for (unsigned i = 0; i < nfrags; i++) {
 		size_t n = i + 1 == nfrags ? len - off : len / nfrags;
 
-		if (pbuf_take_at(p, frame + off, (u16_t)n, (u16_t)off) != ERR_OK)
-			abort();
+		frags[i] = (struct netdev_frag){ frame + off, n };
 		off += n;
 	}
-	if (eth.input(p, &eth) != ERR_OK)
+	ret = frame_to_pbuf(frags, nfrags, &p);
+	if (ret == -ENOMEM)
+		abort();	/* the host does not run out */
+	if (!ret && eth.input(p, &eth) != ERR_OK)
 		pbuf_free(p);
 }
 
