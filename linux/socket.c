@@ -363,6 +363,16 @@ struct uio {
 	size_t total;
 };
 
+#define RW_MAX 0x7ffff000	/* the most one call moves: Linux's MAX_RW_COUNT */
+
+/* The one-buffer uio of send/sendto and recv/recvfrom (len clamped, as Linux does). */
+static int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len)
+{
+	*iov = (struct uiovec){ base, len > RW_MAX ? RW_MAX : len };
+	*u = (struct uio){ iov, 1, iov->len };
+	return user_range_ok((void *)base, iov->len) ? 0 : -EFAULT;
+}
+
 static int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
 {
 	if (cnt > UIO_MAXIOV)
@@ -382,7 +392,7 @@ static int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
 		if (!user_range_ok((void *)u->iov[i].base, u->iov[i].len))
 			return -EFAULT;
 		u->total += u->iov[i].len;
-		if (u->total > 0x7ffff000)
+		if (u->total > RW_MAX)
 			return -EINVAL;
 	}
 	return 0;
@@ -567,17 +577,15 @@ static long sendmsg_fd(int fd, const struct msghdr_k *h, int flags)
 
 SYSCALL(sendto)
 {
-	struct uiovec iov = { a1, a2 };
-	struct uio u = { &iov, 1, a2 };
+	struct uiovec iov;
+	struct uio u;
 	char name[SOCKADDR_MAX];
 	struct kmsg m = { .has_creds = true, .creds = { env_pid(), 0, 0 } };
 	struct file *f;
 	struct socket *s;
 	long ret;
 
-	if (a2 > 0x7ffff000)
-		u.total = iov.len = 0x7ffff000;
-	if (!user_range_ok((void *)a1, u.total))
+	if (uio_single(&u, &iov, a1, a2))
 		return -EFAULT;
 	if (a4 && a5) {
 		if ((ret = addr_in(a4, a5, name)))
@@ -788,17 +796,15 @@ static long recvmsg_fd(int fd, struct msghdr_k *h, unsigned long uh, int flags)
 
 SYSCALL(recvfrom)
 {
-	struct uiovec iov = { a1, a2 };
-	struct uio u = { &iov, 1, a2 };
+	struct uiovec iov;
+	struct uio u;
 	char name[SOCKADDR_MAX];
 	struct kmsg m = { .name = name };
 	struct file *f;
 	struct socket *s;
 	long ret;
 
-	if (a2 > 0x7ffff000)
-		u.total = iov.len = 0x7ffff000;
-	if (!user_range_ok((void *)a1, u.total))
+	if (uio_single(&u, &iov, a1, a2))
 		return -EFAULT;
 	s = sock_get((int)a0, &f);
 	if (IS_ERR(s))
@@ -891,7 +897,7 @@ SYSCALL(sendfile)
 {
 	struct file *out = fget((int)a0), *in;
 	uint64_t off = 0;
-	size_t count = a3 > 0x7ffff000 ? 0x7ffff000 : a3;
+	size_t count = a3 > RW_MAX ? RW_MAX : a3;
 	long ret;
 
 	if (IS_ERR(out))
