@@ -56,10 +56,6 @@ cleanup() { stop_vm; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # start_vm SIDE NAME PORT MEM: boots the server in the background (its console in $tmp/console).
 start_vm() {
 	local side=$1 name=$2 port=$3 m=$4

@@ -25,24 +25,11 @@ done
 server=$BUILD/net/echo-server
 [ -x "$server" ] || make -C "$root" --no-print-directory "$server" >/dev/null ||
 	{ echo "FAIL protocol-check: cannot build $server"; exit 1; }
+. "$here/servers.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/protocol-check.XXXXXX")
 pid=""
 stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
 trap 'stop; rm -rf "$tmp"' EXIT
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# The echo answers a line (slirp accepts a forwarded connection before the guest does,
-# so a bare connect proves nothing).
-answers() {
-	python3 - "$1" <<'PY' 2>/dev/null
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
-s.sendall(b"up?\n")
-sys.exit(0 if s.recv(16) == b"up?\n" else 1)
-PY
-}
-
 status=0
 for target in "${targets[@]}"; do
 	p1=$(free_port) p2=$(free_port)
@@ -60,7 +47,7 @@ for target in "${targets[@]}"; do
 	esac
 	up="" t0=$SECONDS
 	while [ $((SECONDS - t0)) -lt 60 ] && kill -0 "$pid" 2>/dev/null; do
-		answers "$p1" && { up=1; break; }
+		echo_answers "$p1" && { up=1; break; }
 		sleep 0.3
 	done
 	if [ -z "$up" ]; then

@@ -16,13 +16,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 BUILD=${BUILD:-$root/build}
 mote=$BUILD/mote
+. "$here/servers.sh"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/servers-test.XXXXXX")
 pid=""
 stop() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; pid=""; }
 trap 'stop; rm -rf "$tmp"' EXIT
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 fail() { echo "FAIL $name: $*"; tr -d '\r' <"$tmp/console" | tail -n 6 | sed 's/^/    | /'; }
 
 # Starts image NAME with host port $port forwarded to guest port $2; waits until `probe` works.
@@ -102,13 +100,7 @@ test_redis() {
 }
 
 test_echo() {
-	cat >"$tmp/probe.py" <<'PY'
-import socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
-s.sendall(b"up?\n")
-sys.exit(0 if s.recv(16) == b"up?\n" else 1)
-PY
-	probe() { python3 "$tmp/probe.py" "$port" 2>/dev/null; }
+	probe() { echo_answers "$port"; }
 	start 7 udp || return
 	python3 - "$port" "${stress:+2000}" >"$tmp/echo" 2>&1 <<'PY'
 import socket, sys

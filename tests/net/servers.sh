@@ -9,7 +9,7 @@
 #   srv_args   the program's arguments
 #   srv_port   the guest port it listens on
 #   srv_probe  what answers when it is up: http or redis or tcp
-# Returns 1 for an unknown NAME.
+# Returns 1 for an unknown NAME. Also free_port and echo_answers, for the scripts that run them.
 net_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 server_names="nginx redis pyhttp echo"
 server_def() {
@@ -37,4 +37,19 @@ server_def() {
 		srv_port=7 srv_probe=tcp ;;
 	*) return 1 ;;
 	esac
+}
+
+# A free TCP port on 127.0.0.1 for a forwarded port (free when asked, as any such probe).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Whether the echo server behind host port $1 answers a line. QEMU's user networking accepts a
+# forwarded connection before the guest does, so a bare connect proves nothing.
+echo_answers() {
+	python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(b"up?\n")
+sys.exit(0 if s.recv(16) == b"up?\n" else 1)' "$1" 2>/dev/null
 }
