@@ -39,8 +39,7 @@
  * Invariants (abort() when broken, so the fuzzer reports the input):
  *   - lwIP's own assertions (LWIP_PLATFORM_ASSERT aborts on the host);
  *   - every frame the stack sends is well formed: an Ethernet header with
- *     our source MAC, no longer than the MTU allows (but see pmtu_bug:
- *     FUZZ_NET_STRICT in the environment makes that strict), an IPv4 or IPv6
+ *     our source MAC, no longer than the MTU allows, an IPv4 or IPv6
  *     length that matches the frame and correct checksums (IP header,
  *     TCP, UDP, ICMP, ICMPv6);
  *   - a SYN flood cannot make the listener hold more half-open
@@ -410,7 +409,6 @@ static struct reply replies[NREPLIES];
 static unsigned nreplies;
 static uint8_t out_buf[MAX_FRAME];
 static bool trace;		/* FUZZ_NET_TRACE set: one line per frame sent (for seeds) */
-static bool strict;		/* FUZZ_NET_STRICT set: the known lwIP bug below aborts too */
 
 static int slot_of_port(uint16_t port)
 {
@@ -512,31 +510,6 @@ static void trace_frame(const uint8_t *f, size_t len)
 	fputc('\n', stderr);
 }
 
-/*
- * A known lwIP bug (2.1.3, nd6_input's Packet Too Big case): the path MTU a
- * Packet Too Big gives is taken as it is, above the link's MTU or below
- * IPv6's minimum of 1280 (below 48, ip6_frag's fragment size wraps round and
- * the packet goes out whole), so the stack sends IPv6 frames longer than the
- * link allows. It is tolerated, so that the fuzzer can look further, when
- * that is why a frame is too long: its destination's path MTU is out of
- * range. See docs/testing.md.
- */
-static bool pmtu_bug(const uint8_t *f, size_t len)
-{
-	ip6_addr_t dst;
-	u16_t pmtu;
-
-	if (get16(f + 12) != ETHTYPE_IPV6 || len < ETH_HLEN + 40)
-		return false;
-	memcpy(dst.addr, f + ETH_HLEN + 24, 16);
-	ip6_addr_clear_zone(&dst);
-	ip6_addr_assign_zone(&dst, IP6_UNICAST, &eth);
-	pmtu = nd6_get_destination_mtu(&dst, &eth);
-	if (trace)
-		fprintf(stderr, "out: %zu bytes, longer than the MTU: destination path MTU %u\n", len, pmtu);
-	return pmtu > eth.mtu || pmtu < IP6_MIN_MTU_LENGTH;
-}
-
 /* lwIP's linkoutput: check the frame, learn from it, drop it. */
 static err_t fuzz_linkoutput(struct netif *nif, struct pbuf *p)
 {
@@ -546,7 +519,7 @@ static err_t fuzz_linkoutput(struct netif *nif, struct pbuf *p)
 	(void)nif;
 	if (len < ETH_HLEN || len > MAX_FRAME || pbuf_copy_partial(p, f, (u16_t)len, 0) != len)
 		abort();
-	if (len > (size_t)ETH_HLEN + eth.mtu && (strict || !pmtu_bug(f, len)))
+	if (len > (size_t)ETH_HLEN + eth.mtu)
 		abort();
 	if (memcmp(f + 6, our_mac, 6))
 		abort();
@@ -969,7 +942,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		trace = getenv("FUZZ_NET_TRACE") != NULL;
-		strict = getenv("FUZZ_NET_STRICT") != NULL;
 		stack_init();
 		ready = true;
 	}

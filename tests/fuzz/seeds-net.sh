@@ -8,7 +8,7 @@
 # (0 echo, 1 never read, 2 refuse, 3 close after n*16 bytes, 4 abort,
 # 5 half-close); 06 server writes the bytes; 07 server reads what it held;
 # 08 DHCP starts; 09 SYN flood (the length is the count).
-# Usage: tests/fuzz/seeds-net.sh DIR [repro]
+# Usage: tests/fuzz/seeds-net.sh DIR
 set -eu
 out=$1
 
@@ -50,18 +50,15 @@ data() { rec 04 "0$1" 18 ff 00 "$(hex "$2")"; }
 fin() { rec 04 "0$1" 11 ff 00; }
 GET='GET / HTTP/1.0\r\nHost: 10.0.2.15\r\n\r\n'
 
-# With "repro": instead of the seeds, inputs that show the lwIP bugs the
-# target tolerates (they abort under FUZZ_NET_STRICT=1; docs/testing.md):
-# a Packet Too Big of 9000 and of 40 for the peer, then an echo of 3000 bytes.
-if [ "${2:-}" = repro ]; then
-	big="$(rec c2 60000000 0000 1140 $PEER6 $ME6 9c40 0007 0000 0000 "$(hex "$(printf 'A%.0s' $(seq 3000))")")"
-	for mtu in 00002328 00000028; do
-		seed "ptb-$((16#$mtu))" "$(rec c2 60000000 0000 3a40 $PEER6 $ME6 8000 0000 1234 0001) \
-			$(rec c2 60000000 0000 3aff $PEER6 $ME6 0200 0000 $mtu \
-				60000000 0008 1140 $ME6 $PEER6 0007 9c40 0008 0000) $big"
-	done
-	exit 0
-fi
+# Regression inputs for the Packet Too Big fix (tools/net-patches/nd6-ptb-clamp.patch): a
+# Packet Too Big of 9000 and of 40 for the peer, then an echo of 3000 bytes. Without the
+# patch, lwIP sent frames longer than the link's MTU and the target aborted.
+big="$(rec c2 60000000 0000 1140 $PEER6 $ME6 9c40 0007 0000 0000 "$(hex "$(printf 'A%.0s' $(seq 3000))")")"
+for mtu in 00002328 00000028; do
+	seed "ptb-$((16#$mtu))" "$(rec c2 60000000 0000 3a40 $PEER6 $ME6 8000 0000 1234 0001) \
+		$(rec c2 60000000 0000 3aff $PEER6 $ME6 0200 0000 $mtu \
+			60000000 0008 1140 $ME6 $PEER6 0007 9c40 0008 0000) $big"
+done
 
 seed syn "$(syn 0)"
 seed http4 "$(syn 0) $(ack 0) $(data 0 "$GET") $(time_rec 300) $(fin 0) $(time_rec 500) $(ack 0)"
