@@ -4,6 +4,7 @@
  * and ports, diagnostics and assertions, and atoi for netif_find.
  */
 #include <lib/fmt.h>
+#include <lib/parse.h>
 #include <mote/clock.h>
 #include <mote/log.h>
 #include <mote/mm.h>
@@ -11,6 +12,7 @@
 #include <lwip/arch.h>
 #include <lwip/sys.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdlib.h>
 
 u32_t sys_now(void)
@@ -58,11 +60,11 @@ void lwip_port_assert(const char *msg, const char *file, int line)
 	panic("lwip: assertion \"%s\" failed at %s:%d", msg, file, line);
 }
 
+/* lwIP's netif_find reads an interface number with atoi: lib/parse underneath. */
 int atoi(const char *s)
 {
-	int n = 0;
+	const char *end;
+	uint64_t n;
 
-	while (*s >= '0' && *s <= '9')
-		n = n * 10 + (*s++ - '0');
-	return n;
+	return parse_u64(s, &end, &n) || n > INT_MAX ? 0 : (int)n;
 }
