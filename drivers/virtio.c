@@ -222,6 +222,12 @@ int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len)
 	return got;
 }
 
+void virtio_queue_kick(struct virtio_queue *q)
+{
+	if (!q->dev->broken)
+		q->dev->transport->notify(q->dev, q);
+}
+
 bool virtio_queue_interrupts(struct virtio_queue *q, bool on)
 {
 	unsigned long flags = spin_lock_irqsave(&q->lock);

@@ -107,6 +107,10 @@ struct vnet_qp {
 	struct vnet_txslot *tx;
 	struct vnet_hdr *tx_hdrs;	/* one page (device-visible), a header per slot */
 	unsigned tx_slots, tx_free_head, tx_free;
+	unsigned long tx_done;		/* completions taken back */
+	unsigned long tx_done_seen;	/* tx_done at the last tx_nudge_if_stuck() */
+	bool tx_busy_seen;		/* frames were in flight then */
+	uint64_t rx_frames_seen;	/* nd.stats.rx_frames at the last watchdog */
 	size_t tx_buf_size;
 	unsigned tx_order;
 };
@@ -379,7 +383,27 @@ static void tx_reclaim(struct vnet_qp *qp)
 		s->next_free = (uint16_t)qp->tx_free_head;
 		qp->tx_free_head = (unsigned)(s - qp->tx);
 		qp->tx_free++;
+		qp->tx_done++;
 	}
+}
+
+/*
+ * Rings the transmit doorbell if frames were in flight at the last look
+ * and none has completed since (tx_lock held). QEMU 7.2's virtio-net has
+ * been seen to sit on a published, announced transmit queue for good
+ * under event-index suppression (docs/net.md); a second doorbell gets it
+ * going, and costs nothing when the device was merely busy.
+ */
+static void tx_nudge_if_stuck(struct vnet_qp *qp)
+{
+	bool busy = qp->tx_free < qp->tx_slots;
+
+	if (busy && qp->tx_busy_seen && qp->tx_done == qp->tx_done_seen) {
+		virtio_queue_kick(qp->txq);
+		qp->vn->nd.stats.tx_nudges++;
+	}
+	qp->tx_busy_seen = busy;
+	qp->tx_done_seen = qp->tx_done;
 }
 
 /*
@@ -443,6 +467,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	flags = spin_lock_irqsave(&qp->tx_lock);
 	tx_reclaim(qp);
 	if (!qp->tx_free) {
+		tx_nudge_if_stuck(qp);
 		spin_unlock_irqrestore(&qp->tx_lock, flags);
 		vn->nd.stats.tx_full++;
 		return -EAGAIN;
@@ -464,7 +489,24 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 	return ret;
 }
 
+/* The stack's periodic look: doorbells the device may have missed. */
+static void vnet_watchdog(struct netdev *nd)
+{
+	struct vnet *vn = nd->driver;
+	struct vnet_qp *qp = &vn->qp;
+	unsigned long flags = spin_lock_irqsave(&qp->tx_lock);
+
+	tx_reclaim(qp);
+	tx_nudge_if_stuck(qp);
+	spin_unlock_irqrestore(&qp->tx_lock, flags);
+	/* Nothing received since the last look: the device may wait for a receive doorbell. */
+	if (vn->nd.stats.rx_frames == qp->rx_frames_seen)
+		virtio_queue_kick(qp->rxq);
+	qp->rx_frames_seen = vn->nd.stats.rx_frames;
+}
+
 static const struct netdev_ops vnet_ops = {
+	.watchdog = vnet_watchdog,
 	.open = vnet_open,
 	.poll_rx = vnet_poll_rx,
 	.xmit = vnet_xmit,

@@ -33,13 +33,13 @@
 #define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
 /*
- * The longest the thread sleeps while a device exists. A safety net: on
- * virtio-mmio under QEMU a receive interrupt is sometimes never seen (the
- * ring holds used buffers, interrupts are on, nothing arrives), and without
- * a look now and then the stack would wait for it for ever. Not yet
- * understood; docs/net.md.
+ * While a device exists the thread wakes at least every NETDEV_WATCHDOG_NS:
+ * it polls the receive queue even without an interrupt (on virtio-mmio
+ * under QEMU a receive interrupt is sometimes never seen: used buffers,
+ * interrupts on, nothing arrives) and lets the driver ring doorbells the
+ * device may have missed. Safety nets for faults not yet understood;
+ * docs/net.md.
  */
-#define RX_SAFETY_NS 20000000
 
 struct tx_held {
 	struct tx_held *next;
@@ -68,6 +68,7 @@ static struct mutex net_mutex = MUTEX_INIT(net_mutex);
 static struct waitq net_wq = WAITQ_INIT(net_wq);
 static bool net_kick;			/* atomic: the thread has work (frames, an earlier timer) */
 static uint64_t net_wake_at;		/* when the thread plans to wake (under the net lock) */
+static uint64_t watchdog_at;		/* when the drivers' watchdogs run next (the thread's) */
 static struct port *ports;
 static char dns_servers[2][16];
 static const struct cmdline *boot_cmdline;
@@ -253,8 +254,21 @@ static bool has_tx_held(void)
 	return false;
 }
 
+static void run_watchdogs(void)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	if (now < watchdog_at)
+		return;
+	watchdog_at = now + NETDEV_WATCHDOG_NS;
+	for (struct port *p = ports; p; p = p->next)
+		if (p->nd->ops->watchdog)
+			p->nd->ops->watchdog(p->nd);
+}
+
 static void poll_ports(void)
 {
+	run_watchdogs();
 	for (struct port *p = ports; p; p = p->next)
 		if (p->tx_head)
 			port_flush_held(p);
@@ -295,8 +309,8 @@ static void *net_thread(void *arg)
 			timeout = ms ? (uint64_t)ms * 1000000 : 1;
 		if (has_tx_held() && (!timeout || timeout > TX_RETRY_NS))
 			timeout = TX_RETRY_NS;
-		if (ports && (!timeout || timeout > RX_SAFETY_NS))
-			timeout = RX_SAFETY_NS;
+		if (ports && (!timeout || timeout > NETDEV_WATCHDOG_NS))
+			timeout = NETDEV_WATCHDOG_NS;
 		net_wake_at = timeout ? clock_monotonic_ns() + timeout : UINT64_MAX;
 		net_unlock();
 		if (ms)

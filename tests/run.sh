@@ -47,6 +47,9 @@ suite "boot" tests/boot/test-boot.sh
 suite "debian programs" tests/debian/run.sh
 # Real servers in mote, reached from the host through `mote run -p` (tests/net/).
 suite "network servers" tests/net/servers-test.sh
+# The same host-side clients against the echo server in the Linux guest (the
+# reference, on Debian's kernel) and in mote: every check must pass on both.
+suite "network protocol check" tests/net/protocol-check.sh --target linux --target mote
 # The compatibility suite (the definition of done of running Linux programs):
 # every case natively and under mote on microvm, outputs compared byte for
 # byte; a cross-section on q35. `make compat-native` checks the cases'

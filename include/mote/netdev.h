@@ -24,10 +24,15 @@
  *
  * Sending: ops->xmit() takes an Ethernet frame as a list of pieces plus
  * offload requests, copies it into the device's own buffers and returns 0,
- * -EAGAIN when the transmit queue is full (the stack drops the frame, as a
- * full NIC queue does; TCP retransmits), -EMSGSIZE for a frame over
+ * -EAGAIN when the transmit queue is full (the stack holds the frame and
+ * tries again; the device does not interrupt for room), -EMSGSIZE for a frame over
  * mtu + 14 without a TSO request, -EIO when the device is broken. Safe
  * from any thread; the driver serialises its own queue.
+ *
+ * ops->watchdog(), when the driver has one, is called by the stack's
+ * thread about every NETDEV_WATCHDOG_NS while the device is open: the
+ * driver rings again the doorbells the device may have missed (frames in
+ * flight that made no progress, a receive queue that stayed silent).
  *
  * Offloads are used only when `features` says the device has them: with
  * NETDEV_TX_CSUM the stack may leave a TCP/UDP checksum for the device
@@ -44,6 +49,7 @@
 
 #define NETDEV_NAME_MAX 16
 #define NETDEV_ETH_HLEN 14
+#define NETDEV_WATCHDOG_NS 20000000	/* how often the stack calls ops->watchdog */
 #define NETDEV_TSO_MAX  65536	/* largest frame (Ethernet header included) a TSO request may be */
 
 /* netdev.features */
@@ -83,6 +89,7 @@ struct netdev_ops {
 	unsigned (*poll_rx)(struct netdev *nd, unsigned budget, netdev_deliver_fn deliver);
 	int (*xmit)(struct netdev *nd, const struct netdev_frag *frags, unsigned nfrags,
 		    const struct netdev_tx *tx);
+	void (*watchdog)(struct netdev *nd);	/* optional */
 };
 
 /* Counters the driver keeps (updated without locks: for reports and tests, not exact under races). */
@@ -91,6 +98,7 @@ struct netdev_stats {
 	uint64_t rx_malformed;		/* dropped: what the device handed back made no sense */
 	uint64_t tx_frames;		/* queued to the device */
 	uint64_t tx_full;		/* -EAGAIN: no free transmit buffer */
+	uint64_t tx_nudges;		/* doorbells rung again for a transmit queue that stood still */
 };
 
 struct netdev {

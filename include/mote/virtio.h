@@ -191,6 +191,9 @@ int virtio_submit(struct virtio_queue *q, const struct virtq_seg *segs, unsigned
  */
 int virtio_queue_poll(struct virtio_queue *q, void **cookie, uint32_t *len);
 
+/* Rings q's doorbell whatever the device asked (a queue it seems to have forgotten). */
+void virtio_queue_kick(struct virtio_queue *q);
+
 /* Asks for q's interrupts on or off (virtq_interrupts()); whether completions wait (never once broken). */
 bool virtio_queue_interrupts(struct virtio_queue *q, bool on);
 

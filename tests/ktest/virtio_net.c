@@ -191,6 +191,7 @@ struct fake_net {
 	unsigned rx_avail;		/* the device's next receive avail index */
 	unsigned tx_avail;
 	unsigned readies;
+	unsigned notifies[2];		/* doorbells rung, per queue */
 	/* what the test's deliver saw */
 	unsigned delivered, last_nfrags, last_flags;
 	size_t last_len;
@@ -257,7 +258,9 @@ static int fn_queue_enable(struct virtio_device *d, struct virtio_queue *q)
 
 static void fn_notify(struct virtio_device *d, struct virtio_queue *q)
 {
-	(void)d, (void)q;
+	(void)d;
+	if (q->index < 2)
+		fnet.notifies[q->index]++;
 }
 
 static int fn_setup_interrupt(struct virtio_device *d)
@@ -536,6 +539,26 @@ KTEST(virtio_net_fake_device)
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == 0);
 	KT_EXPECT(nd->ops->xmit(nd, &frag, 1, NULL) == -EAGAIN);
 	KT_EXPECT(nd->stats.tx_frames == 6 && !d->broken);
+	/*
+	 * The device sits on a full ring: each watchdog look that finds no
+	 * progress rings the transmit doorbell again; a completion stops it.
+	 * A look after one that saw nothing new received rings the receive
+	 * doorbell too.
+	 */
+	{
+		unsigned tx0 = fnet.notifies[1], rx0;
+
+		nd->ops->watchdog(nd);
+		KT_EXPECT(fnet.notifies[1] == tx0 + 1 && nd->stats.tx_nudges == 1);
+		rx0 = fnet.notifies[0];
+		nd->ops->watchdog(nd);
+		KT_EXPECT(fnet.notifies[1] == tx0 + 2 && nd->stats.tx_nudges == 2);
+		KT_EXPECT(fnet.notifies[0] == rx0 + 1);
+		heads[0] = tx->avail->ring[2];
+		fn_use(d, 1, heads, lens, 1);
+		nd->ops->watchdog(nd);
+		KT_EXPECT(fnet.notifies[1] == tx0 + 2 && nd->stats.tx_nudges == 2);
+	}
 
 	/* Retire it: the stack (later) finds it disabled. */
 	nd->rx_ready = NULL;
