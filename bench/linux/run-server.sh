@@ -29,6 +29,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export BUILD=${BUILD:-$root/build}
+BUILD=$(cd "$BUILD" && pwd) || exit 1	# paths into the guest must be absolute
 dir=$BUILD/linux
 smp=1 mem=256M timeout=3600 console="" print="" fwds=() tap="" ipconf=10.0.2.15/24,10.0.2.2
 while getopts s:m:t:p:c:xT:I: o; do
