@@ -33,6 +33,7 @@
  */
 #include <lib/errno.h>
 #include <lib/string.h>
+#include <mote/clock.h>
 #include <mote/log.h>
 #include <mote/mm.h>
 #include <mote/netdev.h>
@@ -83,6 +84,7 @@ struct vnet_hdr {
 #define TX_MAX_TSO_SLOTS 16	/* 64 KiB buffers */
 _Static_assert(TX_MAX_SLOTS * sizeof(struct vnet_hdr) <= MM_PAGE_SIZE, "headers fit a page");
 #define TX_TSO_ORDER  4		/* NETDEV_TSO_MAX-byte buffers with TSO */
+#define TX_STUCK_NS   1000000	/* frames in flight, no completion this long: ring again */
 _Static_assert((MM_PAGE_SIZE << TX_TSO_ORDER) == NETDEV_TSO_MAX, "a TSO frame fits a buffer");
 
 struct vnet_rxbuf {
@@ -108,7 +110,8 @@ struct vnet_qp {
 	struct vnet_hdr *tx_hdrs;	/* one page (device-visible), a header per slot */
 	unsigned tx_slots, tx_free_head, tx_free;
 	unsigned long tx_done;		/* completions taken back */
-	unsigned long tx_done_seen;	/* tx_done at the last tx_nudge_if_stuck() */
+	unsigned long tx_done_seen;	/* tx_done at the last stuck check */
+	uint64_t tx_seen_ns;		/* when that was */
 	bool tx_busy_seen;		/* frames were in flight then */
 	uint64_t rx_frames_seen;	/* nd.stats.rx_frames at the last watchdog */
 	size_t tx_buf_size;
@@ -388,22 +391,28 @@ static void tx_reclaim(struct vnet_qp *qp)
 }
 
 /*
- * Rings the transmit doorbell if frames were in flight at the last look
- * and none has completed since (tx_lock held). QEMU 7.2's virtio-net has
- * been seen to sit on a published, announced transmit queue for good
- * under event-index suppression (docs/net.md); a second doorbell gets it
- * going, and costs nothing when the device was merely busy.
+ * Rings the transmit doorbell if frames were in flight at the last check,
+ * at least TX_STUCK_NS ago, and none has completed since (tx_lock held).
+ * QEMU 7.2's virtio-net has been seen to sit on a published, announced
+ * transmit queue for good under event-index suppression (docs/net.md); a
+ * second doorbell gets it going. Checks closer together than TX_STUCK_NS
+ * are skipped, so a full ring retried under load does not ring (a VM exit
+ * each under KVM) while the device is merely busy.
  */
 static void tx_nudge_if_stuck(struct vnet_qp *qp)
 {
+	uint64_t now = clock_monotonic_ns();
 	bool busy = qp->tx_free < qp->tx_slots;
 
+	if (now - qp->tx_seen_ns < TX_STUCK_NS)
+		return;
 	if (busy && qp->tx_busy_seen && qp->tx_done == qp->tx_done_seen) {
 		virtio_queue_kick(qp->txq);
 		qp->vn->nd.stats.tx_nudges++;
 	}
 	qp->tx_busy_seen = busy;
 	qp->tx_done_seen = qp->tx_done;
+	qp->tx_seen_ns = now;
 }
 
 /*
@@ -506,10 +515,10 @@ static void vnet_watchdog(struct netdev *nd)
 }
 
 static const struct netdev_ops vnet_ops = {
-	.watchdog = vnet_watchdog,
 	.open = vnet_open,
 	.poll_rx = vnet_poll_rx,
 	.xmit = vnet_xmit,
+	.watchdog = vnet_watchdog,
 };
 
 static int qp_setup_rx(struct vnet_qp *qp, unsigned index)

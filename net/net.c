@@ -32,14 +32,6 @@
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
 #define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
-/*
- * While a device exists the thread wakes at least every NETDEV_WATCHDOG_NS:
- * it polls the receive queue even without an interrupt (on virtio-mmio
- * under QEMU a receive interrupt is sometimes never seen: used buffers,
- * interrupts on, nothing arrives) and lets the driver ring doorbells the
- * device may have missed. Safety nets for faults not yet understood;
- * docs/net.md.
- */
 
 struct tx_held {
 	struct tx_held *next;
@@ -254,6 +246,14 @@ static bool has_tx_held(void)
 	return false;
 }
 
+/*
+ * While a device exists the thread wakes at least every NETDEV_WATCHDOG_NS:
+ * it polls the receive queue even without an interrupt (on virtio-mmio
+ * under QEMU a receive interrupt is sometimes never seen: used buffers,
+ * interrupts on, nothing arrives) and lets the driver ring doorbells the
+ * device may have missed. Safety nets for faults not yet understood;
+ * docs/net.md.
+ */
 static void run_watchdogs(void)
 {
 	uint64_t now = clock_monotonic_ns();

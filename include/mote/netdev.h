@@ -25,9 +25,9 @@
  * Sending: ops->xmit() takes an Ethernet frame as a list of pieces plus
  * offload requests, copies it into the device's own buffers and returns 0,
  * -EAGAIN when the transmit queue is full (the stack holds the frame and
- * tries again; the device does not interrupt for room), -EMSGSIZE for a frame over
- * mtu + 14 without a TSO request, -EIO when the device is broken. Safe
- * from any thread; the driver serialises its own queue.
+ * tries again; the device does not interrupt for room), -EMSGSIZE for a
+ * frame over mtu + 14 without a TSO request, -EIO when the device is
+ * broken. Safe from any thread; the driver serialises its own queue.
  *
  * ops->watchdog(), when the driver has one, is called by the stack's
  * thread about every NETDEV_WATCHDOG_NS while the device is open: the
