@@ -142,7 +142,7 @@ if ((!native_only)) && [[ ! -x $MOTE ]]; then
 	exit 1
 fi
 
-running=0
+running=0 launched=()
 while IFS= read -r line; do
 	[[ $line =~ ^[[:space:]]*(#|$) ]] && continue
 	IFS='|' read -r name prog argtext stdin envtext filetext <<<"$line"
@@ -169,10 +169,17 @@ while IFS= read -r line; do
 			running=$((running - 1))
 		fi
 		check "$label" "$bin" &
+		launched+=("$label")
 		running=$((running + 1))
 	done
 done <tests/compat/cases
 wait
+
+# A check that ended without a result (killed, or the shell failed) is a failure, not a silence.
+for label in "${launched[@]}"; do
+	[[ -s $work/${label//\//_}.result ]] && continue
+	echo "FAIL $label: the check ended without a result" | tee "$work/${label//\//_}.result"
+done
 
 # A case none of whose builds exist is a build problem, not a pass.
 total=$(cat "$work"/*.result 2>/dev/null | grep -cE '^(PASS|FAIL) ')
