@@ -10,6 +10,11 @@ host ports that reach its TCP echo (guest port 7), UDP echo (7/udp) and TCP sour
                   reads 4 KiB at a time with pauses; every byte arrives, in order
   reset           a client aborts (SO_LINGER 0, an RST) mid-transfer on both services;
                   the server survives and serves the next client
+  never-reader    a client sends to the echo service and never reads the echo, until the
+                  server's writes to it and its own sends stall; meanwhile other clients
+                  are served (an echo, a 1 MiB source transfer), and still after it resets
+  idle-conns      300 connections opened and left idle (nothing sent); another client
+                  is served while they stay open and after they are closed
   short-conns     N (default 10,000) connections one after another: connect, echo a
                   line, close; counts the failures (target: none)
   udp-echo        datagrams of 1 to 1400 bytes echoed back (a lost one is retried twice)
@@ -199,6 +204,74 @@ def check_reset(a):
         result("reset", False, f"the server did not serve after the resets: {type(e).__name__}: {e}")
 
 
+def source_ok(a, n):
+    s = connect(a.host, a.source)
+    s.sendall(b"%d\n" % n)
+    got = recv_all(s)
+    s.close()
+    return got == pattern(n)
+
+
+def served(a):
+    """Whether an echo and a 1 MiB source transfer both work, each on a new connection."""
+    return echo_once(a) and source_ok(a, 1 << 20)
+
+
+def fill_until_stuck(s, limit=256 << 20):
+    """Sends until a send makes no progress for 2 s (every buffer on the way is full);
+    returns the byte count, or None if the limit went out without a stall."""
+    s.settimeout(2.0)
+    chunk, sent = pattern(1 << 16), 0
+    while sent < limit:
+        try:
+            sent += s.send(chunk)
+        except socket.timeout:
+            return sent
+    return None
+
+
+def check_never_reader(a):
+    try:
+        stuck = connect(a.host, a.echo, rcvbuf=16384)
+        if fill_until_stuck(stuck) is None:
+            abort(stuck)
+            return result("never-reader", False, "256 MiB went out although nothing read the echo")
+        during = served(a)
+        abort(stuck)
+        time.sleep(0.5)
+        after = served(a)
+        result("never-reader", during and after,
+               "other clients were not served " + ("while" if not during else "after")
+               + " a client did not read")
+    except (OSError, ConnectionError) as e:
+        result("never-reader", False, f"{type(e).__name__}: {e}")
+
+
+def check_idle_conns(a, n=300):
+    idle = []
+    try:
+        for _ in range(n):
+            idle.append(connect(a.host, a.echo))
+            # Paced: QEMU's user networking accepts forwarded connections from a
+            # listen backlog of 1, and a burst loses handshakes to retries seconds apart.
+            time.sleep(0.01)
+        time.sleep(0.5)
+        during = served(a)
+        for s in idle:
+            s.close()
+        idle = []
+        time.sleep(0.5)
+        after = served(a)
+        result("idle-conns", during and after,
+               f"another client was not served {'while' if not during else 'after'} "
+               f"{n} idle connections were open")
+    except (OSError, ConnectionError) as e:
+        result("idle-conns", False, f"with {len(idle)} idle connections open: {type(e).__name__}: {e}")
+    finally:
+        for s in idle:
+            s.close()
+
+
 def check_short_conns(a):
     fails = 0
     why = ""
@@ -249,7 +322,7 @@ def main():
     p.add_argument("--conns", type=int, default=10000, help="short connections (default 10000)")
     a = p.parse_args()
     for check in (check_echo_sizes, check_half_close, check_slow_reader, check_reset,
-                  check_short_conns, check_udp):
+                  check_never_reader, check_idle_conns, check_short_conns, check_udp):
         check(a)
     sys.exit(1 if failures else 0)
 
