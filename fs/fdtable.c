@@ -186,6 +186,16 @@ int fd_install(struct fdtable *t, struct file *f, unsigned min, bool cloexec)
 	return ret;
 }
 
+int fd_check_free(struct fdtable *t, unsigned min)
+{
+	int ret;
+
+	mutex_lock(&t->lock);
+	ret = min < t->limit && lowest_free(t, min) < t->limit ? 0 : -EMFILE;
+	mutex_unlock(&t->lock);
+	return ret;
+}
+
 struct file *fd_get(struct fdtable *t, int fd)
 {
 	struct file *f = ERR_PTR(-EBADF);

@@ -6,6 +6,7 @@
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/clock.h>
+#include <mote/fdtable.h>
 #include <mote/linux.h>
 #include <mote/layout.h>
 #include <mote/mm.h>
@@ -108,15 +109,18 @@ static long do_prlimit(int resource, unsigned long new_u, unsigned long old_u)
 			return -EFAULT;
 		if (n.cur > n.max)
 			return -EINVAL;
-		if (resource == RLIMIT_NOFILE && n.max > 1048576)
+		if (resource == RLIMIT_NOFILE && n.max > FD_MAX_LIMIT)
 			return -EPERM;
 	}
 	if (old_u && copy_to_user((void *)old_u, &limits[resource], sizeof(n)))
 		return -EFAULT;
 	if (new_u) {
 		limits[resource] = n;
-		if (resource == RLIMIT_NOFILE)
+		if (resource == RLIMIT_NOFILE) {
+			/* What open, socket, dup and accept check. */
+			fdtable_set_limit(current_process()->fds, n.cur);
 			current_process()->rlimit_nofile = n.cur;
+		}
 		if (resource == RLIMIT_STACK)
 			current_process()->rlimit_stack = n.cur;
 	}

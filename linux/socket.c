@@ -238,6 +238,12 @@ static long do_accept(int fd, unsigned long uaddr, unsigned long ulenp, unsigned
 	s = sock_get(fd, &f);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	/* Past RLIMIT_NOFILE the connection stays queued, as in Linux, which
+	 * reserves the descriptor before it takes a connection. */
+	if ((ret = fd_check_free(current_process()->fds, 0))) {
+		file_put(f);
+		return ret;
+	}
 	ret = s->ops->accept ? s->ops->accept(s, &ns, flags) : -EOPNOTSUPP;
 	file_put(f);
 	if (ret)

@@ -62,6 +62,11 @@ unsigned fdtable_limit(struct fdtable *t);
  */
 int fd_install(struct fdtable *t, struct file *f, unsigned min, bool cloexec);
 
+/* 0 if a descriptor >= min is free under the limit, else -EMFILE: lets a call
+ * that would lose something on -EMFILE (accept dequeues a connection) fail
+ * first. Only a hint while other threads open files at the same time. */
+int fd_check_free(struct fdtable *t, unsigned min);
+
 /* The file at fd with a new reference (file_put it), or ERR_PTR(-EBADF). */
 struct file *fd_get(struct fdtable *t, int fd);
 

@@ -154,6 +154,7 @@ static void test_limit(void)
 	for (int i = 0; i < 10; i++)
 		fd = install(t);
 	CHECK_EQ(fd, 9);
+	CHECK_EQ(fd_check_free(t, 0), -EMFILE);
 	CHECK_EQ(install(t), -EMFILE);
 	CHECK_EQ(fd_dup(t, 0, 0, false), -EMFILE);
 	CHECK_EQ(fd_dup(t, 0, 10, false), -EINVAL);
@@ -165,6 +166,8 @@ static void test_limit(void)
 	if (!IS_ERR(f))
 		file_put(f);
 	CHECK_EQ(fd_close(t, 2), 0);
+	CHECK_EQ(fd_check_free(t, 0), 0);
+	CHECK_EQ(fd_check_free(t, 3), -EMFILE);	/* 3 and 4 are open, 5 is the limit */
 	CHECK_EQ(install(t), 2);
 	CHECK_EQ(fdtable_set_limit(t, FD_MAX_LIMIT + 1), -EPERM);
 	CHECK_EQ(fdtable_set_limit(t, 5000), 0);
