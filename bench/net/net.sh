@@ -1,17 +1,21 @@
 #!/bin/bash
 # bench/net: nginx and redis served by mote against the same servers in a Linux guest
 # (Debian's kernel), on the same QEMU with the same networking: microvm, the same -smp
-# and -m, a virtio-net NIC on QEMU user networking with a host port forwarded
-# (`mote run IMAGE -p` for mote, bench/linux/run-server.sh for Linux; both from
-# tests/net/servers.sh). For each run and side: boot the server, wait until it
-# answers (an HTTP 200, a redis PONG; not merely an accepted connection, which slirp
-# gives at once), load it from the host, stop it. The sides alternate (mote first on
-# odd runs, Linux first on even ones) so host drift hits both alike.
-#   nginx: wrk -t1 -c16 -dDURs --latency http://127.0.0.1:PORT/   (the 612-byte page)
-#   redis: redis-benchmark -h 127.0.0.1 -p PORT -t get,set -n N -c CLIENTS --csv
-# (CLIENTS 16 by default, like wrk's 16 connections: QEMU's user networking listens on a forwarded
-# port with a backlog of 1, so a burst of connects loses SYNs and the client retries
-# after 1-3 s; redis-benchmark's default 50 clients met that on every run, and resets.)
+# and -m, a virtio-net NIC (`mote run IMAGE` for mote, bench/linux/run-server.sh for
+# Linux; both from tests/net/servers.sh) on one of two networks:
+#   tap   (the default when root with /dev/net/tun and ip): a tap device in a network
+#         namespace of its own (tests/net/tap-netns.sh), host 192.168.78.1, guest
+#         192.168.78.2; the clients run in the namespace and reach the guest directly.
+#   user  QEMU user networking with a host port forwarded to the guest's. Its listener
+#         has a backlog of 1: a burst of connects loses handshakes, the clients retry
+#         together with growing back-off, about two get through per round, and
+#         redis-benchmark's 16 connects took over a minute on some runs (on both sides).
+# For each run and side: boot the server, wait until it answers (an HTTP 200, a
+# redis PONG; not merely an accepted connection, which slirp gives at once), load it,
+# stop it. The sides alternate (mote first on odd runs, Linux first on even ones) so
+# host drift hits both alike.
+#   nginx: wrk -t1 -c16 -dDURs --latency http://HOST:PORT/   (the 612-byte page)
+#   redis: redis-benchmark -h HOST -p PORT -t get,set -n N -c CLIENTS --csv  (CLIENTS 16)
 # Prints the medians of requests/s, p50 and p99 latency (ms) per side, the ratio
 # mote/linux, and one PASS/FAIL line per server against the target: mote reaches
 # 1.3x Linux's requests/s. Then nginx's memory floor on each side: the smallest -m
@@ -20,7 +24,8 @@
 # 60 s"), is not tried again, and the other side's column is still printed.
 #
 # Usage: build/bench-net [-n RUNS] [-d SECONDS] [-r REQUESTS] [-c CLIENTS] [-m MEM] [--smp N]
-#                        [--only nginx|redis] [--sides mote,linux] [--no-memfloor]
+#                        [--only nginx|redis] [--sides mote,linux] [--net tap|user]
+#                        [--no-memfloor]
 # Exit 0 only if every target is met.
 set -u
 here=$(dirname "$(readlink -f "$0")")
@@ -29,7 +34,8 @@ BUILD=${BUILD:-$root/build}
 export BUILD
 mote=${MOTE:-$BUILD/mote}
 runs=3 dur=10 reqs=20000 clients=16 mem=256M smp=1 only="nginx redis" sides="mote linux" memfloor=1
-answer_s=60 target=1.3
+answer_s=60 target=1.3 net=""
+usage="usage: bench-net [-n RUNS] [-d SECONDS] [-r REQUESTS] [-c CLIENTS] [-m MEM] [--smp N] [--only nginx|redis] [--sides mote,linux] [--net tap|user] [--no-memfloor]"
 while [ $# -gt 0 ]; do
 	case $1 in
 	-n) runs=$2; shift 2 ;;
@@ -40,9 +46,9 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--only) only=${2//,/ }; shift 2 ;;
 	--sides) sides=${2//,/ }; shift 2 ;;
+	--net) net=$2; shift 2 ;;
 	--no-memfloor) memfloor=""; shift ;;
-	*) echo "usage: bench-net [-n RUNS] [-d SECONDS] [-r REQUESTS] [-c CLIENTS] [-m MEM] [--smp N] [--only nginx|redis] [--sides mote,linux] [--no-memfloor]" >&2
-	   exit 2 ;;
+	*) echo "$usage" >&2; exit 2 ;;
 	esac
 done
 [[ $runs =~ ^[1-9][0-9]*$ ]] || { echo "bench-net: -n wants a positive number" >&2; exit 2; }
@@ -50,22 +56,54 @@ for tool in wrk redis-benchmark redis-cli curl python3; do
 	command -v $tool >/dev/null || { echo "FAIL bench-net: $tool missing (make deps)"; exit 1; }
 done
 . "$root/tests/net/servers.sh"
+
+# The network: tap in a namespace of our own when we can make one, else user.
+tap_ok() { [ "$(id -u)" = 0 ] && [ -c /dev/net/tun ] && command -v ip >/dev/null; }
+if [ -z "$net" ]; then
+	net=user
+	tap_ok && net=tap
+fi
+export NETNS=mote-bench TAP=mbench0 HOST_IP=192.168.78.1 PREFIX=24
+guest_ip=192.168.78.2
+inns=()		# the prefix that runs a client where it reaches the guest
+case $net in
+tap)
+	tap_ok || { echo "bench-net: --net tap needs root, /dev/net/tun and ip" >&2; exit 2; }
+	ip netns del "$NETNS" 2>/dev/null	# left by an earlier run that was killed
+	"$root/tests/net/tap-netns.sh" up >/dev/null || exit 1
+	inns=(ip netns exec "$NETNS") ;;
+user) ;;
+*) echo "$usage" >&2; exit 2 ;;
+esac
+
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-net.XXXXXX")
 vm_pid=""
-cleanup() { stop_vm; rm -rf "$tmp"; }
+cleanup() { stop_vm; rm -rf "$tmp"; [ "$net" = tap ] && ip netns del "$NETNS" 2>/dev/null; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_vm SIDE NAME PORT MEM: boots the server in the background (its console in $tmp/console).
+# start_vm SIDE NAME PORT MEM: boots the server in the background (its console in
+# $tmp/console); sets host and port, where the clients reach it.
 start_vm() {
-	local side=$1 name=$2 port=$3 m=$4
+	local side=$1 name=$2 m=$4
 	server_def "$name"
+	if [ "$net" = tap ]; then
+		host=$guest_ip port=$srv_port
+		# Each guest has a MAC of its own: forget the last one's.
+		"${inns[@]}" ip neigh flush dev "$TAP"
+	else
+		host=127.0.0.1 port=$3
+	fi
 	if [ "$side" = mote ]; then
-		"$mote" run "$BUILD/net/$name.img" -p "$port:$srv_port" -m "$m" --smp "$smp" \
+		local netargs=(-p "$port:$srv_port")
+		[ "$net" = tap ] && netargs=(--net "tap:$TAP" --ip "$guest_ip/$PREFIX,gw=$HOST_IP")
+		"${inns[@]}" "$mote" run "$BUILD/net/$name.img" "${netargs[@]}" -m "$m" --smp "$smp" \
 			--timeout 3600 >"$tmp/console" 2>&1 </dev/null &
 	else
-		"$root/bench/linux/run-server.sh" -m "$m" -s "$smp" -t 3600 -p "$port" "$name" \
-			>"$tmp/console" 2>&1 </dev/null &
+		local netargs=(-p "$port")
+		[ "$net" = tap ] && netargs=(-T "$TAP" -I "$guest_ip/$PREFIX,$HOST_IP")
+		"${inns[@]}" "$root/bench/linux/run-server.sh" -m "$m" -s "$smp" -t 3600 "${netargs[@]}" \
+			"$name" >"$tmp/console" 2>&1 </dev/null &
 	fi
 	vm_pid=$!
 }
@@ -77,19 +115,19 @@ stop_vm() {
 	vm_pid=""
 }
 
-answers() {	# PROBE PORT
+answers() {	# PROBE
 	case $1 in
-	http) [ "$(curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$2/")" = 200 ] ;;
-	redis) [ "$(redis-cli -h 127.0.0.1 -p "$2" ping 2>/dev/null)" = PONG ] ;;
+	http) [ "$("${inns[@]}" curl -s -m 2 -o /dev/null -w '%{http_code}' "http://$host:$port/")" = 200 ] ;;
+	redis) [ "$("${inns[@]}" redis-cli -h "$host" -p "$port" ping 2>/dev/null)" = PONG ] ;;
 	esac
 }
 
-# wait_answer PROBE PORT LIMIT_S: 0 once the server answers; 1 if it does not in time
+# wait_answer PROBE LIMIT_S: 0 once the server answers; 1 if it does not in time
 # or its VM ends first.
 wait_answer() {
 	local t0=$SECONDS
-	while [ $((SECONDS - t0)) -lt "$3" ]; do
-		answers "$1" "$2" && return 0
+	while [ $((SECONDS - t0)) -lt "$2" ]; do
+		answers "$1" && return 0
 		kill -0 "$vm_pid" 2>/dev/null || return 1
 		sleep 0.2
 	done
@@ -100,13 +138,13 @@ to_ms() {	# wrk's "2.35ms", "812.00us", "1.02s" in ms
 	awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[0-9]s$/ && v !~ /ms$/) n *= 1000; printf "%.3f", n }'
 }
 
-# load SIDE NAME PORT: appends "METRIC VALUE" lines to $tmp/SIDE.NAME.METRIC.
+# load SIDE NAME: appends "METRIC VALUE" lines to $tmp/SIDE.NAME.METRIC.
 record() { echo "$4" >> "$tmp/$1.$2.$3"; }
 load() {
-	local side=$1 name=$2 port=$3 out
+	local side=$1 name=$2 out
 	case $name in
 	nginx)
-		out=$(timeout $((dur + 60)) wrk -t1 -c16 -d"${dur}s" --latency "http://127.0.0.1:$port/" 2>&1)
+		out=$(timeout $((dur + 60)) "${inns[@]}" wrk -t1 -c16 -d"${dur}s" --latency "http://$host:$port/" 2>&1)
 		local rps p50 p99
 		rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 		p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
@@ -122,7 +160,7 @@ load() {
 		record "$side" nginx p50 "$(to_ms "$p50")"
 		record "$side" nginx p99 "$(to_ms "$p99")" ;;
 	redis)
-		out=$(timeout 120 redis-benchmark -h 127.0.0.1 -p "$port" -t get,set -n "$reqs" -c "$clients" --csv 2>&1)
+		out=$(timeout 120 "${inns[@]}" redis-benchmark -h "$host" -p "$port" -t get,set -n "$reqs" -c "$clients" --csv 2>&1)
 		[ $? = 124 ] && out="redis-benchmark did not finish within 120 s (connections stalled)"
 		local test
 		for test in SET GET; do
@@ -147,12 +185,11 @@ median() {	# FILE: the median of its numbers, or n/a
 
 declare -A dead	# dead[side.name]: its server never answered; not tried again
 one_run() {	# SIDE NAME
-	local side=$1 name=$2 port
+	local side=$1 name=$2
 	[ -z "${dead[$side.$name]-}" ] || return 0
 	server_def "$name"
-	port=$(free_port)
-	start_vm "$side" "$name" "$port" "$mem"
-	if ! wait_answer "$srv_probe" "$port" "$answer_s"; then
+	start_vm "$side" "$name" "$(free_port)" "$mem"
+	if ! wait_answer "$srv_probe" "$answer_s"; then
 		if kill -0 "$vm_pid" 2>/dev/null; then
 			echo "$side: server did not answer within $answer_s s ($name)"
 		else
@@ -164,7 +201,7 @@ one_run() {	# SIDE NAME
 		stop_vm
 		return 0
 	fi
-	load "$side" "$name" "$port" || echo "bench-net: $side $name run failed (not counted)" >&2
+	load "$side" "$name" || echo "bench-net: $side $name run failed (not counted)" >&2
 	stop_vm
 }
 
@@ -188,6 +225,7 @@ for name in $only; do
 done
 
 echo
+echo "network: $net"
 printf '%-20s %12s %12s %10s\n' "median of $runs" mote linux mote/linux
 row() {	# NAME METRIC LABEL
 	local m l ratio=n/a
@@ -232,10 +270,9 @@ done
 
 # nginx's memory floor: the page served at -m HI; bisect down to 1 MiB.
 serves_at() {	# SIDE MIB
-	local port ok=1
-	port=$(free_port)
-	start_vm "$1" nginx "$port" "${2}M"
-	wait_answer http "$port" "$answer_s" && ok=0
+	local ok=1
+	start_vm "$1" nginx "$(free_port)" "${2}M"
+	wait_answer http "$answer_s" && ok=0
 	stop_vm
 	return $ok
 }
