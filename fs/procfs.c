@@ -298,6 +298,7 @@ static const struct pseudo_entry root_entries[] = {
 	RO("loadavg", show_loadavg),
 	RO("meminfo", show_meminfo),
 	{ .name = "mounts", .mode = VFS_S_IFLNK | 0777, .target = "self/mounts" },
+	{ .name = "net", .mode = VFS_S_IFLNK | 0777, .target = "self/net" },
 	RO("stat", show_stat),
 	{ .name = "sys", .mode = VFS_S_IFDIR | 0555, .children = sys_entries },
 	RO("uptime", show_uptime),

@@ -7,6 +7,7 @@
 #include <lib/cmdline.h>
 #include <lib/err.h>
 #include <lib/errno.h>
+#include <lib/parse.h>
 #include <lib/string.h>
 #include <mote/clock.h>
 #include <mote/log.h>
@@ -26,12 +27,15 @@
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
 #include "internal.h"
+#include "port/dhcp_dns.h"
 #include "port/frame.h"
 
 #define RX_BUDGET  64		/* frames per device per pass, so timers still run under a flood */
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
 #define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
+#define DHCP_WAIT_MS 3000	/* how long the program waits for a DHCP lease at most (dhcp.wait=) */
+#define DHCP_POLL_NS 1000000	/* how often it looks */
 
 struct tx_held {
 	struct tx_held *next;
@@ -62,7 +66,8 @@ static bool net_kick;			/* atomic: the thread has work (frames, an earlier timer
 static uint64_t net_wake_at;		/* when the thread plans to wake (under the net lock) */
 static uint64_t watchdog_at;		/* when the drivers' watchdogs run next (the thread's) */
 static struct port *ports;
-static char dns_servers[2][16];
+static char dns_servers[NET_DNS_MAX][16];	/* from ip= */
+static struct port *dhcp_port;		/* eth0 when it is configured by DHCP */
 static const struct cmdline *boot_cmdline;
 
 static void wake_thread(void)
@@ -408,7 +413,8 @@ static void configure_first_port(struct port *port, const struct cmdline *cl)
 	char buf[160];
 
 	if (!ip || !strcmp(ip, "dhcp") || !strcmp(ip, "on") || !strcmp(ip, "any")) {
-		dhcp_start(&port->netif);
+		if (dhcp_start(&port->netif) == ERR_OK)
+			dhcp_port = port;
 	} else if (strcmp(ip, "off") && strcmp(ip, "none")) {
 		if (!copy_str(buf, ip, sizeof(buf)) || config_ip4_static(port, buf))
 			printk("net: ip=%s: not CLIENT:SERVER:GATEWAY:NETMASK:...; %s left unconfigured\n",
@@ -423,9 +429,23 @@ static void configure_first_port(struct port *port, const struct cmdline *cl)
 	netif_set_default(&port->netif);
 }
 
-const char *net_dns_server(unsigned i)
+unsigned net_dns_servers(char out[NET_DNS_MAX][16])
 {
-	return i < 2 ? dns_servers[i] : "";
+	ip4_addr_t dhcp[DHCP_DNS_MAX];
+	unsigned n = 0;
+
+	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
+	for (unsigned i = 0; i < NET_DNS_MAX; i++)
+		if (dns_servers[i][0])
+			memcpy(out[n++], dns_servers[i], sizeof(dns_servers[i]));
+	if (!n) {
+		unsigned got = dhcp_dns_servers(dhcp);
+
+		for (unsigned i = 0; i < got && n < NET_DNS_MAX; i++)
+			ip4addr_ntoa_r(&dhcp[i], out[n++], 16);
+	}
+	mutex_unlock(&net_mutex);
+	return n;
 }
 
 /*
@@ -463,13 +483,54 @@ int net_start(void)
 	return status;
 }
 
+/*
+ * With eth0 on DHCP the program starts once the lease is bound, as Linux's
+ * ip=dhcp configures the interface before it mounts the root, so that the
+ * program can connect at once and finds its name servers in
+ * /proc/net/resolv.conf. It waits at most dhcp.wait= milliseconds
+ * (DHCP_WAIT_MS by default; 0: not at all), then starts anyway.
+ */
+static void wait_for_lease(const struct cmdline *cl)
+{
+	const char *arg = cmdline_get(cl, "dhcp.wait");
+	uint64_t ms = DHCP_WAIT_MS, start = clock_monotonic_ns(), now = start;
+	bool bound = false;
+
+	if (arg && parse_u64(arg, NULL, &ms)) {
+		printk("net: dhcp.wait=%s: not a number of milliseconds; %u taken\n", arg, DHCP_WAIT_MS);
+		ms = DHCP_WAIT_MS;
+	}
+	if (!dhcp_port || !ms)
+		return;
+	for (;;) {
+		net_lock();
+		bound = dhcp_supplied_address(&dhcp_port->netif);
+		net_unlock();
+		now = clock_monotonic_ns();
+		if (bound || now - start >= ms * 1000000)
+			break;
+		thread_sleep_until(now + DHCP_POLL_NS);
+	}
+	if (bound)
+		printk("net: %s: DHCP lease after %lu ms\n", dhcp_port->nd->name,
+		       (unsigned long)((now - start) / 1000000));
+	else
+		printk("net: %s: no DHCP lease after %lu ms; the program starts without one\n",
+		       dhcp_port->nd->name, (unsigned long)ms);
+}
+
 int net_init(const struct cmdline *cl)
 {
 	/* Kernel self-tests drive the devices themselves: the stack then waits for a socket. */
 	bool selftest = cmdline_has(cl, "--selftest") || cmdline_has(cl, "selftest") ||
 			cmdline_get(cl, "selftest");
+	int ret;
 
 	boot_cmdline = cl;
 	inet_init();
-	return netdev_first() && !selftest ? net_start() : 0;
+	if (!netdev_first() || selftest)
+		return 0;
+	if (!(ret = net_start()))
+		wait_for_lease(cl);
+	return ret;
 }

@@ -17,7 +17,9 @@
  *
  * Every device also gets an IPv6 link-local address and SLAAC. A bad ip=
  * is reported in the boot log and the device stays unconfigured; it never
- * stops the boot. Returns 0, or -errno when lwIP could not start at all.
+ * stops the boot. With DHCP, net_init returns once the lease is bound or
+ * after dhcp.wait=MS (3000 by default; 0: at once), so the program starts
+ * with an address. Returns 0, or -errno when lwIP could not start at all.
  */
 #ifndef MOTE_NET_H
 #define MOTE_NET_H
@@ -26,7 +28,11 @@ struct cmdline;
 
 int net_init(const struct cmdline *cl);
 
-/* The DNS servers given with ip= (dotted IPv4 strings, "" when none); for /etc/resolv.conf. */
-const char *net_dns_server(unsigned i);
+/*
+ * The DNS servers, for /proc/net/resolv.conf: those given with ip=, else
+ * those of the last DHCP lease; dotted IPv4 strings. Returns how many.
+ */
+#define NET_DNS_MAX 2
+unsigned net_dns_servers(char out[NET_DNS_MAX][16]);
 
 #endif

@@ -20,7 +20,7 @@ lwip-objs := $(patsubst %.c,$(BUILD)/lwip/obj/%.o,$(lwip-srcs))
 kernel-extra-objs += $(lwip-objs)
 
 # Our files that include lwIP headers.
-lwip-port-srcs := net/port/sys_arch.c net/port/frame.c net/net.c net/inet.c
+lwip-port-srcs := net/port/sys_arch.c net/port/frame.c net/port/dhcp_dns.c net/net.c net/inet.c
 kernel-srcs += $(lwip-port-srcs)
 lwip-port-objs := $(patsubst %.c,$(BUILD)/k/%.o,$(lwip-port-srcs))
 $(lwip-port-objs): KCFLAGS += $(LWIP_INC)

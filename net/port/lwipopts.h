@@ -41,6 +41,17 @@
 #define LWIP_ETHERNET               1
 #define LWIP_ICMP                   1
 #define LWIP_DHCP                   1
+/* Option 6 (DNS servers) asked for (tools/net-patches/dhcp-request-dns.patch) and read by
+ * net/port/dhcp_dns.c: lwIP does either only for its own resolver. */
+#define LWIP_DHCP_REQUEST_DNS_SERVERS 1
+/* No ARP probe of the offered address: it holds the lease back a second, and the program
+ * waits for the lease (net.c, wait_for_lease). */
+#define DHCP_DOES_ARP_CHECK         0
+struct pbuf;
+void lwip_port_dhcp_option(unsigned char msg_type, unsigned char option, unsigned char len,
+			   struct pbuf *p, unsigned short offset);
+#define LWIP_HOOK_DHCP_PARSE_OPTION(netif, dhcp, state, msg, msg_type, option, len, pbuf, offset) \
+	lwip_port_dhcp_option(msg_type, option, len, pbuf, offset)
 #define LWIP_AUTOIP                 0
 #define LWIP_IGMP                   0
 #define LWIP_DNS                    0	/* resolution is the app's libc (resolv.conf) */

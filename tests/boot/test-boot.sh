@@ -358,7 +358,8 @@ expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"
 # Disk images (docs/image-format.md): `mote build` an image of a static program, files, a
 # tree with symlinks, an environment and a working directory; `mote run IMAGE` boots it
 # (imgfs as the root, read-only; ramfs on /tmp). Hashes are computed here on the host.
-image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox"
+image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox
+	resolv-static resolv-dhcp resolv-no-nic"
 if [[ -z $filter || $image_tests == *$filter* ]]; then
 	d=$work/imgdata
 	mkdir -p "$d/sub/deep"
@@ -401,6 +402,15 @@ print('^hash %s %d %016x$' % (sys.argv[2], len(data), h))" "$1" "$2"; }
 		sums=()
 		for f in text.bin rand.bin link; do sums+=("^$(md5sum <"$d/$f" | cut -d' ' -f1)  /data/$f$"); done
 		expect image-busybox 0 "$work/bb.img" "${sums[@]}"
+		# The name servers reach /etc/resolv.conf (mote build links it to
+		# /proc/net/resolv.conf): from ip= (static), from DHCP (the program starts once
+		# the lease is bound), none without a NIC.
+		$MOTE build --quiet -o "$work/resolv.img" /usr/bin/busybox --cmd 'busybox cat /etc/resolv.conf'
+		expect resolv-static 0 "--net user --ip 10.0.2.15/24,gw=10.0.2.2,dns=192.0.2.53 $work/resolv.img" \
+			"^nameserver 192.0.2.53$" "!nameserver 10.0.2.3"
+		expect resolv-dhcp 0 "--net user --ip dhcp --verbose $work/resolv.img" \
+			"^nameserver 10.0.2.3$" "^net: eth0: DHCP lease after [0-9]+ ms$"
+		expect resolv-no-nic 0 "$work/resolv.img" "!nameserver" "!No such file"
 	fi
 	# The kernel's own refusals (the image given as a plain boot module; `mote run IMAGE`
 	# would refuse these on the host first): a clear message and status 125, never a fault.

@@ -166,11 +166,12 @@ $(fuzz-dir)/lwip/%.o: $(LWIP_SRC)/%.c net/port/lwipopts.h net/port/arch/cc.h | $
 		$(FUZZ_NET_INC) -c $< -o $@
 
 $(fuzz-dir)/fuzz-net: tests/fuzz/fuzz_net.c tests/fuzz/net/sys_arch.c tests/fuzz/net/host.h \
-		net/port/frame.c net/port/frame.h $(fuzz-net-lwip-objs) net/port/lwipopts.h net/port/arch/cc.h
+		net/port/frame.c net/port/frame.h net/port/dhcp_dns.c net/port/dhcp_dns.h \
+		$(fuzz-net-lwip-objs) net/port/lwipopts.h net/port/arch/cc.h
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $@"
 	$(Q)$(FUZZCC) $(FUZZ_FLAGS) $(WARN) $(FUZZ_NET_INC) -o $@ tests/fuzz/fuzz_net.c \
-		tests/fuzz/net/sys_arch.c net/port/frame.c $(fuzz-net-lwip-objs)
+		tests/fuzz/net/sys_arch.c net/port/frame.c net/port/dhcp_dns.c $(fuzz-net-lwip-objs)
 
 $(fuzz-dir)/seeds-net/.stamp: tests/fuzz/seeds-net.sh
 	@rm -rf $(dir $@) && mkdir -p $(dir $@)

@@ -507,11 +507,16 @@ static int add_generated(struct imgw *w)
 	size_t netc;
 	const struct deps_etc_file *etc = deps_etc_basics(&netc);
 
-	for (size_t i = 0; i < netc; i++)
-		if (!imgw_exists(w, etc[i].guest) &&
-		    imgw_add_bytes(w, etc[i].guest, 0644, t, etc[i].content, strlen(etc[i].content),
-				   "mote build's /etc defaults"))
+	for (size_t i = 0; i < netc; i++) {
+		const char *why = "mote build's /etc defaults";
+
+		if (imgw_exists(w, etc[i].guest))
+			continue;
+		if (etc[i].link ? imgw_add_symlink(w, etc[i].guest, etc[i].link, t, why)
+				: imgw_add_bytes(w, etc[i].guest, 0644, t, etc[i].content,
+						 strlen(etc[i].content), why))
 			return run_fail("%s", w->why);
+	}
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (!imgw_exists(w, dirs[i].path) &&
 		    imgw_add_dir(w, dirs[i].path, dirs[i].mode, t, "mote build's mount points"))

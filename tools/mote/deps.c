@@ -1074,21 +1074,22 @@ const char *deps_via_name(enum deps_via via)
  * more: uid and gid 0 (the kernel's getuid), the kernel's host name, and
  * nsswitch "files" (plus "dns" for hosts), which glibc serves from libc
  * itself since 2.34, so no libnss_* module has to be in the image. The
- * name server is QEMU user networking's (10.0.2.3), the default network.
+ * name servers are the kernel's, from `ip=` or DHCP: /proc/net/resolv.conf
+ * (docs/net.md), linked from /etc/resolv.conf as /etc/mtab is to
+ * /proc/self/mounts.
  */
 static const struct deps_etc_file etc_basics[] = {
 	{ "/etc/passwd",
 	  "root:x:0:0:root:/root:/bin/sh\n"
-	  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
+	  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n", NULL },
 	{ "/etc/group",
 	  "root:x:0:\n"
-	  "nogroup:x:65534:\n" },
+	  "nogroup:x:65534:\n", NULL },
 	{ "/etc/hosts",
 	  "127.0.0.1\tlocalhost\n"
 	  "127.0.1.1\tmote\n"
-	  "::1\tlocalhost ip6-localhost ip6-loopback\n" },
-	{ "/etc/resolv.conf",
-	  "nameserver 10.0.2.3\n" },
+	  "::1\tlocalhost ip6-localhost ip6-loopback\n", NULL },
+	{ "/etc/resolv.conf", NULL, "/proc/net/resolv.conf" },
 	{ "/etc/nsswitch.conf",
 	  "passwd: files\n"
 	  "group: files\n"
@@ -1098,7 +1099,7 @@ static const struct deps_etc_file etc_basics[] = {
 	  "protocols: files\n"
 	  "services: files\n"
 	  "ethers: files\n"
-	  "rpc: files\n" },
+	  "rpc: files\n", NULL },
 };
 
 const struct deps_etc_file *deps_etc_basics(size_t *nr)

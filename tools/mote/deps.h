@@ -139,7 +139,8 @@ int deps_parse_dynamic(const void *data, size_t size, const struct elf_info *inf
  */
 struct deps_etc_file {
 	const char *guest;      /* e.g. "/etc/passwd" */
-	const char *content;
+	const char *content;    /* a file with this text, or */
+	const char *link;       /* a symlink to this target */
 };
 const struct deps_etc_file *deps_etc_basics(size_t *nr);
 
