@@ -47,7 +47,7 @@ include tools/build.mk tests/build.mk bench/build.mk
 kernel-objs := $(patsubst %,$(BUILD)/k/%.o,$(basename $(kernel-srcs))) $(kernel-extra-objs)
 
 .PHONY: all run test bench clean deps docs print-unit-tests
-all: $(BUILD)/kernel.elf $(BUILD)/mote $(extra-targets)
+all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf $(BUILD)/mote $(extra-targets)
 
 Q := $(if $(V),,@)
 
@@ -62,29 +62,37 @@ $(BUILD)/k/%.o: %.S
 
 # Two links: the first finds where every function landed, the second embeds that
 # table (.ksyms sits after .text and .rodata, so text addresses cannot move).
-$(BUILD)/kernel.pass1.elf: $(kernel-objs) $(BUILD)/k/ksyms-empty.o arch/x86_64/kernel.ld
-	@echo "  LD      $@"
-	$(Q)$(LD) $(KLDFLAGS) -o $@ $(kernel-objs) $(BUILD)/k/ksyms-empty.o
+# The image is stripped; its debug info goes to NAME.debug beside it with the
+# symbol table (gdb finds it through the debug link), keeping the image small:
+# the kernel's own symbols for backtraces are .ksyms.
+# $(call kernel-image,NAME,OBJECTS): the rules for $(BUILD)/NAME.elf (relinked when a
+# makefile changes, since that may change OBJECTS).
+define kernel-image
+$(BUILD)/$(1).pass1.elf: $(2) $(BUILD)/k/ksyms-empty.o arch/x86_64/kernel.ld $(MAKEFILE_LIST)
+	@echo "  LD      $$@"
+	$(Q)$(LD) $(KLDFLAGS) -o $$@ $(2) $(BUILD)/k/ksyms-empty.o
+$(BUILD)/k/$(1)-ksyms.o: $(BUILD)/$(1).pass1.elf tools/ksyms.sh
+	$(Q)$(NM) -n --defined-only $$< | tools/ksyms.sh - > $(BUILD)/k/$(1)-ksyms.S
+	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/$(1)-ksyms.S -o $$@
+$(BUILD)/$(1).elf: $(2) $(BUILD)/k/$(1)-ksyms.o arch/x86_64/kernel.ld
+	@echo "  LD      $$@"
+	$(Q)$(LD) $(KLDFLAGS) -o $(BUILD)/$(1).full.elf $(2) $(BUILD)/k/$(1)-ksyms.o
+	@$(NM) -n --defined-only $(BUILD)/$(1).pass1.elf | grep ' [tT] ' > $(BUILD)/k/$(1)-text1.txt
+	@$(NM) -n --defined-only $(BUILD)/$(1).full.elf | grep ' [tT] ' > $(BUILD)/k/$(1)-text2.txt
+	@cmp -s $(BUILD)/k/$(1)-text1.txt $(BUILD)/k/$(1)-text2.txt || \
+		{ echo "$(1).elf: text moved between links; ksyms would lie" >&2; exit 1; }
+	$(Q)$(OBJCOPY) --only-keep-debug $(BUILD)/$(1).full.elf $(BUILD)/$(1).debug
+	$(Q)$(OBJCOPY) --strip-all --add-gnu-debuglink=$(BUILD)/$(1).debug \
+		$(BUILD)/$(1).full.elf $$@
+endef
 $(BUILD)/k/ksyms-empty.o: tools/ksyms.sh
 	@mkdir -p $(dir $@)
 	$(Q)tools/ksyms.sh /dev/null > $(BUILD)/k/ksyms-empty.S
 	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms-empty.S -o $@
-$(BUILD)/k/ksyms.o: $(BUILD)/kernel.pass1.elf tools/ksyms.sh
-	$(Q)$(NM) -n --defined-only $< | tools/ksyms.sh - > $(BUILD)/k/ksyms.S
-	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $(BUILD)/k/ksyms.S -o $@
-# kernel.elf is what boots; its debug info goes to kernel.debug beside it
-# with the symbol table (gdb finds it through the debug link), keeping the
-# image small: the kernel's own symbols for backtraces are .ksyms.
-$(BUILD)/kernel.elf: $(kernel-objs) $(BUILD)/k/ksyms.o arch/x86_64/kernel.ld
-	@echo "  LD      $@"
-	$(Q)$(LD) $(KLDFLAGS) -o $(BUILD)/kernel.full.elf $(kernel-objs) $(BUILD)/k/ksyms.o
-	@$(NM) -n --defined-only $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/k/text1.txt
-	@$(NM) -n --defined-only $(BUILD)/kernel.full.elf | grep ' [tT] ' > $(BUILD)/k/text2.txt
-	@cmp -s $(BUILD)/k/text1.txt $(BUILD)/k/text2.txt || \
-		{ echo "kernel.elf: text moved between links; ksyms would lie" >&2; exit 1; }
-	$(Q)$(OBJCOPY) --only-keep-debug $(BUILD)/kernel.full.elf $(BUILD)/kernel.debug
-	$(Q)$(OBJCOPY) --strip-all --add-gnu-debuglink=$(BUILD)/kernel.debug \
-		$(BUILD)/kernel.full.elf $@
+# kernel.elf is what ships and boots apps; kernel-test.elf adds the in-kernel
+# self-tests (tests/ktest), which `--selftest` runs.
+$(eval $(call kernel-image,kernel,$(kernel-objs)))
+$(eval $(call kernel-image,kernel-test,$(kernel-objs) $(ktest-objs)))
 
 deps:
 	tools/install-deps.sh

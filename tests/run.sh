@@ -33,7 +33,7 @@ suite() {
 for t in $(make -s --no-print-directory print-unit-tests); do
 	suite "unit: ${t##*/}" "$t"
 done
-suite "kernel self-tests" "$BUILD/mote" run --timeout 60 --cmdline --selftest
+suite "kernel self-tests" "$BUILD/mote" run --kernel "$BUILD/kernel-test.elf" --timeout 60 --cmdline --selftest
 suite "fuzz: lib/elf smoke" tests/fuzz/smoke.sh elf
 suite "fuzz: lib/bundle smoke" tests/fuzz/smoke.sh bundle
 suite "fuzz: deps smoke" tests/fuzz/smoke.sh deps

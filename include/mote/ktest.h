@@ -5,7 +5,9 @@
  * them all (`selftest=prefix` runs those whose name starts with prefix),
  * prints `ktest: PASS name` or `ktest: FAIL name: file:line: expression`
  * for each and `ktest: N passed, N failed`, then powers off with status 0
- * or MOTE_STATUS_TESTS_FAILED.
+ * or MOTE_STATUS_TESTS_FAILED. The tests (tests/ktest) are linked into
+ * build/kernel-test.elf only; kernel.elf, which ships, has none and says
+ * so, failing, when asked to run them.
  *
  * Inside a test, KT_EXPECT(cond) records a failure and continues;
  * KT_ASSERT(cond) records it and returns from the test.

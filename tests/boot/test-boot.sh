@@ -1,7 +1,9 @@
 #!/bin/bash
 # Boot tests: each case boots build/kernel.elf through `mote run` under a
 # timeout and passes when the exit status and every expected line of the
-# serial output match. One `PASS name` / `FAIL name: why` line per case.
+# serial output match; a case that runs kernel self-tests (--selftest,
+# selftest=) boots build/kernel-test.elf, the kernel that has them. One
+# `PASS name` / `FAIL name: why` line per case.
 # Usage: tests/boot/test-boot.sh [name-filter]
 set -u
 cd "$(dirname "$0")/../.."
@@ -18,8 +20,9 @@ expect() {
 	local name=$1 want=$2 args=$3
 	shift 3
 	[[ -n $filter && $name != *$filter* ]] && return
-	local out=$work/$name.out status why=""
-	eval "$MOTE run --timeout $TIMEOUT $args" >"$out" 2>&1 </dev/null
+	local out=$work/$name.out status why="" kernel=""
+	[[ " $args" =~ [\ \'](--)?selftest && $args != *--kernel* ]] && kernel="--kernel $BUILD/kernel-test.elf"
+	eval "$MOTE run $kernel --timeout $TIMEOUT $args" >"$out" 2>&1 </dev/null
 	status=$?
 	[[ $status == "$want" ]] || why="exit status $status, want $want"
 	for re in "$@"; do
@@ -70,6 +73,9 @@ expect q35-6g 0 "--hv q35 -m 6G" "0x0000000100000000-0x00000001[0-9a-f]+ usable"
 
 # Self-tests, bootchart.
 expect selftest-microvm 0 "--hv microvm --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$" "!ktest: FAIL"
+# The kernel that ships has no self-tests, and says so rather than pass with none.
+expect selftest-shipped-kernel 1 "--kernel $BUILD/kernel.elf --cmdline --selftest" \
+	"^ktest: this kernel has no self-tests; they are in kernel-test.elf" "!ktest: [0-9]+ passed"
 expect selftest-q35 0 "--hv q35 --cmdline --selftest" "^ktest: [1-9][0-9]* passed, 0 failed$"
 expect selftest-smp2 0 "--smp 2 --cmdline --selftest" "^ktest: PASS smp_every_cpu_answers_an_ipi$" \
 	"^ktest: PASS sched_spreads_work$" "^ktest: PASS sched_affinity_self$" "^ktest: [1-9][0-9]* passed, 0 failed$"
