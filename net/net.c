@@ -35,6 +35,7 @@
 #define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
 #define DHCP_WAIT_MS 3000	/* how long the program waits for a DHCP lease at most (dhcp.wait=) */
+#define DHCP_WAIT_MAX_MS 3600000	/* what dhcp.wait= may ask for: an hour */
 #define DHCP_POLL_NS 1000000	/* how often it looks */
 
 struct tx_held {
@@ -496,8 +497,9 @@ static void wait_for_lease(const struct cmdline *cl)
 	uint64_t ms = DHCP_WAIT_MS, start = clock_monotonic_ns(), now = start;
 	bool bound = false;
 
-	if (arg && parse_u64(arg, NULL, &ms)) {
-		printk("net: dhcp.wait=%s: not a number of milliseconds; %u taken\n", arg, DHCP_WAIT_MS);
+	if (arg && (parse_u64(arg, NULL, &ms) || ms > DHCP_WAIT_MAX_MS)) {
+		printk("net: dhcp.wait=%s: not a number of milliseconds up to %u; %u taken\n", arg,
+		       DHCP_WAIT_MAX_MS, DHCP_WAIT_MS);
 		ms = DHCP_WAIT_MS;
 	}
 	if (!dhcp_port || !ms)
