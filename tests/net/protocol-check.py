@@ -12,7 +12,7 @@ host ports that reach its TCP echo (guest port 7), UDP echo (7/udp) and TCP sour
                   the server survives and serves the next client
   never-reader    a client sends to the echo service and never reads the echo, until the
                   server's writes to it and its own sends stall; meanwhile other clients
-                  are served (an echo, a 1 MiB source transfer), and still after it resets
+                  are served (an echo, a 1 MiB source transfer), and still after it goes
   idle-conns      300 connections opened and left idle (nothing sent); another client
                   is served while they stay open and after they are closed
   short-conns     N (default 10,000) connections one after another: connect, echo a
@@ -22,7 +22,7 @@ host ports that reach its TCP echo (guest port 7), UDP echo (7/udp) and TCP sour
 Prints `PASS name` or `FAIL name: why` per check; exit 0 only if all pass. Python 3
 standard library only.
 
-Usage: protocol-check.py [--host H] --echo PORT --udp PORT --source PORT [--conns N]
+Usage: protocol-check.py [--host H] --echo PORT --udp PORT --source PORT [--conns N] [--only CHECKS]
 """
 import argparse
 import socket
@@ -194,8 +194,11 @@ def check_reset(a):
         s.sendall(b"%d\n" % (64 << 20))
         recv_exact(s, 100000)
         abort(s)
+        # 128 KiB, which the buffers on the way back hold: a reset while QEMU's user
+        # networking still holds data for the guest aborts QEMU itself (libslirp 4.7's
+        # soread asserts on its full buffer), whichever stack the guest runs.
         s = connect(a.host, a.echo)
-        t, _ = send_in_thread(s, pattern(1 << 20))
+        t, _ = send_in_thread(s, pattern(128 << 10))
         recv_exact(s, 50000)
         abort(s)
         time.sleep(0.5)
@@ -237,8 +240,11 @@ def check_never_reader(a):
             abort(stuck)
             return result("never-reader", False, "256 MiB went out although nothing read the echo")
         during = served(a)
-        abort(stuck)
-        time.sleep(0.5)
+        # It goes without a reset (see check_reset): half-close, then take the echo.
+        stuck.settimeout(TIMEOUT)
+        stuck.shutdown(socket.SHUT_WR)
+        recv_all(stuck)
+        stuck.close()
         after = served(a)
         result("never-reader", during and after,
                "other clients were not served " + ("while" if not during else "after")
@@ -320,10 +326,12 @@ def main():
     p.add_argument("--udp", type=int, required=True, help="host port of UDP echo (guest 7/udp)")
     p.add_argument("--source", type=int, required=True, help="host port of the source (guest 19)")
     p.add_argument("--conns", type=int, default=10000, help="short connections (default 10000)")
+    p.add_argument("--only", help="the checks to run, comma-separated (e.g. reset,udp)")
     a = p.parse_args()
     for check in (check_echo_sizes, check_half_close, check_slow_reader, check_reset,
                   check_never_reader, check_idle_conns, check_short_conns, check_udp):
-        check(a)
+        if not a.only or check.__name__[len("check_"):] in a.only.split(","):
+            check(a)
     sys.exit(1 if failures else 0)
 
 

@@ -64,6 +64,11 @@ for target in "${targets[@]}"; do
 	python3 "$here/protocol-check.py" --echo "$p1" --udp "$p1" --source "$p2" --conns "$conns" \
 		| sed -u "s/^\(PASS\|FAIL\) /\1 $target: /"
 	[ "${PIPESTATUS[0]}" = 0 ] || status=1
+	if ! kill -0 "$pid" 2>/dev/null; then
+		echo "FAIL $target: the server's VM ended during the checks; console tail:"
+		tr -d '\r' <"$tmp/console" | tail -n 25 | sed 's/^/  /'
+		status=1
+	fi
 	stop
 done
 exit $status
