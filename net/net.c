@@ -14,6 +14,7 @@
 #include <mote/mm.h>
 #include <mote/net.h>
 #include <mote/netdev.h>
+#include <mote/pseudofs.h>
 #include <mote/sync.h>
 #include <mote/thread.h>
 #include <lwip/dhcp.h>
@@ -447,6 +448,42 @@ unsigned net_dns_servers(char out[NET_DNS_MAX][16])
 	}
 	mutex_unlock(&net_mutex);
 	return n;
+}
+
+/* The name Linux gives an interface: its device's (eth0), or lo for loopback. */
+static const char *netif_label(const struct netif *n)
+{
+	const struct port *p = n->state;
+
+	return p ? p->nd->name : "lo";
+}
+
+void net_show_if_inet6(struct pseudo_buf *b)
+{
+	struct netif *n;
+
+	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
+	NETIF_FOREACH(n) {
+		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
+			u8_t state = netif_ip6_addr_state(n, i);
+			const ip6_addr_t *a = netif_ip6_addr(n, i);
+			bool loop = ip6_addr_isloopback(a);
+			unsigned flags = netif_ip6_addr_valid_life(n, i) == IP6_ADDR_LIFE_STATIC ? 0x80 : 0;
+
+			if (!ip6_addr_isvalid(state) && !ip6_addr_istentative(state))
+				continue;
+			if (ip6_addr_istentative(state))
+				flags |= 0x40;
+			/* Linux's columns: address, interface index, prefix length (lwIP keeps
+			 * none: 64, as SLAAC and link-local use), scope, flags, name. */
+			pseudo_printf(b, "%08x%08x%08x%08x %02x %02x %02x %02x %8s\n",
+				      lwip_ntohl(a->addr[0]), lwip_ntohl(a->addr[1]),
+				      lwip_ntohl(a->addr[2]), lwip_ntohl(a->addr[3]),
+				      netif_get_index(n), loop ? 128 : 64,
+				      loop ? 0x10 : ip6_addr_islinklocal(a) ? 0x20 : 0, flags, netif_label(n));
+		}
+	}
+	mutex_unlock(&net_mutex);
 }
 
 /*

@@ -35,4 +35,14 @@ int net_init(const struct cmdline *cl);
 #define NET_DNS_MAX 2
 unsigned net_dns_servers(char out[NET_DNS_MAX][16]);
 
+/*
+ * /proc/net/if_inet6 in Linux's form: a line per IPv6 address (32 hex
+ * digits), with the interface's index, the prefix length, the scope (0x10
+ * host, 0x20 link, 0 global), the flags (0x80 permanent, 0x40 tentative)
+ * and the interface's name. Programs read it to learn whether and where
+ * IPv6 is configured.
+ */
+struct pseudo_buf;
+void net_show_if_inet6(struct pseudo_buf *b);
+
 #endif

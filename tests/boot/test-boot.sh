@@ -365,7 +365,7 @@ expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"
 # tree with symlinks, an environment and a working directory; `mote run IMAGE` boots it
 # (imgfs as the root, read-only; ramfs on /tmp). Hashes are computed here on the host.
 image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox
-	resolv-static resolv-dhcp resolv-no-nic"
+	resolv-static resolv-dhcp resolv-no-nic ipv6-addresses"
 if [[ -z $filter || $image_tests == *$filter* ]]; then
 	d=$work/imgdata
 	mkdir -p "$d/sub/deep"
@@ -417,6 +417,13 @@ print('^hash %s %d %016x$' % (sys.argv[2], len(data), h))" "$1" "$2"; }
 		expect resolv-dhcp 0 "--net user --ip dhcp --verbose $work/resolv.img" \
 			"^nameserver 10.0.2.3$" "^net: eth0: DHCP lease after [0-9]+ ms$"
 		expect resolv-no-nic 0 "$work/resolv.img" "!nameserver" "!No such file"
+		# IPv6 addresses as /proc/net/if_inet6 lists them: eth0's link-local one (from
+		# its MAC, 52:54:00:...), a static one from ip6=, and loopback's.
+		$MOTE build --quiet -o "$work/inet6.img" /usr/bin/busybox --cmd 'busybox cat /proc/net/if_inet6'
+		expect ipv6-addresses 0 "--net user --cmdline ip6=2001:db8::15/64 $work/inet6.img" \
+			"^fe80000000000000505400fffe[0-9a-f]{6} 02 40 20 [0-9a-f]{2} +eth0$" \
+			"^20010db8000000000000000000000015 02 40 00 80 +eth0$" \
+			"^00000000000000000000000000000001 01 80 10 80 +lo$"
 	fi
 	# The kernel's own refusals (the image given as a plain boot module; `mote run IMAGE`
 	# would refuse these on the host first): a clear message and status 125, never a fault.
