@@ -291,6 +291,7 @@ static int rx_one(struct vnet_qp *qp, netdev_deliver_fn deliver)
 		why = rx_check(&f, &flags);
 	if (got > 0 && !why) {
 		vn->nd.stats.rx_frames++;
+		vn->nd.stats.rx_bytes += f.len;
 		deliver(&vn->nd, f.frags, f.n, flags);
 	} else if (why) {
 		rx_malformed(vn, why);
@@ -493,6 +494,7 @@ static int vnet_xmit(struct netdev *nd, const struct netdev_frag *frags, unsigne
 		qp->tx_free_head = s->next_free;
 		qp->tx_free--;
 		vn->nd.stats.tx_frames++;
+		vn->nd.stats.tx_bytes += len;
 	}
 	spin_unlock_irqrestore(&qp->tx_lock, flags);
 	return ret;

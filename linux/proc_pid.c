@@ -377,6 +377,13 @@ static int show_if_inet6(struct pseudo_buf *b, long arg)
 	return 0;
 }
 
+static int show_net_dev(struct pseudo_buf *b, long arg)
+{
+	(void)arg;
+	net_show_dev(b);
+	return 0;
+}
+
 /* ---- Links: exe, cwd, fd/N ------------------------------------------------------------------ */
 
 static int link_exe(struct pseudo_buf *b, long arg)
@@ -546,7 +553,8 @@ const struct pseudo_entry proc_pid_entries[] = {
 	PID_FILE("mountinfo", procfs_show_mountinfo),
 	PID_FILE("mounts", procfs_show_mounts),
 	{ .name = "net", .mode = VFS_S_IFDIR | 0555,
-	  .children = (const struct pseudo_entry[]){ PID_FILE("if_inet6", show_if_inet6),
+	  .children = (const struct pseudo_entry[]){ PID_FILE("dev", show_net_dev),
+						     PID_FILE("if_inet6", show_if_inet6),
 						     PID_FILE("resolv.conf", show_resolv_conf), { 0 } } },
 	PID_FILE("oom_score_adj", show_oom_score_adj),
 	{ .name = "root", .mode = VFS_S_IFLNK | 0777, .target = "/" },

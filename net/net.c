@@ -486,6 +486,27 @@ void net_show_if_inet6(struct pseudo_buf *b)
 	mutex_unlock(&net_mutex);
 }
 
+void net_show_dev(struct pseudo_buf *b)
+{
+	pseudo_printf(b, "Inter-|   Receive                                                |  Transmit\n"
+			 " face |bytes    packets errs drop fifo frame compressed multicast|"
+			 "bytes    packets errs drop fifo colls carrier compressed\n");
+	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
+	if (netif_list)		/* loopback: lwIP counts nothing for it */
+		pseudo_printf(b, "%6s:%8u %7u %4u %4u %4u %5u %10u %9u %8u %7u %4u %4u %4u %5u %7u %10u\n",
+			      "lo", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+	for (struct port *p = ports; p; p = p->next) {
+		const struct netdev_stats *st = &p->nd->stats;
+
+		pseudo_printf(b, "%6s:%8lu %7lu %4lu %4lu %4u %5u %10u %9u %8lu %7lu %4u %4u %4u %5u %7u %10u\n",
+			      p->nd->name, (unsigned long)st->rx_bytes, (unsigned long)st->rx_frames,
+			      (unsigned long)st->rx_malformed, p->rx_dropped, 0, 0, 0, 0,
+			      (unsigned long)st->tx_bytes, (unsigned long)st->tx_frames, 0,
+			      p->tx_dropped, 0, 0, 0, 0);
+	}
+	mutex_unlock(&net_mutex);
+}
+
 /*
  * Starts lwIP and the network thread (once). Without a device this waits
  * for the first AF_INET/AF_INET6 socket: a program that never opens one

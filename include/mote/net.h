@@ -45,4 +45,12 @@ unsigned net_dns_servers(char out[NET_DNS_MAX][16]);
 struct pseudo_buf;
 void net_show_if_inet6(struct pseudo_buf *b);
 
+/*
+ * /proc/net/dev in Linux's form: per interface the bytes and frames
+ * received and sent, frames the device handed back malformed (errs) and
+ * frames dropped for want of memory or ring space (drop); loopback's
+ * counters are zero (lwIP keeps none).
+ */
+void net_show_dev(struct pseudo_buf *b);
+
 #endif

@@ -95,8 +95,10 @@ struct netdev_ops {
 /* Counters the driver keeps (updated without locks: for reports and tests, not exact under races). */
 struct netdev_stats {
 	uint64_t rx_frames;		/* delivered */
+	uint64_t rx_bytes;		/* in the frames delivered (Ethernet header on) */
 	uint64_t rx_malformed;		/* dropped: what the device handed back made no sense */
 	uint64_t tx_frames;		/* queued to the device */
+	uint64_t tx_bytes;		/* in the frames queued */
 	uint64_t tx_full;		/* -EAGAIN: no free transmit buffer */
 	uint64_t tx_nudges;		/* doorbells rung again for a transmit queue that stood still */
 };
