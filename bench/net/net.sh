@@ -4,7 +4,7 @@
 # and -m, a virtio-net NIC (`mote run IMAGE` for mote, bench/linux/run-server.sh for
 # Linux; both from tests/net/servers.sh) on one of two networks:
 #   tap   (the default when root with /dev/net/tun and ip): a tap device in a network
-#         namespace of its own (tests/net/tap-netns.sh), host 192.168.78.1, guest
+#         namespace of the run's own (tests/net/tap-netns.sh), host 192.168.78.1, guest
 #         192.168.78.2; the clients run in the namespace and reach the guest directly.
 #   user  QEMU user networking with a host port forwarded to the guest's. Its listener
 #         has a backlog of 1: a burst of connects loses handshakes, the clients retry
@@ -63,13 +63,13 @@ if [ -z "$net" ]; then
 	net=user
 	tap_ok && net=tap
 fi
-export NETNS=mote-bench TAP=mbench0 HOST_IP=192.168.78.1 PREFIX=24
+# A namespace per run, so that runs side by side keep apart (the tap lives inside it).
+export NETNS=mote-bench-$$ TAP=mbench0 HOST_IP=192.168.78.1 PREFIX=24
 guest_ip=192.168.78.2
 inns=()		# the prefix that runs a client where it reaches the guest
 case $net in
 tap)
 	tap_ok || { echo "bench-net: --net tap needs root, /dev/net/tun and ip" >&2; exit 2; }
-	ip netns del "$NETNS" 2>/dev/null	# left by an earlier run that was killed
 	"$root/tests/net/tap-netns.sh" up >/dev/null || exit 1
 	inns=(ip netns exec "$NETNS") ;;
 user) ;;
