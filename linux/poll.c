@@ -21,6 +21,7 @@
 
 #define NS 1000000000ULL
 #define MAX_EPOLL_EVENTS (1 << 16)
+#define EPOLL_STACK_EVENTS 32	/* events epoll_wait gathers on the stack, with no allocation */
 
 struct pollfd_k {
 	int32_t fd;
@@ -267,7 +268,7 @@ SYSCALL(epoll_ctl)
 
 static long do_epoll_wait(int epfd, unsigned long uev, int max, uint64_t deadline)
 {
-	struct epoll_event_k *out;
+	struct epoll_event_k small[EPOLL_STACK_EVENTS], *out = small;
 	struct file *ep;
 	long ret;
 
@@ -278,12 +279,18 @@ static long do_epoll_wait(int epfd, unsigned long uev, int max, uint64_t deadlin
 	ep = fget(epfd);
 	if (IS_ERR(ep))
 		return PTR_ERR(ep);
-	out = mm_malloc((size_t)max * sizeof(*out));
-	ret = out ? epoll_wait_k(ep, out, max, deadline) : -ENOMEM;
+	/* Out of memory (a server under more load than fits), report fewer events
+	 * at a time rather than fail: epoll_wait may return fewer than max. */
+	if (max > EPOLL_STACK_EVENTS && !(out = mm_malloc((size_t)max * sizeof(*out)))) {
+		out = small;
+		max = EPOLL_STACK_EVENTS;
+	}
+	ret = epoll_wait_k(ep, out, max, deadline);
 	file_put(ep);
 	if (ret > 0 && copy_to_user((void *)uev, out, (size_t)ret * sizeof(*out)))
 		ret = -EFAULT;
-	mm_free(out);
+	if (out != small)
+		mm_free(out);
 	return ret;
 }
 
