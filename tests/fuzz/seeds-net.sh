@@ -71,6 +71,8 @@ seed modes "$(rec 05 03 01) $(syn 0) $(ack 0) $(data 0 'abcdefghijklmnopqrstuvwx
 	$(rec 05 04 00) $(syn 1) $(ack 1) $(data 1 'abc') $(rec 05 02 00) $(syn 2) $(ack 2) \
 	$(data 2 'refused') $(time_rec 1000) $(rec 05 05 00) $(syn 3) $(ack 3) $(fin 3)"
 seed flood "$(flood 300) $(syn 0) $(ack 0) $(data 0 "$GET") $(time_rec 30000)"
+# A flood, then a client once the flood's half-open connections went stale (1.5 s).
+seed flood-stale "$(flood 300) $(time_rec 2000) $(flood 3) $(syn 1) $(ack 1) $(data 1 "$GET") $(time_rec 1000)"
 seed arp "$(rec 00 ffffffffffff $PEERMAC 0806 0001 0800 0604 0001 $PEERMAC $PEER4 000000000000 $ME4)"
 seed ping "$(rec c1 45000000 00010000 4001 0000 $PEER4 $ME4 0800 0000 1234 0001 "$(hex abcdefgh)")"
 seed udp "$(rec c1 45000000 00020000 4011 0000 $PEER4 $ME4 9c40 0007 0000 0000 "$(hex hello)")"
