@@ -45,7 +45,8 @@
  *   - a SYN flood cannot make the listener hold more half-open
  *     connections than its backlog (TCP_DEFAULT_LISTEN_BACKLOG), and
  *     cannot shut out the next client for long: a SYN is answered when
- *     the backlog has room or holds a half-open connection gone stale;
+ *     the backlog has room or holds a half-open connection gone stale,
+ *     and never replaces a young one (a real client mid-handshake);
  *   - after each input everything is torn down (every pcb aborted, ARP
  *     and neighbour caches and reassembly buffers emptied, DHCP stopped),
  *     so LeakSanitizer finds any pbuf or pcb the stack lost.
@@ -744,14 +745,15 @@ static unsigned half_open(void)
 	return n;
 }
 
-/* What tools/net-patches/syn-flood-half-open.patch calls stale: no word from the peer for
- * TCP_HALF_OPEN_STALE_TICKS (3) slow timer ticks. */
-static bool stale_half_open(void)
+/* Half-open connections that tools/net-patches/syn-flood-half-open.patch calls stale (no
+ * word from the peer for TCP_HALF_OPEN_STALE_TICKS, 3 slow timer ticks), or young ones. */
+static unsigned half_open_aged(bool stale)
 {
+	unsigned n = 0;
+
 	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
-		if (p->state == SYN_RCVD && (u32_t)(tcp_ticks - p->tmr) >= 3)
-			return true;
-	return false;
+		n += p->state == SYN_RCVD && ((u32_t)(tcp_ticks - p->tmr) >= 3) == stale;
+	return n;
 }
 
 static bool half_open_from(uint16_t port)
@@ -774,12 +776,16 @@ static void syn_flood(unsigned count)
 		/* A SYN is answered when the backlog has room or holds a stale half-open
 		 * connection, which it replaces (the server accepts at once, so only
 		 * half-open connections take up its backlog). */
-		bool room = half_open() < TCP_DEFAULT_LISTEN_BACKLOG || stale_half_open();
+		bool room = half_open() < TCP_DEFAULT_LISTEN_BACKLOG || half_open_aged(true);
+		unsigned young = half_open_aged(false);
 
 		s.sport = (uint16_t)(1024 + flood_port++ % 30000);
 		s.seq = 0x5000000u + i;
 		send_segment(&s);
 		if (room && !half_open_from(s.sport))
+			abort();
+		/* ... and never at the cost of a young one: a real client mid-handshake. */
+		if (half_open_aged(false) < young + half_open_from(s.sport))
 			abort();
 	}
 	if (half_open() > TCP_DEFAULT_LISTEN_BACKLOG)
