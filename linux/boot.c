@@ -26,7 +26,6 @@
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/mm.h>
-#include <mote/netdev.h>
 #include <mote/pseudofs.h>
 #include <mote/vfs.h>
 #include "linux_internal.h"
@@ -214,21 +213,6 @@ static int unpack(const void *data, uint64_t size, struct run_spec *spec)
 	return ret;
 }
 
-/*
- * With a network device, a bundle that brings no /etc/resolv.conf gets the
- * link `mote build` puts in images (docs/net.md): the kernel's name servers.
- */
-static void link_resolv_conf(void)
-{
-	int ret;
-
-	if (!netdev_first())
-		return;
-	ret = vfs_create_symlink("/etc/resolv.conf", "/proc/net/resolv.conf");
-	if (ret && ret != -EEXIST)
-		printk("mote: cannot link /etc/resolv.conf: error %d\n", ret);
-}
-
 /* Runs spec's program (its argv defaulting to the path alone); returns only on failure. */
 static int start_program(struct run_spec *spec)
 {
@@ -257,7 +241,6 @@ int linux_boot_bundle(const void *data, uint64_t size)
 	memcpy(spec->cwd, "/", 2);
 	if (unpack(data, size, spec) || mount_volumes())
 		return MOTE_STATUS_KERNEL_FAILURE;
-	link_resolv_conf();
 	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */
 	return start_program(spec);

@@ -365,7 +365,7 @@ expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"
 # tree with symlinks, an environment and a working directory; `mote run IMAGE` boots it
 # (imgfs as the root, read-only; ramfs on /tmp). Hashes are computed here on the host.
 image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox
-	resolv-static resolv-dhcp resolv-no-nic resolv-bundle proc-net-dev ipv6-addresses"
+	resolv-static resolv-dhcp resolv-no-nic resolv-bundle resolv-bundle-own proc-net-dev ipv6-addresses"
 if [[ -z $filter || $image_tests == *$filter* ]]; then
 	d=$work/imgdata
 	mkdir -p "$d/sub/deep"
@@ -418,6 +418,9 @@ print('^hash %s %d %016x$' % (sys.argv[2], len(data), h))" "$1" "$2"; }
 			"^nameserver 10.0.2.3$" "^net: eth0: DHCP lease after [0-9]+ ms$"
 		expect resolv-no-nic 0 "$work/resolv.img" "!nameserver" "!No such file"
 		expect resolv-bundle 0 "--net user /usr/bin/busybox -- cat /etc/resolv.conf" "^nameserver 10.0.2.3$"
+		echo "nameserver 192.0.2.9" >"$work/own-resolv.conf"
+		expect resolv-bundle-own 0 "--net user --file $work/own-resolv.conf:/etc/resolv.conf \
+			/usr/bin/busybox -- cat /etc/resolv.conf" "^nameserver 192.0.2.9$" "!10.0.2.3"
 		# Interface counters as /proc/net/dev shows them: the DHCP exchange went both ways.
 		expect proc-net-dev 0 "--net user --ip dhcp /usr/bin/busybox -- cat /proc/net/dev" \
 			"^Inter-\|   Receive " "^ face \|bytes    packets errs drop " "^ +lo: +0 +0 " \

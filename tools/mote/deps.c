@@ -1089,7 +1089,7 @@ static const struct deps_etc_file etc_basics[] = {
 	  "127.0.0.1\tlocalhost\n"
 	  "127.0.1.1\tmote\n"
 	  "::1\tlocalhost ip6-localhost ip6-loopback\n", NULL },
-	{ "/etc/resolv.conf", NULL, "/proc/net/resolv.conf" },
+	{ DEPS_RESOLV_CONF, NULL, DEPS_RESOLV_CONF_LINK },
 	{ "/etc/nsswitch.conf",
 	  "passwd: files\n"
 	  "group: files\n"

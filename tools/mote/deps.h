@@ -137,6 +137,10 @@ int deps_parse_dynamic(const void *data, size_t size, const struct elf_info *inf
  * minimal, deterministic, matching what the kernel reports (uid 0, host
  * name "mote"). deps_etc_basics() returns the table and its length.
  */
+/* The name servers' file: the kernel's list (ip= or DHCP), linked from /etc. */
+#define DEPS_RESOLV_CONF      "/etc/resolv.conf"
+#define DEPS_RESOLV_CONF_LINK "/proc/net/resolv.conf"
+
 struct deps_etc_file {
 	const char *guest;      /* e.g. "/etc/passwd" */
 	const char *content;    /* a file with this text, or */

@@ -149,6 +149,7 @@ struct program_spec {
 	struct word_list files;   /* HOST:GUEST */
 	struct word_list env;     /* KEY=VALUE or KEY */
 	struct word_list mounts;  /* guest paths volumes mount on (-v): made in an image */
+	bool net;                 /* a NIC: the bundle links /etc/resolv.conf unless given one */
 };
 
 /* run.c: `mote run ARGS...`; returns the process exit status. */

@@ -11,6 +11,8 @@
  * The bundle (include/abi/bundle.h), in this order:
  *   FILE  /app/<basename of PROGRAM>, the program, with its host mode bits
  *   FILE  GUEST for each --file HOST:GUEST (HOST's mode bits)
+ *   SYMLINK /etc/resolv.conf -> /proc/net/resolv.conf, with a NIC and no
+ *         --file there: the kernel's name servers, as `mote build` links them
  *   ARGV  PROGRAM as given, then the words after --
  *   ENV   PATH, HOSTNAME=mote, HOME=/ (as docker's minimal set), then -e
  *         KEY=VALUE in order (a KEY already there is replaced) and -e KEY
@@ -34,6 +36,7 @@
 #include <lib/bundle.h>
 #include <lib/elf.h>
 
+#include "deps.h"
 #include "mote.h"
 
 static const char *const default_env[] = {
@@ -171,6 +174,15 @@ static int build_env(const struct word_list *words, struct strings *out)
 	return 0;
 }
 
+/* Which of the n guest paths already in the bundle is guest (0: the program), or -1. */
+static int taken_at(const char **taken, int n, const char *guest)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(taken[i], guest))
+			return i;
+	return -1;
+}
+
 /* One --file HOST:GUEST: HOST a readable regular file, GUEST a valid new path. */
 static int add_file(struct bundle_writer *w, const char *word, const char **taken, int ntaken)
 {
@@ -188,10 +200,10 @@ static int add_file(struct bundle_writer *w, const char *word, const char **take
 	if ((problem = bundle_path_problem(guest, strlen(guest))) ||
 	    (!strcmp(guest, "/") && (problem = "is the root directory")))
 		return run_fail("--file %s: guest path %s %s", word, guest, problem);
-	for (int i = 0; i < ntaken; i++)
-		if (!strcmp(taken[i], guest))
-			return run_fail("--file %s: guest path %s is already taken%s", word, guest,
-				    i == 0 ? " by the program" : "");
+	int at = taken_at(taken, ntaken, guest);
+	if (at >= 0)
+		return run_fail("--file %s: guest path %s is already taken%s", word, guest,
+			    at == 0 ? " by the program" : "");
 	int fd = open_regular(host, &st);
 	if (fd < 0)
 		return run_fail("--file %s: host file %s: %s", word, host, open_error(fd));
@@ -235,6 +247,9 @@ static int write_entries(struct bundle_writer *w, const struct program_spec *spe
 			taken[i + 1] = strchr(spec->files.v[i], ':') + 1;
 	if (st_ || (st_ = build_env(&spec->env, &env)))
 		return st_;
+	if (spec->net && taken_at(taken, spec->files.n + 1, DEPS_RESOLV_CONF) < 0)
+		bundle_add(w, BUNDLE_SYMLINK, 0, DEPS_RESOLV_CONF, DEPS_RESOLV_CONF_LINK,
+			   strlen(DEPS_RESOLV_CONF_LINK));
 	strings_add(&argv, spec->path);
 	for (int i = 0; i < spec->argc; i++)
 		strings_add(&argv, spec->argv[i]);

@@ -748,6 +748,7 @@ static int resolve_program(struct run_args *a, struct run_config *cfg)
 	} else if (!st) {
 		a->prog.argc = a->app_argc;
 		a->prog.argv = a->app_argv;
+		a->prog.net = cfg->net.mode != MOTE_NET_NONE;
 		st = program_bundle(&a->prog, cfg->dry_run, &cfg->initrd);
 		cfg->bundle_path = cfg->initrd;
 		cfg->cmdline = program_cmdline(a);
