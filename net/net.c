@@ -37,7 +37,6 @@
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
 #define DHCP_WAIT_MS 3000	/* how long the program waits for a DHCP lease at most (dhcp.wait=) */
 #define DHCP_WAIT_MAX_MS 3600000	/* what dhcp.wait= may ask for: an hour */
-#define DHCP_POLL_NS 1000000	/* how often it looks */
 
 struct tx_held {
 	struct tx_held *next;
@@ -70,6 +69,8 @@ static uint64_t watchdog_at;		/* when the drivers' watchdogs run next (the threa
 static struct port *ports;
 static char dns_servers[NET_DNS_MAX][16];	/* from ip= */
 static struct port *dhcp_port;		/* eth0 when it is configured by DHCP */
+static bool lease_bound;		/* atomic: dhcp_port has its address (woken on lease_wq) */
+static struct waitq lease_wq = WAITQ_INIT(lease_wq);
 static const struct cmdline *boot_cmdline;
 
 static void wake_thread(void)
@@ -409,12 +410,20 @@ static int config_ip6(struct port *port, char *spec)
 	return 0;
 }
 
+/* lwIP, under the net lock: the IPv4 address changed (a DHCP lease bound or ended). */
+static void on_address_change(struct netif *netif)
+{
+	__atomic_store_n(&lease_bound, dhcp_supplied_address(netif), __ATOMIC_RELEASE);
+	waitq_wake_all(&lease_wq);
+}
+
 static void configure_first_port(struct port *port, const struct cmdline *cl)
 {
 	const char *ip = cmdline_get(cl, "ip");
 	char buf[160];
 
 	if (!ip || !strcmp(ip, "dhcp") || !strcmp(ip, "on") || !strcmp(ip, "any")) {
+		netif_set_status_callback(&port->netif, on_address_change);
 		if (dhcp_start(&port->netif) == ERR_OK)
 			dhcp_port = port;
 	} else if (strcmp(ip, "off") && strcmp(ip, "none")) {
@@ -552,8 +561,8 @@ int net_start(void)
 static void wait_for_lease(const struct cmdline *cl)
 {
 	const char *arg = cmdline_get(cl, "dhcp.wait");
-	uint64_t ms = DHCP_WAIT_MS, start = clock_monotonic_ns(), now = start;
-	bool bound = false;
+	uint64_t ms = DHCP_WAIT_MS, start = clock_monotonic_ns();
+	bool bound;
 
 	if (arg && (parse_u64(arg, NULL, &ms) || ms > DHCP_WAIT_MAX_MS)) {
 		printk("net: dhcp.wait=%s: not a number of milliseconds up to %u; %u taken\n", arg,
@@ -562,18 +571,11 @@ static void wait_for_lease(const struct cmdline *cl)
 	}
 	if (!dhcp_port || !ms)
 		return;
-	for (;;) {
-		net_lock();
-		bound = dhcp_supplied_address(&dhcp_port->netif);
-		net_unlock();
-		now = clock_monotonic_ns();
-		if (bound || now - start >= ms * 1000000)
-			break;
-		thread_sleep_until(now + DHCP_POLL_NS);
-	}
+	bound = !waitq_wait_event(&lease_wq, __atomic_load_n(&lease_bound, __ATOMIC_ACQUIRE),
+				  ms * 1000000);
 	if (bound)
 		printk("net: %s: DHCP lease after %lu ms\n", dhcp_port->nd->name,
-		       (unsigned long)((now - start) / 1000000));
+		       (unsigned long)((clock_monotonic_ns() - start) / 1000000));
 	else
 		printk("net: %s: no DHCP lease after %lu ms; the program starts without one\n",
 		       dhcp_port->nd->name, (unsigned long)ms);

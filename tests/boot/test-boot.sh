@@ -365,7 +365,7 @@ expect initrd-q35 125 "--hv q35 --initrd $work/short.bundle" "bundle truncated"
 # tree with symlinks, an environment and a working directory; `mote run IMAGE` boots it
 # (imgfs as the root, read-only; ramfs on /tmp). Hashes are computed here on the host.
 image_tests="image image-lz4 image-q35-smp2 image-truncated image-corrupt image-loop image-huge-file image-busybox
-	resolv-static resolv-dhcp resolv-no-nic resolv-bundle resolv-bundle-own proc-net-dev ipv6-addresses"
+	resolv-static resolv-dhcp resolv-no-nic resolv-bundle resolv-bundle-own dhcp-wait-bad proc-net-dev ipv6-addresses"
 if [[ -z $filter || $image_tests == *$filter* ]]; then
 	d=$work/imgdata
 	mkdir -p "$d/sub/deep"
@@ -417,6 +417,9 @@ print('^hash %s %d %016x$' % (sys.argv[2], len(data), h))" "$1" "$2"; }
 		expect resolv-dhcp 0 "--net user --ip dhcp --verbose $work/resolv.img" \
 			"^nameserver 10.0.2.3$" "^net: eth0: DHCP lease after [0-9]+ ms$"
 		expect resolv-no-nic 0 "$work/resolv.img" "!nameserver" "!No such file"
+		expect dhcp-wait-bad 0 "--net user --ip dhcp --verbose --cmdline dhcp.wait=soon $work/resolv.img" \
+			"^net: dhcp.wait=soon: not a number of milliseconds up to 3600000; 3000 taken$" \
+			"^net: eth0: DHCP lease after [0-9]+ ms$" "^nameserver 10.0.2.3$"
 		expect resolv-bundle 0 "--net user /usr/bin/busybox -- cat /etc/resolv.conf" "^nameserver 10.0.2.3$"
 		echo "nameserver 192.0.2.9" >"$work/own-resolv.conf"
 		expect resolv-bundle-own 0 "--net user --file $work/own-resolv.conf:/etc/resolv.conf \
