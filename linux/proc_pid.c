@@ -354,36 +354,6 @@ static int show_oom_score_adj(struct pseudo_buf *b, long arg)
 	return 0;
 }
 
-/*
- * net/resolv.conf: the DNS servers the kernel was given (ip= or DHCP), in
- * resolv.conf's form. mote build links /etc/resolv.conf here when an image
- * brings none, as /etc/mtab links to /proc/self/mounts.
- */
-static int show_resolv_conf(struct pseudo_buf *b, long arg)
-{
-	char servers[NET_DNS_MAX][16];
-	unsigned n = net_dns_servers(servers);
-
-	(void)arg;
-	for (unsigned i = 0; i < n; i++)
-		pseudo_printf(b, "nameserver %s\n", servers[i]);
-	return 0;
-}
-
-static int show_if_inet6(struct pseudo_buf *b, long arg)
-{
-	(void)arg;
-	net_show_if_inet6(b);
-	return 0;
-}
-
-static int show_net_dev(struct pseudo_buf *b, long arg)
-{
-	(void)arg;
-	net_show_dev(b);
-	return 0;
-}
-
 /* ---- Links: exe, cwd, fd/N ------------------------------------------------------------------ */
 
 static int link_exe(struct pseudo_buf *b, long arg)
@@ -553,9 +523,9 @@ const struct pseudo_entry proc_pid_entries[] = {
 	PID_FILE("mountinfo", procfs_show_mountinfo),
 	PID_FILE("mounts", procfs_show_mounts),
 	{ .name = "net", .mode = VFS_S_IFDIR | 0555,
-	  .children = (const struct pseudo_entry[]){ PID_FILE("dev", show_net_dev),
-						     PID_FILE("if_inet6", show_if_inet6),
-						     PID_FILE("resolv.conf", show_resolv_conf), { 0 } } },
+	  .children = (const struct pseudo_entry[]){ PID_FILE("dev", net_show_dev),
+						     PID_FILE("if_inet6", net_show_if_inet6),
+						     PID_FILE("resolv.conf", net_show_resolv_conf), { 0 } } },
 	PID_FILE("oom_score_adj", show_oom_score_adj),
 	{ .name = "root", .mode = VFS_S_IFLNK | 0777, .target = "/" },
 	PID_FILE("stat", show_stat),

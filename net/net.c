@@ -35,6 +35,7 @@
 #define TX_FRAGS   16		/* pbuf pieces handed to the driver; longer chains are flattened */
 #define TX_BACKLOG 1024		/* frames held while the device's transmit ring is full */
 #define TX_RETRY_NS 500000	/* how soon the thread retries a held frame */
+#define NET_DNS_MAX 2		/* the DNS fields of ip= */
 #define DHCP_WAIT_MS 3000	/* how long the program waits for a DHCP lease at most (dhcp.wait=) */
 #define DHCP_WAIT_MAX_MS 3600000	/* what dhcp.wait= may ask for: an hour */
 
@@ -440,23 +441,25 @@ static void configure_first_port(struct port *port, const struct cmdline *cl)
 	netif_set_default(&port->netif);
 }
 
-unsigned net_dns_servers(char out[NET_DNS_MAX][16])
+/* The procfs files below take the plain lock: lwIP may not have started. */
+
+int net_show_resolv_conf(struct pseudo_buf *b, long arg)
 {
 	ip4_addr_t dhcp[DHCP_DNS_MAX];
-	unsigned n = 0;
+	bool given = false;
 
-	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
-	for (unsigned i = 0; i < NET_DNS_MAX; i++)
-		if (dns_servers[i][0])
-			memcpy(out[n++], dns_servers[i], sizeof(dns_servers[i]));
-	if (!n) {
-		unsigned got = dhcp_dns_servers(dhcp);
-
-		for (unsigned i = 0; i < got && n < NET_DNS_MAX; i++)
-			ip4addr_ntoa_r(&dhcp[i], out[n++], 16);
+	(void)arg;
+	mutex_lock(&net_mutex);
+	for (unsigned i = 0; i < NET_DNS_MAX; i++) {
+		if (dns_servers[i][0]) {
+			pseudo_printf(b, "nameserver %s\n", dns_servers[i]);
+			given = true;
+		}
 	}
+	for (unsigned i = 0, n = given ? 0 : dhcp_dns_servers(dhcp); i < n; i++)
+		pseudo_printf(b, "nameserver %s\n", ip4addr_ntoa(&dhcp[i]));
 	mutex_unlock(&net_mutex);
-	return n;
+	return 0;
 }
 
 /* The name Linux gives an interface: its device's (eth0), or lo for loopback. */
@@ -467,11 +470,12 @@ static const char *netif_label(const struct netif *n)
 	return p ? p->nd->name : "lo";
 }
 
-void net_show_if_inet6(struct pseudo_buf *b)
+int net_show_if_inet6(struct pseudo_buf *b, long arg)
 {
 	struct netif *n;
 
-	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
+	(void)arg;
+	mutex_lock(&net_mutex);
 	NETIF_FOREACH(n) {
 		for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++) {
 			u8_t state = netif_ip6_addr_state(n, i);
@@ -493,27 +497,36 @@ void net_show_if_inet6(struct pseudo_buf *b)
 		}
 	}
 	mutex_unlock(&net_mutex);
+	return 0;
 }
 
-void net_show_dev(struct pseudo_buf *b)
+/* One interface's line of /proc/net/dev: the columns mote has numbers for, the rest 0. */
+static void dev_line(struct pseudo_buf *b, const char *name, unsigned long rx_bytes,
+		     unsigned long rx_frames, unsigned long rx_errs, unsigned long rx_drop,
+		     unsigned long tx_bytes, unsigned long tx_frames, unsigned long tx_drop)
 {
+	pseudo_printf(b, "%6s:%8lu %7lu %4lu %4lu    0     0          0         0 "
+		      "%8lu %7lu    0 %4lu    0     0       0          0\n",
+		      name, rx_bytes, rx_frames, rx_errs, rx_drop, tx_bytes, tx_frames, tx_drop);
+}
+
+int net_show_dev(struct pseudo_buf *b, long arg)
+{
+	(void)arg;
 	pseudo_printf(b, "Inter-|   Receive                                                |  Transmit\n"
 			 " face |bytes    packets errs drop fifo frame compressed multicast|"
 			 "bytes    packets errs drop fifo colls carrier compressed\n");
-	mutex_lock(&net_mutex);		/* the plain lock: lwIP may not have started */
+	mutex_lock(&net_mutex);
 	if (netif_list)		/* loopback: lwIP counts nothing for it */
-		pseudo_printf(b, "%6s:%8u %7u %4u %4u %4u %5u %10u %9u %8u %7u %4u %4u %4u %5u %7u %10u\n",
-			      "lo", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+		dev_line(b, "lo", 0, 0, 0, 0, 0, 0, 0);
 	for (struct port *p = ports; p; p = p->next) {
 		const struct netdev_stats *st = &p->nd->stats;
 
-		pseudo_printf(b, "%6s:%8lu %7lu %4lu %4lu %4u %5u %10u %9u %8lu %7lu %4u %4u %4u %5u %7u %10u\n",
-			      p->nd->name, (unsigned long)st->rx_bytes, (unsigned long)st->rx_frames,
-			      (unsigned long)st->rx_malformed, p->rx_dropped, 0, 0, 0, 0,
-			      (unsigned long)st->tx_bytes, (unsigned long)st->tx_frames, 0,
-			      p->tx_dropped, 0, 0, 0, 0);
+		dev_line(b, p->nd->name, st->rx_bytes, st->rx_frames, st->rx_malformed, p->rx_dropped,
+			 st->tx_bytes, st->tx_frames, p->tx_dropped);
 	}
 	mutex_unlock(&net_mutex);
+	return 0;
 }
 
 /*

@@ -28,12 +28,15 @@ struct cmdline;
 
 int net_init(const struct cmdline *cl);
 
+/* Files of /proc/net, as pseudofs shows them (linux/proc_pid.c): */
+struct pseudo_buf;
+
 /*
- * The DNS servers, for /proc/net/resolv.conf: those given with ip=, else
- * those of the last DHCP lease; dotted IPv4 strings. Returns how many.
+ * resolv.conf: a `nameserver` line for each DNS server given with ip=,
+ * else for each of the last DHCP lease's. mote build links /etc/resolv.conf
+ * here when an image brings none.
  */
-#define NET_DNS_MAX 2
-unsigned net_dns_servers(char out[NET_DNS_MAX][16]);
+int net_show_resolv_conf(struct pseudo_buf *b, long arg);
 
 /*
  * /proc/net/if_inet6 in Linux's form: a line per IPv6 address (32 hex
@@ -42,8 +45,7 @@ unsigned net_dns_servers(char out[NET_DNS_MAX][16]);
  * and the interface's name. Programs read it to learn whether and where
  * IPv6 is configured.
  */
-struct pseudo_buf;
-void net_show_if_inet6(struct pseudo_buf *b);
+int net_show_if_inet6(struct pseudo_buf *b, long arg);
 
 /*
  * /proc/net/dev in Linux's form: per interface the bytes and frames
@@ -51,6 +53,6 @@ void net_show_if_inet6(struct pseudo_buf *b);
  * frames dropped for want of memory or ring space (drop); loopback's
  * counters are zero (lwIP keeps none).
  */
-void net_show_dev(struct pseudo_buf *b);
+int net_show_dev(struct pseudo_buf *b, long arg);
 
 #endif
