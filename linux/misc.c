@@ -116,11 +116,8 @@ static long do_prlimit(int resource, unsigned long new_u, unsigned long old_u)
 		return -EFAULT;
 	if (new_u) {
 		limits[resource] = n;
-		if (resource == RLIMIT_NOFILE) {
-			/* What open, socket, dup and accept check. */
+		if (resource == RLIMIT_NOFILE)	/* what open, socket, dup, accept and poll check */
 			fdtable_set_limit(current_process()->fds, n.cur);
-			current_process()->rlimit_nofile = n.cur;
-		}
 		if (resource == RLIMIT_STACK)
 			current_process()->rlimit_stack = n.cur;
 	}

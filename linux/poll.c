@@ -99,7 +99,7 @@ static long do_poll(unsigned long ufds, unsigned long n, uint64_t deadline)
 	short *events, *revents;
 	long ret;
 
-	if (n > current_process()->rlimit_nofile)
+	if (n > fdtable_limit(current_process()->fds))
 		return -EINVAL;
 	pfd = mm_calloc(n ? n : 1, sizeof(*pfd) + sizeof(*files) + 2 * sizeof(short));
 	if (!pfd)
@@ -151,7 +151,7 @@ static long do_select(int nfds, unsigned long urd, unsigned long uwr, unsigned l
 	struct file **files;
 	long ret = 0;
 
-	if (nfds < 0 || (unsigned long)nfds > current_process()->rlimit_nofile + 64)
+	if (nfds < 0 || (unsigned long)nfds > fdtable_limit(current_process()->fds) + 64)
 		return -EINVAL;
 	buf = mm_calloc(1, 3 * bytes + (size_t)nfds * sizeof(*files) + 8);
 	if (!buf)

@@ -40,7 +40,6 @@ struct linux_process *process_create(void)
 	p->pid = 1;
 	p->umask = 022;
 	p->next_tid = 1;
-	p->rlimit_nofile = 1024;
 	p->rlimit_stack = limits.stack_max;
 	the_process = p;
 	vm_kernel_set_current(&p->vm);

@@ -106,7 +106,7 @@ struct linux_process {
 	void *auxv;			/* a copy of the auxiliary vector, for /proc/self/auxv */
 	size_t auxv_len;
 	uintptr_t image_start, image_end;	/* where its segments were loaded (fault reports) */
-	uint64_t rlimit_nofile, rlimit_stack;
+	uint64_t rlimit_stack;
 };
 
 struct task {
