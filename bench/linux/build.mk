@@ -8,10 +8,10 @@
 MUSLCC ?= musl-gcc
 GUEST_CFLAGS := -std=gnu11 -O2 $(WARN) -static
 
-$(BUILD)/linux/tsc-khz: bench/linux/tsc-khz.c
+$(BUILD)/linux/tsc-khz: bench/linux/tsc-khz.c tools/mote/tsc.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $@"
-	$(Q)$(HOSTCC) $(HOSTCFLAGS) $< -o $@
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $^ -o $@
 
 $(BUILD)/bench-linux: bench/linux/build.mk
 	@mkdir -p $(dir $@)

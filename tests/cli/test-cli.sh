@@ -16,6 +16,10 @@ SRC=$ROOT/tests/cli
 T=$(mktemp -d "${TMPDIR:-/tmp}/mote-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 unset MOTE_KERNEL MOTE_QEMU MOTE_FCFIXTURE
+# Under TCG mote adds the host's TSC rate to the kernel command line; the
+# checks of the line's other words want it left out (the "TSC rate" checks
+# below unset this).
+export MOTE_TSC_KHZ=0
 failures=0
 
 pass() { echo "PASS $1"; }
@@ -591,6 +595,58 @@ dry "app args with spaces" --kernel "$K" -- "two words" "" x &&
 dry "options after -- are app args" --kernel "$K" -- --smp 9 && has "options after -- are app args" "-smp 1"
 dry "shell quoting" --kernel "$K" --cmdline "it's \$HOME *; \"q\"" &&
 	word_after "shell quoting round-trips" -append "it's \$HOME *; \"q\""
+
+# ------------------------------------------------------ the host's TSC rate
+# Under TCG, tsc_khz=<the host's rate> joins the kernel command line (before
+# any " -- "), measured once per host boot and cached as "BOOT_ID KHZ".
+BOOT_ID=$(cat /proc/sys/kernel/random/boot_id)
+TSC_CACHE=$T/tsc-cache
+tsc_dry() {	# tsc_dry NAME ARGS...: a dry run with the measured rate in play
+	(unset MOTE_TSC_KHZ; MOTE_CACHE_DIR=$TSC_CACHE dry "$@")
+}
+tsc_words() {	# the tsc_khz= words of the -append of $T/out
+	grep -oE "tsc_khz=[0-9]+" "$T/out" | tr '\n' ' '
+}
+if grep -q '^flags.* constant_tsc' /proc/cpuinfo; then
+	rm -rf "$TSC_CACHE"
+	tsc_dry "tsc rate" --kernel "$K" --accel tcg --cmdline "log=1" -- app
+	khz=$(sed -n 's/.*-append .*tsc_khz=\([0-9]*\) -- app.*/\1/p' "$T/out")
+	if [ -n "$khz" ] && [ "$khz" -ge 1000 ] && [ "$khz" -le 100000000 ] &&
+	   grep -q "log=1 tsc_khz=$khz -- app" "$T/out"; then pass "TSC rate: measured, before ' -- '"
+	else fail "TSC rate: measured, before ' -- '" "$(grep -o -- '-append.*' "$T/out")"; fi
+	if [ "$(cat "$TSC_CACHE/tsc-khz" 2>/dev/null)" = "$BOOT_ID $khz" ]; then pass "TSC rate: cached with the boot ID"
+	else fail "TSC rate: cached with the boot ID" "cache holds '$(cat "$TSC_CACHE/tsc-khz" 2>&1)'"; fi
+	echo "$BOOT_ID 1234567" >"$TSC_CACHE/tsc-khz"
+	tsc_dry "tsc rate" --kernel "$K" --accel tcg
+	if [ "$(tsc_words)" = "tsc_khz=1234567 " ]; then pass "TSC rate: this boot's cached rate is used"
+	else fail "TSC rate: this boot's cached rate is used" "got '$(tsc_words)'"; fi
+	for stale in "another-boot 1234567" "garbage" "$BOOT_ID 12" "$BOOT_ID 1234567x" ""; do
+		printf '%s\n' "$stale" >"$TSC_CACHE/tsc-khz"
+		tsc_dry "tsc rate" --kernel "$K" --accel tcg
+		if [ "$(tsc_words)" = "tsc_khz=$khz " ] || { w=$(tsc_words); w=${w#tsc_khz=}; w=${w% };
+		   [ -n "$w" ] && [ $((w > khz ? w - khz : khz - w)) -le $((khz / 1000)) ]; } &&
+		   grep -q "^$BOOT_ID [0-9]*$" "$TSC_CACHE/tsc-khz"; then
+			pass "TSC rate: a cache of '${stale//$BOOT_ID/BOOT_ID}' is measured again"
+		else fail "TSC rate: a cache of '${stale//$BOOT_ID/BOOT_ID}' is measured again" "got '$(tsc_words)', cache '$(cat "$TSC_CACHE/tsc-khz")'"; fi
+	done
+else
+	echo "PASS TSC rate: (this host has no constant_tsc: nothing is measured)"
+fi
+tsc_dry "tsc rate" --kernel "$K" --accel tcg --cmdline "tsc_khz=5 x=1"
+if [ "$(tsc_words)" = "tsc_khz=5 " ]; then pass "TSC rate: the user's tsc_khz= wins"
+else fail "TSC rate: the user's tsc_khz= wins" "got '$(tsc_words)'"; fi
+tsc_dry "tsc rate" --kernel "$K" --accel kvm
+if [ -z "$(tsc_words)" ]; then pass "TSC rate: none under KVM (kvmclock tells the kernel)"
+else fail "TSC rate: none under KVM (kvmclock tells the kernel)" "got '$(tsc_words)'"; fi
+(unset MOTE_TSC_KHZ; MOTE_CACHE_DIR=/proc/no/such/dir dry "tsc rate" --kernel "$K" --accel tcg)
+if [ -z "$(tsc_words)" ]; then pass "TSC rate: no cache directory, none passed (the kernel calibrates)"
+else fail "TSC rate: no cache directory, none passed (the kernel calibrates)" "got '$(tsc_words)'"; fi
+MOTE_TSC_KHZ=3000000 dry "tsc rate" --kernel "$K" --accel tcg -- a
+word_after "TSC rate: \$MOTE_TSC_KHZ overrides" -append "tsc_khz=3000000 -- a"
+for bad in abc 12 -5 99999999999 "2000000 "; do
+	MOTE_TSC_KHZ=$bad run run --qemu "$RECORDER" --kernel "$K" --accel tcg
+	expect "TSC rate: MOTE_TSC_KHZ='$bad' refused" 2 "MOTE_TSC_KHZ=$bad: want the TSC rate in kHz"
+done
 
 # ------------------------------------------------------ the exit status
 # status NAME WANT [STDERR-SUBSTRING]: run the fake QEMU (behaviour in FAKE_*).

@@ -1,4 +1,6 @@
 /*
+ * mote's cache: what later runs reuse.
+ *
  * The image cache behind `mote run PROGRAM` for dynamic programs: the
  * program, its interpreter and libraries (tools/mote/deps.h), its --file
  * words and its -e words go into an image `mote build` writes once and
@@ -15,10 +17,20 @@
  * user's own directory, and a collision costs a wrong program only if two
  * different inputs hash alike (1 in 2^64).
  *
+ * The host's TSC rate (tsc.c), for a guest under TCG: measuring takes 10
+ * ms, more than a boot, so it is measured once per host boot and kept in
+ * tsc-khz as "BOOT_ID KHZ" (BOOT_ID from /proc/sys/kernel/random/boot_id:
+ * the rate cannot change while the host runs, and a rebooted or different
+ * host has another ID). Only a host whose TSC runs at a constant rate
+ * (constant_tsc in /proc/cpuinfo) is measured; anything unreadable or
+ * malformed is measured again, and any failure just leaves the kernel to
+ * calibrate against its PIT.
+ *
  * Where: $MOTE_CACHE_DIR, else $XDG_CACHE_HOME/mote, else ~/.cache/mote;
- * images/<key>.img. `mote build` writes to a temporary file and renames,
- * so two runs building the same image at once both end with a whole one.
- * Nothing is evicted: removing the directory is always safe.
+ * images/<key>.img and tsc-khz. Files are written to a temporary name and
+ * renamed (`mote build` too), so two runs writing the same file at once
+ * both leave a whole one. Nothing is evicted: removing the directory is
+ * always safe.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,38 +130,39 @@ static int compute_key(const struct program_spec *spec, struct key *k)
 	return 0;
 }
 
-/* The cache directory, made if missing; malloc'ed. */
-static int cache_dir(char **out)
+/*
+ * The cache directory's subdirectory sub ("" for the top one), made if
+ * missing: 0 with *out malloc'ed, else an errno value with *out the path
+ * that failed (malloc'ed) or NULL when no directory is configured.
+ */
+static int cache_dir(const char *sub, char **out)
 {
 	const char *base = getenv("MOTE_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 	char *dir;
 
 	if (base && *base)
-		dir = xasprintf("%s/images", base);
+		dir = xasprintf("%s/%s", base, sub);
 	else if (xdg && *xdg)
-		dir = xasprintf("%s/mote/images", xdg);
+		dir = xasprintf("%s/mote/%s", xdg, sub);
 	else if (home && *home)
-		dir = xasprintf("%s/.cache/mote/images", home);
-	else
-		return run_fail("no cache directory for the program's image (set MOTE_CACHE_DIR)");
+		dir = xasprintf("%s/.cache/mote/%s", home, sub);
+	else {
+		*out = NULL;
+		return ENOENT;
+	}
+	*out = dir;
 	for (char *p = dir + 1; *p; p++) {	/* mkdir -p */
-		if (*p != '/')
+		if (*p != '/' || !p[1])
 			continue;
 		*p = 0;
 		if (mkdir(dir, 0755) && errno != EEXIST)
-			goto fail;
+			return errno;
 		*p = '/';
 	}
 	if (mkdir(dir, 0755) && errno != EEXIST)
-		goto fail;
-	*out = dir;
+		return errno;
 	return 0;
-fail:;
-	int st = run_fail("image cache %s: %s", dir, strerror(errno));
-
-	free(dir);
-	return st;
 }
 
 /* Runs `mote build -o path --quiet PROGRAM --file ... -e ...`. */
@@ -187,14 +200,105 @@ int image_cache_get(const struct program_spec *spec, char **path)
 {
 	const char *why;
 	struct key k;
-	char *dir = NULL;
-	int st;
+	char *dir;
+	int st, err;
 
-	if ((st = compute_key(spec, &k)) || (st = cache_dir(&dir)))
+	if ((st = compute_key(spec, &k)))
 		return st;
+	if ((err = cache_dir("images", &dir))) {
+		st = dir ? run_fail("image cache %s: %s", dir, strerror(err)) :
+			   run_fail("no cache directory for the program's image (set MOTE_CACHE_DIR)");
+		free(dir);
+		return st;
+	}
 	*path = xasprintf("%s/%016llx.img", dir, (unsigned long long)k.h);
 	free(dir);
 	if (access(*path, R_OK) == 0 && image_check_file(*path, &why) == 0)
 		return 0;
 	return build_into(spec, *path);
+}
+
+/* The first line of a small file, newline dropped; false if unreadable or empty. */
+static bool read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	bool ok = f && fgets(buf, (int)size, f);
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return false;
+	buf[strcspn(buf, "\n")] = 0;
+	return *buf;
+}
+
+/* Whether /proc/cpuinfo lists constant_tsc: only then is one measurement good for the boot. */
+static bool host_tsc_constant(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && getline(&line, &cap, f) > 0)
+		found = !strncmp(line, "flags", 5) && strstr(line, " constant_tsc");
+	free(line);
+	fclose(f);
+	return found;
+}
+
+/* The cached rate when its boot ID is this boot's, else 0. */
+static unsigned long cached_tsc_khz(const char *path, const char *boot_id)
+{
+	char line[128], id[64];
+	unsigned long khz;
+	char end;
+
+	if (!read_line(path, line, sizeof(line)) ||
+	    sscanf(line, "%63s %lu%c", id, &khz, &end) != 2 || strcmp(id, boot_id))
+		return 0;
+	return khz;
+}
+
+static void store_tsc_khz(const char *path, const char *boot_id, unsigned long khz)
+{
+	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+
+	if (f && fprintf(f, "%s %lu\n", boot_id, khz) > 0 && fclose(f) == 0)
+		rename(tmp, path);
+	else if (f)
+		fclose(f);
+	unlink(tmp);
+	free(tmp);
+}
+
+#define TSC_WINDOWS   5
+#define TSC_WINDOW_NS 2e6	/* 10 ms in all, once per host boot */
+
+unsigned long host_tsc_khz(void)
+{
+	char boot_id[64], *dir, *path;
+	unsigned long khz;
+
+	if (!read_line("/proc/sys/kernel/random/boot_id", boot_id, sizeof(boot_id)))
+		return 0;
+	if (cache_dir("", &dir)) {
+		free(dir);
+		return 0;
+	}
+	path = xasprintf("%stsc-khz", dir);
+	free(dir);
+	khz = cached_tsc_khz(path, boot_id);
+	if (khz < TSC_KHZ_MIN || khz > TSC_KHZ_MAX) {
+		khz = host_tsc_constant() ? (unsigned long)tsc_measure_khz(TSC_WINDOWS, TSC_WINDOW_NS) : 0;
+		if (khz >= TSC_KHZ_MIN && khz <= TSC_KHZ_MAX)
+			store_tsc_khz(path, boot_id, khz);
+		else
+			khz = 0;
+	}
+	free(path);
+	return khz;
 }

@@ -19,6 +19,8 @@
  *   image_write.c  laying out and writing a disk image (include/abi/image.h)
  *   inspect.c  `mote inspect`: listing an image through lib/image
  *   console.c  spawning QEMU, the serial pump and demultiplexer, the exit-status rules
+ *   cache.c    mote's cache: dynamic programs' images, the host's TSC rate
+ *   tsc.c      measuring the host's TSC rate
  *
  * Errors: functions that can fail for a user-visible reason print one line
  * `mote run: <problem>` to stderr themselves and return a nonzero status, so
@@ -151,6 +153,23 @@ struct program_spec {
 	struct word_list mounts;  /* guest paths volumes mount on (-v): made in an image */
 	bool net;                 /* a NIC: the bundle links /etc/resolv.conf unless given one */
 };
+
+/*
+ * tsc.c: the host's TSC rate in kHz, the median of `windows` busy-waits of
+ * window_ns each (at most TSC_MAX_WINDOWS); 0 when the windows disagree by
+ * more than 0.1% or the host has no TSC.
+ */
+#define TSC_MAX_WINDOWS 16
+double tsc_measure_khz(unsigned windows, double window_ns);
+
+/*
+ * cache.c: the host TSC rate a TCG guest should be told (tsc_khz=), from
+ * the cache when it was measured since the host booted; 0 when unknown
+ * (no constant TSC, a disturbed measurement, no cache directory).
+ */
+unsigned long host_tsc_khz(void);
+#define TSC_KHZ_MIN 1000ul		/* 1 MHz to 100 GHz: outside is a broken measurement */
+#define TSC_KHZ_MAX 100000000ul
 
 /* run.c: `mote run ARGS...`; returns the process exit status. */
 int run_main(int argc, char **argv);

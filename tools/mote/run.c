@@ -13,6 +13,7 @@
  * app's arguments on the kernel command line after " -- ".
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
@@ -650,6 +651,57 @@ static bool kvm_usable(void)
 	return ok;
 }
 
+/* Whether the kernel command line sets key (a word "key=..." before any "--"). */
+static bool cmdline_sets(const char *line, const char *key)
+{
+	size_t n = strlen(key);
+
+	while (*line) {
+		size_t len = strcspn(line, " \t\n");
+
+		if (len == 2 && !strncmp(line, "--", 2))
+			return false;
+		if (len > n && !strncmp(line, key, n) && line[n] == '=')
+			return true;
+		line += len;
+		line += strspn(line, " \t\n");
+	}
+	return false;
+}
+
+/*
+ * Under TCG the guest's TSC is the host's (tools/mote/tsc.c): tell the
+ * kernel its rate, unless the user did. The kernel would otherwise spend
+ * half a millisecond or more of its boot calibrating against the PIT.
+ * $MOTE_TSC_KHZ (when not empty) overrides the measured rate; 0 there
+ * passes none.
+ */
+static int add_host_tsc_rate(struct run_args *a)
+{
+	const char *user = a->cmdline ? a->cmdline : "", *env = getenv("MOTE_TSC_KHZ");
+	unsigned long khz;
+	char *s, *end;
+
+	if (cmdline_sets(user, "tsc_khz"))
+		return 0;
+	if (env && *env) {
+		errno = 0;
+		khz = strtoul(env, &end, 10);
+		if (!isdigit((unsigned char)*env) || *end || errno ||
+		    (khz && (khz < TSC_KHZ_MIN || khz > TSC_KHZ_MAX)))
+			return run_fail("MOTE_TSC_KHZ=%s: want the TSC rate in kHz (%lu to %lu), "
+					"or 0 to let the kernel calibrate", env, TSC_KHZ_MIN, TSC_KHZ_MAX);
+	} else {
+		khz = host_tsc_khz();
+	}
+	if (!khz)
+		return 0;
+	if (asprintf(&s, "%s%stsc_khz=%lu", user, *user ? " " : "", khz) < 0)
+		abort();
+	a->cmdline = s;
+	return 0;
+}
+
 /*
  * The words `mote run PROGRAM` adds to the kernel command line: the framed
  * console, `strace`, and `quiet` when nobody will read the log (no --log,
@@ -828,6 +880,8 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 
 	if (!a->accel_set)
 		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
+	if (cfg->accel == MOTE_ACCEL_TCG && (st = add_host_tsc_rate(a)))
+		return st;
 	if (a->prog.path)
 		return resolve_program(a, cfg);
 	if (a->prog.files.n || a->prog.env.n || a->nr_volumes)
