@@ -29,6 +29,7 @@ $(BUILD)/bench/hello: bench/boot/hello.c
 
 extra-targets += $(BUILD)/floor.elf $(BUILD)/bench-boot $(BUILD)/bench/hello $(BUILD)/bench/pyinit
 -include bench/alloc/build.mk
+-include bench/blocks/build.mk
 -include bench/fs/build.mk
 -include bench/memfloor/build.mk
 -include bench/net/build.mk
