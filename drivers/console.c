@@ -39,6 +39,7 @@ static struct {
 	uint32_t owner;		/* cpu id + 1 holding the output lock, 0 when free */
 	bool ready;		/* console_init() ran: other CPUs may exist, lock */
 	bool framed;
+	const struct console_output *moved;	/* framed records go here, not the UART */
 } out;
 
 static unsigned long out_lock(bool *nested)
@@ -85,6 +86,11 @@ bool console_framed(void)
 	return out.framed;
 }
 
+/*
+ * A fault inside a write (nested) does not go back into the virtio
+ * console, which may be what faulted: it takes the UART, as does a record
+ * the virtio console could not send.
+ */
 static void write_record(unsigned stream, const uint8_t *p, size_t n)
 {
 	uint8_t hdr[CONSOLE_HEADER];
@@ -93,9 +99,38 @@ static void write_record(unsigned stream, const uint8_t *p, size_t n)
 
 	if (out.framed) {
 		frame_header(hdr, stream, n);
+		if (out.moved && !nested && out.moved->write(hdr, sizeof(hdr), p, n))
+			goto done;
 		serial_write(hdr, sizeof(hdr));
 	}
 	serial_write(p, n);
+done:
+	out_unlock(flags, nested);
+}
+
+bool console_set_output(const struct console_output *o)
+{
+	uint8_t hdr[CONSOLE_HEADER];
+	bool nested;
+	unsigned long flags;
+
+	if (!out.framed)
+		return false;
+	flags = out_lock(&nested);
+	frame_header(hdr, CONSOLE_MOVED, 0);
+	serial_write(hdr, sizeof(hdr));
+	out.moved = o;
+	out_unlock(flags, nested);
+	return true;
+}
+
+void console_flush(void)
+{
+	bool nested;
+	unsigned long flags = out_lock(&nested);
+
+	if (out.moved && !nested)
+		out.moved->flush();
 	out_unlock(flags, nested);
 }
 

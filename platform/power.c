@@ -8,6 +8,7 @@
  * request a little after the write, so each step waits before the next.
  */
 #include <mote/arch.h>
+#include <mote/console.h>
 #include <mote/log.h>
 #include <mote/platform.h>
 #include <mote/time.h>
@@ -29,6 +30,7 @@ static void settle(void)
 void platform_power_off(int status)
 {
 	printk("mote: power off, status %d\n", status);
+	console_flush();
 	arch_pio_write32(DEBUG_EXIT_PORT, (uint32_t)status);
 	if (acpi_power_off()) {
 		settle();

@@ -21,6 +21,12 @@
  * - The host sends nothing until it has received one whole record: by
  *   then the kernel has set its UART up, so no input byte can be lost.
  * - The power-off line `mote: power off, status N` is on the log stream.
+ * - An empty record on stream CONSOLE_MOVED (guest to host, on the serial
+ *   line) says the guest's records go on through a virtio console from
+ *   here: the host reads that channel from then on, so order is kept. The
+ *   serial line still carries stdin, and any record the guest cannot get
+ *   through the virtio console (a device that failed, a fault inside its
+ *   write), which the host takes in arrival order.
  */
 #ifndef ABI_CONSOLE_H
 #define ABI_CONSOLE_H
@@ -33,6 +39,7 @@ enum console_stream {
 	CONSOLE_LOG = 0,
 	CONSOLE_STDOUT = 1,
 	CONSOLE_STDERR = 2,
+	CONSOLE_MOVED = 3,	/* guest to host, empty: the records continue on the virtio console */
 	CONSOLE_STDIN = 0,	/* host to guest */
 };
 

@@ -1,6 +1,8 @@
 /*
- * The console: the one serial line between the VM and `mote run`, carrying
- * the kernel log, the application's stdout and stderr, and its stdin.
+ * The console: the serial line between the VM and `mote run`, carrying
+ * the kernel log, the application's stdout and stderr, and its stdin; a
+ * framed console's output moves to a virtio console when there is one
+ * (console_set_output() below).
  *
  * Plain or framed. By default every stream is written to the 16550 as is
  * (a person or a test reads one mixed text). With `console=framed` on the
@@ -11,7 +13,7 @@
  * the console is plain; the host takes unframed bytes as log.
  *
  * Output is synchronous and polled: a write returns when its bytes are in
- * the UART. One record is written under the console's output lock, so a
+ * the UART (or handed to the virtio console, see console_set_output()). One record is written under the console's output lock, so a
  * record is never interleaved with another CPU's (printk also buffers a
  * call into one record where it fits). The lock is taken with interrupts
  * off; a CPU that faults while holding it (a panic inside a write) finishes
@@ -59,6 +61,26 @@ void console_stream_write(enum console_stream s, const void *buf, size_t len);
 
 /* Marks the start of a fatal report in the log (framed only; plain output needs no mark). */
 void console_fatal(void);
+
+/*
+ * A faster way out than the UART, for the framed console: the virtio
+ * console (drivers/virtio_console.c), where a record costs one doorbell
+ * instead of a port write per byte. write() sends one record (header and
+ * payload, hlen + n bytes) whole and in order, with the output lock held
+ * and interrupts off; it returns false if it could not (the device
+ * failed), and the record goes to the UART instead. flush() returns when
+ * everything written has left the guest. console_set_output() is a no-op
+ * on a plain console (its host reads the UART alone) and returns whether
+ * the output moved: the host is told on the UART (CONSOLE_MOVED) first.
+ */
+struct console_output {
+	bool (*write)(const void *hdr, size_t hlen, const void *p, size_t n);
+	void (*flush)(void);
+};
+bool console_set_output(const struct console_output *o);
+
+/* Waits until all output has left the guest (before powering off). */
+void console_flush(void);
 
 /*
  * Reads up to len bytes of stdin: the count (> 0), 0 at the end of input

@@ -66,10 +66,11 @@
 /* Device types. */
 #define VIRTIO_ID_NET   1
 #define VIRTIO_ID_BLOCK 2
+#define VIRTIO_ID_CONSOLE 3
 #define VIRTIO_ID_RNG   4
 
 #define VIRTIO_FEATURE(bit) (1ULL << (bit))
-#define VIRTIO_MAX_QUEUES 4
+#define VIRTIO_MAX_QUEUES 6
 
 struct virtio_device;
 struct virtio_queue;

@@ -46,3 +46,10 @@ build/tests/user_image-musl: tests/boot/user_image.c
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_image-musl
+
+# Megabytes of output: the framed console's throughput and flow control.
+build/tests/user_bigout-musl: tests/boot/user_bigout.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_bigout-musl

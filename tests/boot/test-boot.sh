@@ -117,6 +117,37 @@ if [[ -z $filter || tsc-pit-calibration == *$filter* ]]; then
 	else echo "FAIL boot-tsc-pit-calibration: $why"; fi
 fi
 
+# The framed console at volume, compared byte for byte with the program run on
+# the host (stdout and stderr): megabytes through the virtio console, read at
+# once and by a reader that stalls first (the host pipe fills: flow control,
+# nothing dropped); one-byte writes (a record each) on the virtio console and
+# on the serial console alone (--console serial, the path Firecracker has).
+bigout() {	# bigout NAME READER "MOTE OPTIONS" BYTES [CHUNK]
+	local name=$1 reader=$2 opts=$3 prog=build/tests/user_bigout-musl rc why=""
+	shift 3
+	[[ -n $filter && $name != *$filter* ]] && return
+	"$prog" "$@" >"$work/$name.want" 2>"$work/$name.want-err"
+	eval "$MOTE run --timeout $TIMEOUT $opts $prog -- $*" 2>"$work/$name.err" </dev/null |
+		eval "$reader" >"$work/$name.out"
+	rc=${PIPESTATUS[0]}
+	if [[ $rc != 0 ]]; then why="exit status $rc: $(tail -c 300 "$work/$name.err")"
+	elif ! cmp -s "$work/$name.want" "$work/$name.out"; then
+		why="stdout differs: $(cmp "$work/$name.want" "$work/$name.out" 2>&1 | head -1)"
+	elif ! cmp -s "$work/$name.want-err" "$work/$name.err"; then
+		why="stderr differs: $(cmp "$work/$name.want-err" "$work/$name.err" 2>&1 | head -1)"
+	fi
+	if [[ -z $why ]]; then echo "PASS boot-$name"; else echo "FAIL boot-$name: $why"; fi
+}
+bigout console-virtio-8m cat "" 8000000
+bigout console-virtio-slow-reader "{ sleep 2; cat; }" "" 4000000
+bigout console-virtio-q35 cat "--hv q35" 2000000
+bigout console-virtio-legacy cat "--virtio legacy" 2000000
+bigout console-virtio-bytes cat "" 20000 1
+bigout console-serial cat "--console serial" 20000 1
+expect console-virtio-used 0 "--verbose build/bench/hello" \
+	"^virtio-console: virtio-(mmio|pci)@[0-9a-fx:.]+ \((mmio|pci)\) carries the console's output$"
+expect console-serial-kept 0 "--verbose --console serial build/bench/hello" "!^virtio-console"
+
 # In-kernel benchmarks (bench=NAME): the lines bench/sched parses; an unknown name is an error.
 expect bench-sched 0 "--cmdline bench=sched" "^sched: clock_step_ns [0-9]+$" "^sched: create_join_ns [0-9]+$" \
 	"^sched: pingpong_ns [0-9]+$" "^sched: wake_late_us [0-9]+\.[0-9] [0-9]+\.[0-9]$"

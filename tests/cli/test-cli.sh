@@ -567,6 +567,20 @@ dry "program strace" --kernel "$K" --cmdline "x=1" --strace "$HELLO" &&
 	word_after "program: --strace and --cmdline" -append "x=1 console=framed strace quiet"
 dry "program verbose" --kernel "$K" --verbose "$HELLO" &&
 	word_after "program: --verbose keeps the whole log" -append "console=framed"
+# A program's output leaves through a virtio console onto fd 3 (a pipe mote reads).
+dry "program console" --kernel "$K" "$HELLO" &&
+	has "program: virtio console on fd 3" "-add-fd fd=3,set=3" \
+		"-chardev file,id=mote-out,append=on,path=/dev/fdset/3" \
+		"-device virtio-serial-device,max_ports=2" "-device virtserialport,chardev=mote-out,nr=1" \
+		"-global virtio-mmio.force-legacy=false"
+dry "program console q35" --kernel "$K" --hv q35 "$HELLO" &&
+	has "program: q35 virtio console on PCI" "-device virtio-serial-pci,max_ports=2,disable-legacy=on"
+dry "program serial console" --kernel "$K" --console serial "$HELLO" &&
+	lacks "program: --console serial, no virtio console" -add-fd virtio-serial-device virtserialport
+dry "no program, no console device" --kernel "$K" &&
+	lacks "no program: no virtio console" -add-fd virtio-serial-device virtserialport
+run run --qemu "$RECORDER" --kernel "$K" --console hvc "$HELLO"
+expect "--console hvc refused" 2 "--console: unknown console 'hvc' (use virtio or serial)"
 rm -f "$T"/bt/mote-bundle.*
 dry "no exit device" --kernel "$K" --no-exit-device && lacks "no exit device" isa-debug-exit
 dry gdb --kernel "$K" --gdb && has gdb "-s -S"
@@ -816,7 +830,7 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 	for i in $(seq 17); do cat "$ALL"; done >"$T/pattern"
 	{ cat "$ALL"; head -c 20000 /dev/urandom; printf '\365\000\000\000 end\n'; } >"$T/stdin.bin"
 	cat "$T/pattern" "$T/stdin.bin" >"$T/want"
-	for hv in microvm q35; do
+	for hv in microvm q35 "microvm --console serial"; do
 		"$MOTE" run --hv $hv --kernel "$KERNEL" --timeout 120 "$HELLO" --cmdline console.selftest=7 \
 			--log "$T/con.log" <"$T/stdin.bin" >"$T/out" 2>"$T/err"; rc=$?
 		if [ $rc = 7 ] && cmp -s "$T/want" "$T/out"; then pass "console: $hv stdout byte for byte, stdin echoed to EOF"
@@ -824,7 +838,7 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 		if cmp -s "$ALL" "$T/err"; then pass "console: $hv stderr apart, no log on it"
 		else fail "console: $hv stderr apart, no log on it" "$(head -c 300 "$T/err" | od -c | head -3)"; fi
 		if grep -q "^console.selftest: echoed 20265 bytes, read ended with 0$" "$T/con.log" &&
-		   grep -q "^mote: power off, status 7$" "$T/con.log" && grep -q "^cmdline: console.selftest=7 console=framed$" "$T/con.log"; then
+		   grep -q "^mote: power off, status 7$" "$T/con.log" && grep -Eq "^cmdline: console.selftest=7 console=framed( virtio_mmio.device=[^ ]+)*$" "$T/con.log"; then
 			pass "console: $hv --log has the kernel log"
 		else fail "console: $hv --log has the kernel log" "$(tail -5 "$T/con.log")"; fi
 	done

@@ -14,7 +14,11 @@
  * exit_status() below, in the order they apply.
  *
  * With a program the console is framed (include/abi/console.h, decoded by
- * lib/frame): records on stream 1 go to mote's stdout, stream 2 to its
+ * lib/frame), and the VM has a virtio console whose output is a third pipe
+ * (QEMU's fd MOTE_CONSOLE_FD): once the serial line carries the record
+ * saying the guest moved (stream CONSOLE_MOVED), that pipe is read too,
+ * with its own decoder; before it, it is not read, which keeps the
+ * records in order. Records on stream 1 go to mote's stdout, stream 2 to its
  * stderr, and the log (stream 0, and bytes outside records) to --log FILE,
  * to stderr with --verbose, and into a 4 KiB tail kept for trouble. The
  * kernel's fatal mark (an empty log record) prints that tail to stderr and
@@ -121,8 +125,12 @@ static void ensure_std_fds(void)
 			return;
 }
 
-/* The child gets mote's original signal state back, and the pipes as 1 and 2. */
-static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w)
+/*
+ * The child gets mote's original signal state back, the pipes as 1 and 2,
+ * and the virtio console's as MOTE_CONSOLE_FD (dup2 onto itself, should it
+ * be that fd already, still clears close-on-exec).
+ */
+static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w, int vcon_w)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -132,6 +140,8 @@ static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w)
 		posix_spawn_file_actions_adddup2(&fa, in_r, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err_w, STDERR_FILENO);
+	if (vcon_w >= 0)
+		posix_spawn_file_actions_adddup2(&fa, vcon_w, MOTE_CONSOLE_FD);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &child_default);
 	posix_spawnattr_setsigmask(&attr, &run_mask);
@@ -232,7 +242,9 @@ struct sink {
 	int log_fd;                 /* -1: no --log */
 	bool fatal;                 /* the kernel marked a fatal report */
 	bool framing_seen;          /* a whole record arrived: the kernel frames */
-	struct frame_decoder dec;
+	bool moved;                 /* the records go on through the virtio console */
+	struct frame_decoder dec;   /* the serial line's records */
+	struct frame_decoder vdec;  /* the virtio console's */
 	struct marker_scan scan;
 	char tail[4096];            /* the log's last bytes, for a fatal report */
 	size_t tail_len;
@@ -302,6 +314,8 @@ static void span_out(struct sink *k, const struct frame_span *sp)
 		if (sp->stream == CONSOLE_LOG && !k->fatal) {
 			tail_show(k);
 			k->fatal = true;
+		} else if (sp->stream == CONSOLE_MOVED) {
+			k->moved = true;
 		}
 		break;
 	case FRAME_NONE:
@@ -309,8 +323,8 @@ static void span_out(struct sink *k, const struct frame_span *sp)
 	}
 }
 
-/* The guest's serial output: demultiplexed when framed, else the console itself. */
-static void sink_feed(struct sink *k, const uint8_t *buf, size_t n)
+/* Output from one of the guest's channels (dec: its decoder): demultiplexed when framed, else the console itself. */
+static void sink_feed(struct sink *k, struct frame_decoder *dec, const uint8_t *buf, size_t n)
 {
 	if (!k->framed) {
 		if (k->out_ok)
@@ -324,7 +338,7 @@ static void sink_feed(struct sink *k, const uint8_t *buf, size_t n)
 	}
 	while (n) {
 		struct frame_span sp;
-		size_t used = frame_decode(&k->dec, buf, n, &sp);
+		size_t used = frame_decode(dec, buf, n, &sp);
 		span_out(k, &sp);
 		buf += used;
 		n -= used;
@@ -404,13 +418,18 @@ static void feeder_poll(struct feeder *f, bool started, struct pollfd *p)
 	}
 }
 
-/* One pipe from QEMU: its stdout (the serial port) into the sink, or its stderr to ours. */
+/*
+ * One pipe from QEMU: its stdout (the serial port) or the virtio console's
+ * pipe into the sink (dec: that channel's decoder), or its stderr (dec
+ * NULL) to ours.
+ */
 struct pump {
 	int in;         /* -1 after EOF */
 	bool wrote;     /* QEMU wrote anything at all */
+	struct frame_decoder *dec;
 };
 
-static bool pump_once(struct pump *p, struct sink *k, bool is_stdout)
+static bool pump_once(struct pump *p, struct sink *k)
 {
 	static uint8_t buf[65536];
 	ssize_t n = read(p->in, buf, sizeof(buf));
@@ -419,13 +438,13 @@ static bool pump_once(struct pump *p, struct sink *k, bool is_stdout)
 	if (n <= 0) {
 		close(p->in);
 		p->in = -1;
-		if (is_stdout)
+		if (p->dec)
 			marker_end_line(&k->scan);  /* a last line without its newline */
 		return false;
 	}
 	p->wrote = true;
-	if (is_stdout)
-		sink_feed(k, buf, (size_t)n);
+	if (p->dec)
+		sink_feed(k, p->dec, buf, (size_t)n);
 	else if (k->err_ok)
 		k->err_ok = write_all(STDERR_FILENO, (const char *)buf, (size_t)n);
 	return true;
@@ -453,7 +472,13 @@ struct outcome {
 	bool poll_failed;
 };
 
-static void pump_until_eof(struct pump pumps[2], struct sink *k, struct feeder *f,
+/*
+ * pumps: QEMU's stdout (the serial line), its stderr, the virtio console.
+ * The last is read only once the serial line said the records moved there
+ * (the kernel writes nothing to it before), so their order is kept; or
+ * once the serial line ended, to drain whatever is left.
+ */
+static void pump_until_eof(struct pump pumps[3], struct sink *k, struct feeder *f,
 			   const struct run_config *cfg, struct outcome *o)
 {
 	struct timespec deadline, left, *tp = NULL;
@@ -462,18 +487,19 @@ static void pump_until_eof(struct pump pumps[2], struct sink *k, struct feeder *
 		deadline.tv_sec += cfg->timeout_s;
 		tp = &left;
 	}
-	while (pumps[0].in >= 0 || pumps[1].in >= 0) {
+	while (pumps[0].in >= 0 || pumps[1].in >= 0 || pumps[2].in >= 0) {
 		if (tp && !time_left(&deadline, tp)) {
 			kill(qemu_pid, SIGKILL);
 			o->timed_out = true;
 			tp = NULL;  /* now just drain to EOF */
 		}
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[4] = {
 			{ .fd = pumps[0].in, .events = POLLIN },
 			{ .fd = pumps[1].in, .events = POLLIN },
+			{ .fd = k->moved || pumps[0].in < 0 ? pumps[2].in : -1, .events = POLLIN },
 		};
-		feeder_poll(f, k->framing_seen, &pfd[2]);
-		if (ppoll(pfd, 3, tp, &run_mask) < 0) {
+		feeder_poll(f, k->framing_seen, &pfd[3]);
+		if (ppoll(pfd, 4, tp, &run_mask) < 0) {
 			if (errno == EINTR) {
 				forward_pending();
 				continue;
@@ -482,13 +508,15 @@ static void pump_until_eof(struct pump pumps[2], struct sink *k, struct feeder *
 			o->poll_failed = true;
 			return;
 		}
-		if (pfd[0].revents && pump_once(&pumps[0], k, true))
+		if (pfd[0].revents && pump_once(&pumps[0], k))
 			program_remove_bundle();  /* the guest runs: QEMU has read it */
 		if (pfd[1].revents)
-			pump_once(&pumps[1], k, false);
-		if (pfd[2].revents && pfd[2].fd == f->out)
+			pump_once(&pumps[1], k);
+		if (pfd[2].revents)
+			pump_once(&pumps[2], k);
+		if (pfd[3].revents && pfd[3].fd == f->out)
 			feeder_write(f);
-		else if (pfd[2].revents)
+		else if (pfd[3].revents)
 			feeder_read(f);
 	}
 }
@@ -535,10 +563,11 @@ static int open_log(const struct run_config *cfg)
 
 int console_run(char *const argv[], const struct run_config *cfg)
 {
-	int outp[2], errp[2], inp[2] = { -1, -1 };
+	int outp[2], errp[2], inp[2] = { -1, -1 }, vconp[2] = { -1, -1 };
 	ensure_std_fds();
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-	    (cfg->framed && pipe2(inp, O_CLOEXEC) < 0)) {
+	    (cfg->framed && pipe2(inp, O_CLOEXEC) < 0) ||
+	    (qemu_virtio_console(cfg) && pipe2(vconp, O_CLOEXEC) < 0)) {
 		fprintf(stderr, "mote run: pipe: %s\n", strerror(errno));
 		return MOTE_EXIT_QEMU;
 	}
@@ -546,11 +575,14 @@ int console_run(char *const argv[], const struct run_config *cfg)
 	k = (struct sink){ .out_ok = true, .err_ok = true, .framed = cfg->framed,
 			   .verbose = cfg->verbose, .log_fd = open_log(cfg),
 			   .scan = { .status = -1 } };
-	frame_decoder_init(&k.dec, CONSOLE_STDERR);
+	frame_decoder_init(&k.dec, CONSOLE_MOVED);
+	frame_decoder_init(&k.vdec, CONSOLE_STDERR);
 	install_signals();
-	int err = spawn_qemu(argv, inp[0], outp[1], errp[1]);
+	int err = spawn_qemu(argv, inp[0], outp[1], errp[1], vconp[1]);
 	close(outp[1]);
 	close(errp[1]);
+	if (vconp[1] >= 0)
+		close(vconp[1]);
 	if (inp[0] >= 0) {
 		close(inp[0]);
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);  /* our end only: never stalls the pump */
@@ -560,7 +592,8 @@ int console_run(char *const argv[], const struct run_config *cfg)
 		return MOTE_EXIT_USAGE;
 	}
 
-	struct pump pumps[2] = { { .in = outp[0] }, { .in = errp[0] } };
+	struct pump pumps[3] = { { .in = outp[0], .dec = &k.dec }, { .in = errp[0] },
+				 { .in = vconp[0], .dec = &k.vdec } };
 	static struct feeder f;
 	f = (struct feeder){ .in = cfg->forward_stdin ? STDIN_FILENO : -1, .out = inp[1] };
 	struct outcome o = { .marker = -1 };

@@ -107,6 +107,13 @@ int net_resolve(struct net_config *n);
 /* The value of QEMU's -netdev (malloc'ed). */
 char *net_netdev_arg(const struct net_config *n);
 
+/*
+ * The fd QEMU inherits for the framed console's virtio console output (a
+ * pipe; QEMU's -add-fd set of the same number). --dry-run's command line
+ * names it: run by hand, it needs that fd open for writing.
+ */
+#define MOTE_CONSOLE_FD 3
+
 /* A fully decoded and validated `mote run` request. */
 struct run_config {
 	enum mote_hv hv;
@@ -131,6 +138,7 @@ struct run_config {
 	/* With a program (`mote run PROGRAM`): the framed console. */
 	const char *program;      /* NULL: none, the plain console of the kernel alone */
 	bool framed;              /* console=framed: demultiplex the guest's streams */
+	bool serial_console;      /* --console serial: no virtio console, all output on the UART */
 	bool forward_stdin;       /* send mote's stdin (else an immediate EOF) */
 	bool verbose;             /* the kernel log on stderr too */
 	const char *log_path;     /* --log FILE, NULL: none */
@@ -199,6 +207,8 @@ int path_check_exec(const char *path);
 
 /* qemu.c */
 char **qemu_build_argv(const struct run_config *cfg);
+/* Whether the VM gets the virtio console (a program's framed console, unless --console serial). */
+bool qemu_virtio_console(const struct run_config *cfg);
 void qemu_print_shell(FILE *out, char *const argv[]);
 void qemu_fput_quoted(FILE *out, const char *word);
 

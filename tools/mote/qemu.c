@@ -3,7 +3,9 @@
  *
  * Every machine shares one skeleton: no default devices, no user config, no
  * display, the first serial port on stdio (the console mote pumps), and
- * isa-debug-exit at port 0xf4 so the guest can end QEMU with a status. What
+ * isa-debug-exit at port 0xf4 so the guest can end QEMU with a status. A
+ * program's framed console also gets a virtio console whose output goes to
+ * a pipe mote hands QEMU as fd MOTE_CONSOLE_FD (console.c). What
  * differs per hypervisor is a table row: the machine and whether the mote
  * kernel is the -kernel or is handed to the Firecracker fixture as -initrd.
  *
@@ -33,8 +35,8 @@ static const struct hv_profile hv_profiles[] = {
 				 .kernel_as_initrd = true },
 };
 
-/* The longest command line is about 30 words plus 4 per disk; a fixed array keeps this simple. */
-#define QEMU_ARGV_MAX (44 + 4 * RUN_MAX_DISKS)
+/* The longest command line is about 38 words plus 4 per disk; a fixed array keeps this simple. */
+#define QEMU_ARGV_MAX (52 + 4 * RUN_MAX_DISKS)
 
 struct argv_builder {
 	char **v;
@@ -94,6 +96,11 @@ static char *format(const char *fmt, ...)
 /* Host I/O errors (ENOSPC included) reach the guest as errors; QEMU's default pauses the VM on ENOSPC. */
 #define DRIVE_ERRORS "werror=report,rerror=report"
 
+bool qemu_virtio_console(const struct run_config *cfg)
+{
+	return cfg->framed && !cfg->serial_console;
+}
+
 static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 {
 	bool pci = cfg->hv == MOTE_HV_Q35;
@@ -102,8 +109,16 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 								   : "";
 
 	if (!pci && cfg->virtio == MOTE_VIRTIO_MODERN &&
-	    (cfg->nr_disks || cfg->rng || cfg->net.mode != MOTE_NET_NONE))
+	    (cfg->nr_disks || cfg->rng || cfg->net.mode != MOTE_NET_NONE || qemu_virtio_console(cfg)))
 		push2(b, "-global", "virtio-mmio.force-legacy=false");
+	if (qemu_virtio_console(cfg)) {
+		/* The framed console's way out (drivers/virtio_console.c), onto the pipe mote passes as fd MOTE_CONSOLE_FD. */
+		push2(b, "-add-fd", format("fd=%d,set=%d", MOTE_CONSOLE_FD, MOTE_CONSOLE_FD));
+		push2(b, "-chardev", format("file,id=mote-out,append=on,path=/dev/fdset/%d", MOTE_CONSOLE_FD));
+		push2(b, "-device", pci ? format("virtio-serial-pci,max_ports=2%s", pci_mode)
+					: "virtio-serial-device,max_ports=2");
+		push2(b, "-device", "virtserialport,chardev=mote-out,nr=1");
+	}
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_spec *d = &cfg->disks[i];
 		if (d->blkdebug)

@@ -386,6 +386,14 @@ static int set_rng(struct run_args *a, const char *opt, const char *val)
 	return 0;
 }
 
+static int set_console(struct run_args *a, const char *opt, const char *val)
+{
+	if (strcmp(val, "virtio") && strcmp(val, "serial"))
+		return run_fail("%s: unknown console '%s' (use virtio or serial)", opt, val);
+	a->cfg.serial_console = !strcmp(val, "serial");
+	return 0;
+}
+
 static int set_publish(struct run_args *a, const char *opt, const char *val)
 {
 	return net_add_publish(&a->cfg.net, opt, val);
@@ -437,6 +445,8 @@ static const struct run_option run_options[] = {
 	  "with PROGRAM: set an environment variable; -e KEY copies mote's (repeatable)" },
 	{ "-i", NULL, false, set_interactive,
 	  "with PROGRAM: send stdin even when it is a terminal" },
+	{ "--console", "virtio|serial", false, set_console,
+	  "with PROGRAM: the guest's output on a virtio console (default) or the serial port alone" },
 	{ "--log", "FILE", false, set_log, "write the kernel log to FILE" },
 	{ "--verbose", NULL, false, set_verbose,
 	  "with PROGRAM: show the kernel log on stderr" },
