@@ -1,20 +1,27 @@
 /*
- * virtio-console (virtio 1.x, "Console Device"), port 0, output only: the
- * framed console's records leave the guest through it instead of the
- * UART (see console_set_output() in mote/console.h).
+ * virtio-console (virtio 1.x, "Console Device"), output only: the framed
+ * console's records leave the guest through it instead of the UART (see
+ * console_set_output() in mote/console.h).
  *
  * Why: every byte written to the 16550 is a port write, a VM exit and a
  * write(2) by the hypervisor, about 3 us under QEMU (TCG or KVM alike), so
  * a program writing a megabyte waited seconds. Here a record, up to 4 KiB,
  * is one descriptor and one doorbell.
  *
- * No features are negotiated: without MULTIPORT the device has one port
- * whose transmit queue is queue 1. Input stays on the UART (its receive
- * queue is never set up). The queue is polled, not interrupt driven:
- * writes come with the console's output lock held and interrupts off, and
- * QEMU consumes a buffer while handling the doorbell unless the host side
- * is full. VCON_BUFS copies may be in flight; a writer that finds none free
- * spins on the used ring, as a UART writer spins on a full FIFO.
+ * Port 1, not port 0: QEMU's port 0 is a virtconsole, which drops output
+ * when the host side is full; a virtserialport (`mote run` attaches one at
+ * port 1) makes the guest wait instead. That takes MULTIPORT, and port 1's
+ * transmit queue is queue 5 (after port 0's two and the two control
+ * queues). No control message is needed for output, so none is sent;
+ * input stays on the UART. A device without MULTIPORT or a port 1 is left
+ * alone.
+ *
+ * The queue is polled, not interrupt driven: writes come with the
+ * console's output lock held and interrupts off, and QEMU takes a buffer
+ * while handling the doorbell unless the host side is full. VCON_BUFS
+ * copies may be in flight; a writer that finds none free spins on the used
+ * ring, as a UART writer spins on a full FIFO, so a slow reader on the host
+ * holds the guest's writers back and nothing is lost.
  *
  * A failed device (the core reports it) makes write() return false, and
  * the console writes that record, and every later one, to the UART.
@@ -31,8 +38,8 @@
 
 #define VIRTIO_CONSOLE_F_MULTIPORT 1
 #define VCON_CONFIG_MAX_PORTS 4		/* u32, with MULTIPORT */
-#define VCON_PORT         1		/* port 0 is QEMU's virtconsole, which drops */
-#define VCON_TX_QUEUE     5		/* port 1's transmitq (after port 0's and the control queues) */
+#define VCON_PORT         1
+#define VCON_TX_QUEUE     5		/* port 1's transmitq */
 #define VCON_BUFS         4
 #define VCON_BUF_ORDER    1		/* 8 KiB: a header and a 4 KiB record */
 
@@ -56,7 +63,7 @@ static bool reclaim(void)
 {
 	void *cookie;
 	uint32_t len;
-	int got;
+	int got = 0;
 
 	while (!vcon.dev->broken && (got = virtq_get_used(&vcon.tx->vq, &cookie, &len)) > 0)
 		vcon.busy &= ~(1u << (uintptr_t)cookie);
@@ -72,13 +79,13 @@ static bool vcon_write(const void *hdr, size_t hlen, const void *p, size_t n)
 
 	if (hlen + n > (PAGE_SIZE << VCON_BUF_ORDER))
 		return false;
-	while (vcon.busy == (1u << VCON_BUFS) - 1) {
+	for (;;) {
 		if (!reclaim())
 			return false;
+		if (vcon.busy != (1u << VCON_BUFS) - 1)
+			break;
 		arch_cpu_relax();
 	}
-	if (!reclaim())
-		return false;
 	i = (unsigned)__builtin_ctz(~vcon.busy);
 	memcpy(vcon.buf[i], hdr, hlen);
 	memcpy(vcon.buf[i] + hlen, p, n);
