@@ -131,7 +131,7 @@ kernel_start64:
 	/*
 	 * Zero .bss: ELF loaders should, but not every one is careful. A plain
 	 * loop, not rep stosq, which software emulation runs one slow step per
-	 * iteration. Stacks live in .bss.stacks, outside the zeroed range.
+	 * iteration. Stacks live in .bss.stacks, before the zeroed range.
 	 */
 	leaq __bss_start(%rip), %rdi
 	leaq __bss_end(%rip), %rcx
