@@ -267,11 +267,13 @@ static void store_tsc_khz(const char *path, const char *boot_id, unsigned long k
 	char *tmp = xasprintf("%s.%ld.tmp", path, (long)getpid());
 	FILE *f = fopen(tmp, "we");
 
-	if (f && fprintf(f, "%s %lu\n", boot_id, khz) > 0 && fclose(f) == 0)
-		rename(tmp, path);
-	else if (f)
-		fclose(f);
-	unlink(tmp);
+	if (f) {
+		bool written = fprintf(f, "%s %lu\n", boot_id, khz) > 0;
+
+		if (fclose(f) == 0 && written)
+			rename(tmp, path);
+		unlink(tmp);	/* only left if it was not renamed */
+	}
 	free(tmp);
 }
 
