@@ -193,16 +193,28 @@ static void uart_setup(void)
 	out_unlock(flags, nested);
 }
 
+static int channel_pull(void *dev)
+{
+	(void)dev;
+	return out.moved->pull();
+}
+
 static void stdin_start_locked(void)
 {
 	uint8_t *ring = mm_malloc(STDIN_RING);
 	size_t cap = STDIN_RING;
-	int vector = irq_alloc_vector();
+	int vector;
 
 	if (!ring) {
 		ring = stdin_fallback_ring;
 		cap = sizeof(stdin_fallback_ring);
 	}
+	if (out.moved && out.moved->pull) {
+		/* The device holds what does not fit; console_input_arrived() brings more. */
+		cin_init(&stdin_in, ring, cap, out.framed, channel_pull, NULL, 0);
+		return;
+	}
+	vector = irq_alloc_vector();
 	cin_init(&stdin_in, ring, cap, out.framed, uart_pull, uart_hold, 0);
 	uart_setup();
 	if (vector >= 0) {
@@ -228,9 +240,31 @@ static struct console_in *stdin_get(void)
 	if (!stdin_ready) {
 		stdin_start_locked();
 		__atomic_store_n(&stdin_ready, true, __ATOMIC_RELEASE);
+		if (!stdin_in.hold && !stdin_in.poll_ns)
+			cin_receive(&stdin_in);	/* what a device received before */
 	}
 	mutex_unlock(&stdin_start_lock);
 	return &stdin_in;
+}
+
+void console_input_arrived(void)
+{
+	if (__atomic_load_n(&stdin_ready, __ATOMIC_ACQUIRE))
+		cin_receive(&stdin_in);
+}
+
+void console_input_settle(void)
+{
+	uint8_t hdr[CONSOLE_HEADER];
+	bool nested;
+	unsigned long flags;
+
+	if (!out.framed || out.moved)
+		return;
+	flags = out_lock(&nested);
+	frame_header(hdr, CONSOLE_STAYED, 0);
+	serial_write(hdr, sizeof(hdr));
+	out_unlock(flags, nested);
 }
 
 long console_stdin_read(void *buf, size_t len, bool nonblock)

@@ -137,8 +137,11 @@ long cin_read(struct console_in *in, void *buf, size_t len, bool nonblock)
 			break;
 		ret = 0;
 	}
-	if (!ret && len)
+	if (!ret && len) {
 		ret = (long)copy_out(in, buf, len);
+		if (!in->hold)
+			fill_locked(in);	/* what the device kept while the ring was full */
+	}
 	spin_unlock_irqrestore(&in->wq.lock, flags);
 	return ret;
 }

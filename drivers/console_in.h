@@ -5,7 +5,8 @@
  *
  * A ring of bytes received and not yet read, filled from a device that
  * hands out one byte at a time (pull) until the ring is full, and told to
- * stop and resume receiving (hold) around that. When framed, bytes go
+ * stop and resume receiving (hold) around that. A device without hold
+ * keeps what it has while the ring is full, and each read pulls again. When framed, bytes go
  * through a lib/frame decoder: only stdin payload enters the ring, an
  * empty record is the end of input, anything else is dropped.
  *

@@ -23,10 +23,14 @@
  * - The power-off line `mote: power off, status N` is on the log stream.
  * - An empty record on stream CONSOLE_MOVED (guest to host, on the serial
  *   line) says the guest's records go on through a virtio console from
- *   here: the host reads that channel from then on, so order is kept. The
- *   serial line still carries stdin, and any record the guest cannot get
- *   through the virtio console (a device that failed, a fault inside its
- *   write), which the host takes in arrival order.
+ *   here: the host reads that channel from then on, so order is kept, and
+ *   sends stdin there. The serial line still carries any record the guest
+ *   cannot get through the virtio console (a device that failed, a fault
+ *   inside its write), which the host takes in arrival order.
+ * - A host that gave the guest a virtio console sends no stdin before it
+ *   knows where: CONSOLE_MOVED, or an empty record on CONSOLE_STAYED (the
+ *   guest could not use the device: stdin goes on the serial line), which
+ *   the guest writes before its program starts.
  */
 #ifndef ABI_CONSOLE_H
 #define ABI_CONSOLE_H
@@ -40,6 +44,7 @@ enum console_stream {
 	CONSOLE_STDOUT = 1,
 	CONSOLE_STDERR = 2,
 	CONSOLE_MOVED = 3,	/* guest to host, empty: the records continue on the virtio console */
+	CONSOLE_STAYED = 4,	/* guest to host, empty: no virtio console, stdin on the serial line */
 	CONSOLE_STDIN = 0,	/* host to guest */
 };
 

@@ -76,8 +76,25 @@ void console_fatal(void);
 struct console_output {
 	bool (*write)(const void *hdr, size_t hlen, const void *p, size_t n);
 	void (*flush)(void);
+	/*
+	 * Input too, when set: the next byte of the host's stdin records the
+	 * device has received, or -1 (interrupts off, any context). The host
+	 * sends stdin there once it has seen the move, and the device calls
+	 * console_input_arrived() when more has come.
+	 */
+	int (*pull)(void);
 };
 bool console_set_output(const struct console_output *o);
+
+/* The moved console's device received input (interrupt context). */
+void console_input_arrived(void);
+
+/*
+ * Before the program starts: a framed console that has not moved tells the
+ * host so (an empty record on CONSOLE_STAYED), for a host waiting to learn
+ * where stdin goes.
+ */
+void console_input_settle(void);
 
 /* Waits until all output has left the guest (before powering off). */
 void console_flush(void);

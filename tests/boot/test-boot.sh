@@ -144,6 +144,24 @@ bigout console-virtio-q35 cat "--hv q35" 2000000
 bigout console-virtio-legacy cat "--virtio legacy" 2000000
 bigout console-virtio-bytes cat "" 20000 1
 bigout console-serial cat "--console serial" 20000 1
+# Stdin at volume: 4 MB echoed back by console.selftest (its 4352-byte pattern
+# first), through the virtio console and through the serial line alone.
+bigin() {	# bigin NAME "MOTE OPTIONS" BYTES
+	local name=$1 opts=$2 bytes=$3 why=""
+	[[ -n $filter && $name != *$filter* ]] && return
+	build/tests/user_bigout-musl "$bytes" >"$work/$name.in" 2>/dev/null
+	eval "$MOTE run --timeout $TIMEOUT $opts --cmdline console.selftest build/bench/hello" \
+		<"$work/$name.in" >"$work/$name.out" 2>"$work/$name.err"
+	rc=$?
+	if [[ $rc != 0 ]]; then why="exit status $rc: $(tail -c 300 "$work/$name.err")"
+	elif ! tail -c "$bytes" "$work/$name.out" | cmp -s - "$work/$name.in" ||
+	     [[ $(stat -c %s "$work/$name.out") != $((bytes + 4352)) ]]; then
+		why="stdout is not the pattern and the input: $(stat -c %s "$work/$name.out") bytes"
+	fi
+	if [[ -z $why ]]; then echo "PASS boot-$name"; else echo "FAIL boot-$name: $why"; fi
+}
+bigin console-virtio-stdin "" 4000000
+bigin console-serial-stdin "--console serial" 100000
 expect console-virtio-used 0 "--verbose build/bench/hello" \
 	"^virtio-console: virtio-(mmio|pci)@[0-9a-fx:.]+ \((mmio|pci)\) carries the console's output$"
 expect console-serial-kept 0 "--verbose --console serial build/bench/hello" "!^virtio-console"

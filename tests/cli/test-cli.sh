@@ -567,18 +567,17 @@ dry "program strace" --kernel "$K" --cmdline "x=1" --strace "$HELLO" &&
 	word_after "program: --strace and --cmdline" -append "x=1 console=framed strace quiet"
 dry "program verbose" --kernel "$K" --verbose "$HELLO" &&
 	word_after "program: --verbose keeps the whole log" -append "console=framed"
-# A program's output leaves through a virtio console onto fd 3 (a pipe mote reads).
+# A program's console goes on through a virtio console on fd 3 (a socket pair with mote).
 dry "program console" --kernel "$K" "$HELLO" &&
-	has "program: virtio console on fd 3" "-add-fd fd=3,set=3" \
-		"-chardev file,id=mote-out,append=on,path=/dev/fdset/3" \
-		"-device virtio-serial-device,max_ports=2" "-device virtserialport,chardev=mote-out,nr=1" \
+	has "program: virtio console on fd 3" "-chardev socket,id=mote-con,fd=3" \
+		"-device virtio-serial-device,max_ports=2" "-device virtserialport,chardev=mote-con,nr=1" \
 		"-global virtio-mmio.force-legacy=false"
 dry "program console q35" --kernel "$K" --hv q35 "$HELLO" &&
 	has "program: q35 virtio console on PCI" "-device virtio-serial-pci,max_ports=2,disable-legacy=on"
 dry "program serial console" --kernel "$K" --console serial "$HELLO" &&
-	lacks "program: --console serial, no virtio console" -add-fd virtio-serial-device virtserialport
+	lacks "program: --console serial, no virtio console" -chardev virtio-serial-device virtserialport
 dry "no program, no console device" --kernel "$K" &&
-	lacks "no program: no virtio console" -add-fd virtio-serial-device virtserialport
+	lacks "no program: no virtio console" -chardev virtio-serial-device virtserialport
 run run --qemu "$RECORDER" --kernel "$K" --console hvc "$HELLO"
 expect "--console hvc refused" 2 "--console: unknown console 'hvc' (use virtio or serial)"
 rm -f "$T"/bt/mote-bundle.*

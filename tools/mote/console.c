@@ -14,10 +14,10 @@
  * exit_status() below, in the order they apply.
  *
  * With a program the console is framed (include/abi/console.h, decoded by
- * lib/frame), and the VM has a virtio console whose output is a third pipe
- * (QEMU's fd MOTE_CONSOLE_FD): once the serial line carries the record
- * saying the guest moved (stream CONSOLE_MOVED), that pipe is read too,
- * with its own decoder; before it, it is not read, which keeps the
+ * lib/frame), and the VM has a virtio console on a socket pair (QEMU's fd
+ * MOTE_CONSOLE_FD): once the serial line carries the record saying the
+ * guest moved (stream CONSOLE_MOVED), the socket is read too, with its own
+ * decoder, and stdin goes there; before it, it is not read, which keeps the
  * records in order. Records on stream 1 go to mote's stdout, stream 2 to its
  * stderr, and the log (stream 0, and bytes outside records) to --log FILE,
  * to stderr with --verbose, and into a 4 KiB tail kept for trouble. The
@@ -42,6 +42,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,10 +128,10 @@ static void ensure_std_fds(void)
 
 /*
  * The child gets mote's original signal state back, the pipes as 1 and 2,
- * and the virtio console's as MOTE_CONSOLE_FD (dup2 onto itself, should it
- * be that fd already, still clears close-on-exec).
+ * and its end of the virtio console's socket as MOTE_CONSOLE_FD (dup2 onto
+ * itself, should it be that fd already, still clears close-on-exec).
  */
-static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w, int vcon_w)
+static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w, int vcon)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -140,8 +141,8 @@ static int spawn_qemu(char *const argv[], int in_r, int out_w, int err_w, int vc
 		posix_spawn_file_actions_adddup2(&fa, in_r, STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, out_w, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err_w, STDERR_FILENO);
-	if (vcon_w >= 0)
-		posix_spawn_file_actions_adddup2(&fa, vcon_w, MOTE_CONSOLE_FD);
+	if (vcon >= 0)
+		posix_spawn_file_actions_adddup2(&fa, vcon, MOTE_CONSOLE_FD);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigdefault(&attr, &child_default);
 	posix_spawnattr_setsigmask(&attr, &run_mask);
@@ -243,6 +244,7 @@ struct sink {
 	bool fatal;                 /* the kernel marked a fatal report */
 	bool framing_seen;          /* a whole record arrived: the kernel frames */
 	bool moved;                 /* the records go on through the virtio console */
+	bool stayed;                /* the guest said it keeps to the serial line */
 	struct frame_decoder dec;   /* the serial line's records */
 	struct frame_decoder vdec;  /* the virtio console's */
 	struct marker_scan scan;
@@ -316,6 +318,8 @@ static void span_out(struct sink *k, const struct frame_span *sp)
 			k->fatal = true;
 		} else if (sp->stream == CONSOLE_MOVED) {
 			k->moved = true;
+		} else if (sp->stream == CONSOLE_STAYED) {
+			k->stayed = true;
 		}
 		break;
 	case FRAME_NONE:
@@ -345,10 +349,17 @@ static void sink_feed(struct sink *k, struct frame_decoder *dec, const uint8_t *
 	}
 }
 
-/* mote's stdin on its way to the guest as stdin records. */
+/*
+ * mote's stdin on its way to the guest as stdin records: on QEMU's stdin
+ * (the serial line), or with a virtio console on its socket once the guest
+ * has moved there. The socket is not shut down after the end of input:
+ * QEMU would take that as the port's host side closing, and drop output.
+ */
 struct feeder {
 	int in;                 /* mote's stdin, -1 once it ended (or is not forwarded) */
-	int out;                /* QEMU's stdin pipe, -1 when done */
+	int out;                /* where records go (serial or virtio), -1 when done */
+	int serial, virtio;     /* QEMU's stdin pipe; the virtio console's socket (-1: none) */
+	bool routed;            /* out was chosen */
 	uint8_t buf[CONSOLE_HEADER + CONSOLE_RECORD_MAX];
 	size_t off, len;        /* a record being written */
 	bool eof_sent;
@@ -378,24 +389,48 @@ static void feeder_read(struct feeder *f)
 	feeder_record(f, chunk, (size_t)n);
 }
 
+/* Nothing more to send: QEMU's stdin is closed (its end); the virtio console's socket is not. */
+static void feeder_stop(struct feeder *f)
+{
+	if (f->out >= 0 && f->out == f->serial) {
+		close(f->serial);
+		f->serial = -1;
+	}
+	f->out = -1;
+}
+
 static void feeder_write(struct feeder *f)
 {
 	ssize_t n = write(f->out, f->buf + f->off, f->len - f->off);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n < 0) {            /* QEMU is gone: nobody to feed */
-		close(f->out);
-		f->out = -1;
+		feeder_stop(f);
 		return;
 	}
 	f->off += (size_t)n;
 	if (f->off == f->len) {
 		f->off = f->len = 0;
-		if (f->eof_sent) {
-			close(f->out);
-			f->out = -1;
-		}
+		if (f->eof_sent)
+			feeder_stop(f);
 	}
+}
+
+/*
+ * Where stdin goes, once known: without a virtio console the serial line,
+ * from the guest's first record on (its UART is ready by then); with one,
+ * its input once the guest moved there, or the serial line if the guest
+ * said it stayed. false while not known.
+ */
+static bool feeder_route(struct feeder *f, const struct sink *k)
+{
+	if (f->routed)
+		return true;
+	if (f->virtio < 0 ? !k->framing_seen : !k->moved && !k->stayed)
+		return false;
+	f->out = f->virtio >= 0 && k->moved ? f->virtio : f->serial;
+	f->routed = true;
+	return true;
 }
 
 /* What the feeder waits for now: mote's stdin, QEMU's pipe, or nothing (fd -1). */
@@ -498,7 +533,7 @@ static void pump_until_eof(struct pump pumps[3], struct sink *k, struct feeder *
 			{ .fd = pumps[1].in, .events = POLLIN },
 			{ .fd = k->moved || pumps[0].in < 0 ? pumps[2].in : -1, .events = POLLIN },
 		};
-		feeder_poll(f, k->framing_seen, &pfd[3]);
+		feeder_poll(f, feeder_route(f, k), &pfd[3]);
 		if (ppoll(pfd, 4, tp, &run_mask) < 0) {
 			if (errno == EINTR) {
 				forward_pending();
@@ -563,11 +598,13 @@ static int open_log(const struct run_config *cfg)
 
 int console_run(char *const argv[], const struct run_config *cfg)
 {
-	int outp[2], errp[2], inp[2] = { -1, -1 }, vconp[2] = { -1, -1 };
+	int outp[2], errp[2], inp[2] = { -1, -1 }, vcon[2] = { -1, -1 }, vcon_in = -1;
 	ensure_std_fds();
 	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
 	    (cfg->framed && pipe2(inp, O_CLOEXEC) < 0) ||
-	    (qemu_virtio_console(cfg) && pipe2(vconp, O_CLOEXEC) < 0)) {
+	    (qemu_virtio_console(cfg) &&
+	     (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, vcon) < 0 ||
+	      (vcon_in = fcntl(vcon[0], F_DUPFD_CLOEXEC, 0)) < 0))) {
 		fprintf(stderr, "mote run: pipe: %s\n", strerror(errno));
 		return MOTE_EXIT_QEMU;
 	}
@@ -578,11 +615,13 @@ int console_run(char *const argv[], const struct run_config *cfg)
 	frame_decoder_init(&k.dec, CONSOLE_MOVED);
 	frame_decoder_init(&k.vdec, CONSOLE_STDERR);
 	install_signals();
-	int err = spawn_qemu(argv, inp[0], outp[1], errp[1], vconp[1]);
+	int err = spawn_qemu(argv, inp[0], outp[1], errp[1], vcon[1]);
 	close(outp[1]);
 	close(errp[1]);
-	if (vconp[1] >= 0)
-		close(vconp[1]);
+	if (vcon[1] >= 0) {
+		close(vcon[1]);
+		fcntl(vcon[0], F_SETFL, O_NONBLOCK);	/* the pump's and the feeder's (a dup) */
+	}
 	if (inp[0] >= 0) {
 		close(inp[0]);
 		fcntl(inp[1], F_SETFL, O_NONBLOCK);  /* our end only: never stalls the pump */
@@ -593,15 +632,18 @@ int console_run(char *const argv[], const struct run_config *cfg)
 	}
 
 	struct pump pumps[3] = { { .in = outp[0], .dec = &k.dec }, { .in = errp[0] },
-				 { .in = vconp[0], .dec = &k.vdec } };
+				 { .in = vcon[0], .dec = &k.vdec } };
 	static struct feeder f;
-	f = (struct feeder){ .in = cfg->forward_stdin ? STDIN_FILENO : -1, .out = inp[1] };
+	f = (struct feeder){ .in = cfg->forward_stdin ? STDIN_FILENO : -1, .out = -1,
+			     .serial = inp[1], .virtio = vcon_in };
 	struct outcome o = { .marker = -1 };
 	pump_until_eof(pumps, &k, &f, cfg, &o);
 	while (waitpid(qemu_pid, &o.wait_status, 0) < 0 && errno == EINTR)
 		;
-	if (f.out >= 0)
-		close(f.out);
+	if (f.serial >= 0)
+		close(f.serial);
+	if (f.virtio >= 0)
+		close(f.virtio);
 	program_remove_bundle();
 	o.marker = k.scan.status;
 	o.stderr_written = pumps[1].wrote;

@@ -108,9 +108,9 @@ int net_resolve(struct net_config *n);
 char *net_netdev_arg(const struct net_config *n);
 
 /*
- * The fd QEMU inherits for the framed console's virtio console output (a
- * pipe; QEMU's -add-fd set of the same number). --dry-run's command line
- * names it: run by hand, it needs that fd open for writing.
+ * The fd QEMU inherits for the framed console's virtio console: one end of
+ * a stream socket pair (`-chardev socket,fd=3`), both directions.
+ * --dry-run's command line names it: run by hand, it needs that fd open.
  */
 #define MOTE_CONSOLE_FD 3
 

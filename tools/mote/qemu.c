@@ -112,12 +112,11 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
 	    (cfg->nr_disks || cfg->rng || cfg->net.mode != MOTE_NET_NONE || qemu_virtio_console(cfg)))
 		push2(b, "-global", "virtio-mmio.force-legacy=false");
 	if (qemu_virtio_console(cfg)) {
-		/* The framed console's way out (drivers/virtio_console.c), onto the pipe mote passes as fd MOTE_CONSOLE_FD. */
-		push2(b, "-add-fd", format("fd=%d,set=%d", MOTE_CONSOLE_FD, MOTE_CONSOLE_FD));
-		push2(b, "-chardev", format("file,id=mote-out,append=on,path=/dev/fdset/%d", MOTE_CONSOLE_FD));
+		/* The framed console's channel (drivers/virtio_console.c): a socket mote passes as fd MOTE_CONSOLE_FD. */
+		push2(b, "-chardev", format("socket,id=mote-con,fd=%d", MOTE_CONSOLE_FD));
 		push2(b, "-device", pci ? format("virtio-serial-pci,max_ports=2%s", pci_mode)
 					: "virtio-serial-device,max_ports=2");
-		push2(b, "-device", "virtserialport,chardev=mote-out,nr=1");
+		push2(b, "-device", "virtserialport,chardev=mote-con,nr=1");
 	}
 	for (unsigned i = 0; i < cfg->nr_disks; i++) {
 		const struct disk_spec *d = &cfg->disks[i];
