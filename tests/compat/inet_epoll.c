@@ -5,7 +5,7 @@
  * listens on (ECONNREFUSED, blocking and non-blocking via SO_ERROR);
  * EADDRINUSE; accept4 flags; the errors of calls on the wrong kind of
  * socket. */
-#include "compat.h"
+#include "sockcompat.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -168,7 +168,7 @@ int main(void)
 	long ok = 0;
 
 	close_extra_fds();
-	PORT = 20000 + (int)(getpid() % 2000) * 16;
+	PORT = port_base(20000, 16);
 	a = loop_addr(PORT);
 	ls = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	CHECK(setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0);

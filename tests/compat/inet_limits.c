@@ -147,7 +147,7 @@ int main(void)
 	int ls;
 
 	close_extra_fds();
-	PORT = 24000 + (int)(getpid() % 2000) * 4;
+	PORT = port_base(24000, 4);
 	ls = listen_on(PORT);
 	accept_past_limit(ls);
 	never_reader(ls);

@@ -5,7 +5,7 @@
  * a write to a reset connection (EPIPE with MSG_NOSIGNAL); addresses of
  * both ends (ports fixed so the output is the same everywhere); shutdown
  * and poll events along the way. */
-#include "compat.h"
+#include "sockcompat.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -240,7 +240,7 @@ int main(void)
 	pthread_t t;
 
 	close_extra_fds();
-	PORT = 20000 + (int)(getpid() % 2000) * 16;
+	PORT = port_base(20000, 16);
 	ls = listen_on(AF_INET, PORT);
 	CHECK(getsockopt(ls, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0);
 	printf("listening: SO_ACCEPTCONN %d\n", v);

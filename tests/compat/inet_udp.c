@@ -3,7 +3,7 @@
  * send without an address, FIONREAD (the next datagram's size), a zero-
  * length datagram, too large a datagram (EMSGSIZE), IPv6 on ::1, and
  * sendmsg/recvmsg with several iovecs. */
-#include "compat.h"
+#include "sockcompat.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -39,7 +39,7 @@ int main(void)
 	char buf[2048];
 
 	close_extra_fds();
-	PORT = 20000 + (int)(getpid() % 2000) * 16;
+	PORT = port_base(20000, 16);
 	dst = to(PORT);
 	a = udp_bound(PORT);
 	b = udp_bound(PORT + 1);

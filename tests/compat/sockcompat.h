@@ -7,6 +7,48 @@
 #define SOCKCOMPAT_H
 
 #include "compat.h"
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Whether TCP and UDP ports port .. port + n - 1 can be bound on the loopback now. */
+static inline int ports_free(int port, int n)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	int one = 1, ok = 1;
+
+	for (int i = 0; ok && i < n; i++)
+		for (int t = 0; ok && t < 2; t++) {
+			struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port + i),
+						 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			int s = socket(AF_INET, types[t], 0);
+
+			ok = s >= 0 && setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+			     bind(s, (struct sockaddr *)&a, sizeof(a)) == 0;
+			if (s >= 0)
+				close(s);
+		}
+	return ok;
+}
+
+/*
+ * The first of n ports the program may use: from a per-process start (runs
+ * of the suite side by side must not collide; the output shows ports only
+ * relative to the base), moving on past ports some other program on the
+ * host holds (a fixed choice once failed a native run with EADDRINUSE).
+ * Under mote every port is free and the first choice stands.
+ */
+static inline int port_base(int lo, int n)
+{
+	int slots = 2000, base = lo;
+
+	for (int attempt = 0; attempt < 64; attempt++) {
+		base = lo + (int)((getpid() + attempt * 7) % slots) * n;
+		if (ports_free(base, n))
+			break;
+	}
+	return base;
+}
 
 static inline const char *sock_errname(int e)
 {

@@ -79,6 +79,12 @@ seed udp "$(rec c1 45000000 00020000 4011 0000 $PEER4 $ME4 9c40 0007 0000 0000 "
 # One UDP datagram to port 7 in two fragments (24 + 8 bytes, no UDP checksum).
 seed frag "$(rec c1 45000000 00032000 4011 0000 $PEER4 $ME4 9c40 0007 0020 0000 \
 	"$(hex 0123456789abcdef)") $(rec c1 45000000 00030003 4011 0000 $PEER4 $ME4 "$(hex 01234567)")"
+# Regression input for tools/net-patches/ip4-reass-empty-fragment.patch (the fuzzer's find,
+# byte for byte): the same datagram whose last fragment carries no data, then a record cut
+# short; echoing the datagram while the peer's ARP entry was pending made lwIP assert (a
+# kernel panic in mote).
+seed reass-empty-fragment "$(rec c1 45000000 00032000 4011 0000 $PEER4 $ME4 9c40 0007 0020 0000 \
+	"$(hex 0123456789abcdef)") $(rec c1 45000000 00030003 4011 0000 $PEER4 $ME4) 3031323334353637"
 seed ns6 "$(rec c2 60000000 0000 3aff $PEER6 ff0200000000000000000001ff123456 \
 	8700 0000 00000000 $ME6 0101 $PEERMAC)"
 # A router advertisement with a prefix for autoconfiguration, then a ping to the new address.
