@@ -32,15 +32,18 @@ static inline int ports_free(int port, int n)
 }
 
 /*
- * The first of n ports the program may use: from a per-process start (runs
- * of the suite side by side must not collide; the output shows ports only
- * relative to the base), moving on past ports some other program on the
- * host holds (a fixed choice once failed a native run with EADDRINUSE).
- * Under mote every port is free and the first choice stands.
+ * The first of n ports the program may use, between lo and 32768: from a
+ * per-process start (runs of the suite side by side must not collide; the
+ * output shows ports only relative to the base), moving on past ports some
+ * other program on the host holds. Below 32768 because Linux hands out
+ * ports from 32768 up to connecting sockets, the suite's own clients
+ * among them, and one of those (or its TIME-WAIT) on the chosen port made
+ * a native run fail with EADDRINUSE. Under mote every port is free and
+ * the first choice stands.
  */
 static inline int port_base(int lo, int n)
 {
-	int slots = 2000, base = lo;
+	int slots = (32768 - lo) / n, base = lo;
 
 	for (int attempt = 0; attempt < 64; attempt++) {
 		base = lo + (int)((getpid() + attempt * 7) % slots) * n;
