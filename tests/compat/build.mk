@@ -27,24 +27,24 @@ MUSL_PIE_LINK = -fPIE -nostartfiles -Wl,-static -Wl,-pie -Wl,--no-dynamic-linker
 	$(musl-dir)/rcrt1.o $(musl-dir)/crti.o $(shell gcc -print-file-name=crtbeginS.o)
 MUSL_PIE_END = $(shell gcc -print-file-name=crtendS.o) $(musl-dir)/crtn.o
 
-$(compat-dir)/musl/%: tests/compat/%.c tests/compat/compat.h
+$(compat-dir)/musl/%: tests/compat/%.c tests/compat/compat.h tests/compat/sockcompat.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	$(Q)musl-gcc -static $(COMPAT_CFLAGS) -o $@ $< -lm
-$(compat-dir)/glibc/%: tests/compat/%.c tests/compat/compat.h
+$(compat-dir)/glibc/%: tests/compat/%.c tests/compat/compat.h tests/compat/sockcompat.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)gcc -static -pthread $(COMPAT_CFLAGS) -o $@ $< -lm
-$(compat-dir)/musl-pie/%: tests/compat/%.c tests/compat/compat.h
+$(compat-dir)/musl-pie/%: tests/compat/%.c tests/compat/compat.h tests/compat/sockcompat.h
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $@"
 	$(Q)musl-gcc $(COMPAT_CFLAGS) $(MUSL_PIE_LINK) -o $@ $< -lm $(MUSL_PIE_END)
-$(compat-dir)/glibc-pie/%: tests/compat/%.c tests/compat/compat.h
+$(compat-dir)/glibc-pie/%: tests/compat/%.c tests/compat/compat.h tests/compat/sockcompat.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)gcc -static-pie -fPIE -pthread $(COMPAT_CFLAGS) -o $@ $< -lm
 
-$(compat-dir)/glibc-dyn/%: tests/compat/%.c tests/compat/compat.h
+$(compat-dir)/glibc-dyn/%: tests/compat/%.c tests/compat/compat.h tests/compat/sockcompat.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)gcc -pthread $(COMPAT_CFLAGS) -o $@ $< -lm
