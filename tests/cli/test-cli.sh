@@ -837,7 +837,8 @@ elif command -v qemu-system-x86_64 >/dev/null; then
 		if cmp -s "$ALL" "$T/err"; then pass "console: $hv stderr apart, no log on it"
 		else fail "console: $hv stderr apart, no log on it" "$(head -c 300 "$T/err" | od -c | head -3)"; fi
 		if grep -q "^console.selftest: echoed 20265 bytes, read ended with 0$" "$T/con.log" &&
-		   grep -q "^mote: power off, status 7$" "$T/con.log" && grep -Eq "^cmdline: console.selftest=7 console=framed( virtio_mmio.device=[^ ]+)*$" "$T/con.log"; then
+		   grep -q "^mote: power off, status 7$" "$T/con.log" && grep -Eq "^cmdline: console.selftest=7 console=framed( virtio_mmio.device=[^ ]+)*$" "$T/con.log" &&
+		   ! LC_ALL=C grep -q $'\xf5' "$T/con.log"; then
 			pass "console: $hv --log has the kernel log"
 		else fail "console: $hv --log has the kernel log" "$(tail -5 "$T/con.log")"; fi
 	done

@@ -454,9 +454,9 @@ static void feeder_poll(struct feeder *f, bool started, struct pollfd *p)
 }
 
 /*
- * One pipe from QEMU: its stdout (the serial port) or the virtio console's
- * pipe into the sink (dec: that channel's decoder), or its stderr (dec
- * NULL) to ours.
+ * One channel from QEMU: its stdout (the serial port) or the virtio
+ * console's socket into the sink (dec: that channel's decoder), or its
+ * stderr (dec NULL) to ours.
  */
 struct pump {
 	int in;         /* -1 after EOF */
@@ -612,7 +612,7 @@ int console_run(char *const argv[], const struct run_config *cfg)
 	k = (struct sink){ .out_ok = true, .err_ok = true, .framed = cfg->framed,
 			   .verbose = cfg->verbose, .log_fd = open_log(cfg),
 			   .scan = { .status = -1 } };
-	frame_decoder_init(&k.dec, CONSOLE_MOVED);
+	frame_decoder_init(&k.dec, CONSOLE_STAYED);
 	frame_decoder_init(&k.vdec, CONSOLE_STDERR);
 	install_signals();
 	int err = spawn_qemu(argv, inp[0], outp[1], errp[1], vcon[1]);
