@@ -38,7 +38,10 @@ expect() {
 	else
 		echo "FAIL boot-$name: $why"
 		grep -E "^ktest: (FAIL|  )|exception|panic" "$out" | head -20 | sed 's/^/    | /'
-		sed 's/^/    | /' "$out" | tail -15
+		# The kernel's log lines apart from the self-tests' repeats, then the whole output kept.
+		grep -v "^ktest:   also " "$out" | sed 's/^/    | /' | tail -40
+		mkdir -p "$BUILD/boot-failures" && cp "$out" "$BUILD/boot-failures/$name.out" &&
+			echo "    | whole output: $BUILD/boot-failures/$name.out"
 	fi
 }
 
