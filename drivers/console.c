@@ -108,17 +108,25 @@ done:
 	out_unlock(flags, nested);
 }
 
-bool console_set_output(const struct console_output *o)
+/* An empty record on the UART telling the host something (CONSOLE_MOVED, CONSOLE_STAYED). */
+static void serial_marker_locked(unsigned stream)
 {
 	uint8_t hdr[CONSOLE_HEADER];
+
+	frame_header(hdr, stream, 0);
+	serial_write(hdr, sizeof(hdr));
+}
+
+/* The marker and the switch under one hold of the lock: no record can fall between them. */
+bool console_set_output(const struct console_output *o)
+{
 	bool nested;
 	unsigned long flags;
 
 	if (!out.framed)
 		return false;
 	flags = out_lock(&nested);
-	frame_header(hdr, CONSOLE_MOVED, 0);
-	serial_write(hdr, sizeof(hdr));
+	serial_marker_locked(CONSOLE_MOVED);
 	out.moved = o;
 	out_unlock(flags, nested);
 	return true;
@@ -190,6 +198,8 @@ static void uart_setup(void)
 	unsigned long flags = out_lock(&nested);
 
 	serial_rx_setup();
+	if (out.framed)	/* for a host that gave the VM a virtio console and waits to know */
+		serial_marker_locked(CONSOLE_STAYED);
 	out_unlock(flags, nested);
 }
 
@@ -197,6 +207,12 @@ static int channel_pull(void *dev)
 {
 	(void)dev;
 	return out.moved->pull();
+}
+
+/* stdin comes from the device output moved to, not the UART. */
+static bool input_moved(void)
+{
+	return out.moved && out.moved->pull;
 }
 
 static void stdin_start_locked(void)
@@ -209,7 +225,7 @@ static void stdin_start_locked(void)
 		ring = stdin_fallback_ring;
 		cap = sizeof(stdin_fallback_ring);
 	}
-	if (out.moved && out.moved->pull) {
+	if (input_moved()) {
 		/* The device holds what does not fit; console_input_arrived() brings more. */
 		cin_init(&stdin_in, ring, cap, out.framed, channel_pull, NULL, 0);
 		return;
@@ -240,8 +256,8 @@ static struct console_in *stdin_get(void)
 	if (!stdin_ready) {
 		stdin_start_locked();
 		__atomic_store_n(&stdin_ready, true, __ATOMIC_RELEASE);
-		if (!stdin_in.hold && !stdin_in.poll_ns)
-			cin_receive(&stdin_in);	/* what a device received before */
+		if (input_moved())
+			cin_receive(&stdin_in);	/* what the device received before */
 	}
 	mutex_unlock(&stdin_start_lock);
 	return &stdin_in;
@@ -251,20 +267,6 @@ void console_input_arrived(void)
 {
 	if (__atomic_load_n(&stdin_ready, __ATOMIC_ACQUIRE))
 		cin_receive(&stdin_in);
-}
-
-void console_input_settle(void)
-{
-	uint8_t hdr[CONSOLE_HEADER];
-	bool nested;
-	unsigned long flags;
-
-	if (!out.framed || out.moved)
-		return;
-	flags = out_lock(&nested);
-	frame_header(hdr, CONSOLE_STAYED, 0);
-	serial_write(hdr, sizeof(hdr));
-	out_unlock(flags, nested);
 }
 
 long console_stdin_read(void *buf, size_t len, bool nonblock)

@@ -117,17 +117,14 @@ static int blk_do(struct blk_disk *disk, struct blk_req *req, struct virtq_seg *
 	 * interrupt lost on the way (seen on q35 under load in CI) then costs
 	 * a tenth of a second, not the device.
 	 */
-	for (uint64_t waited = 0;; waited += BLK_POLL_NS) {
-		if (!waitq_wait_event(&disk->wq, __atomic_load_n(&req->done, __ATOMIC_ACQUIRE),
-				      BLK_POLL_NS))
-			break;
-		virtio_interrupt(disk->dev);
-		if (__atomic_load_n(&req->done, __ATOMIC_ACQUIRE))
-			break;
+	for (uint64_t waited = 0; !__atomic_load_n(&req->done, __ATOMIC_ACQUIRE);
+	     waited += BLK_POLL_NS) {
 		if (waited >= BLK_TIMEOUT_NS) {
 			virtio_device_fail(disk->dev, "a request did not complete in 30 s");
 			waitq_wait_event(&disk->wq, __atomic_load_n(&req->done, __ATOMIC_ACQUIRE), 0);
-			break;
+		} else if (waitq_wait_event(&disk->wq, __atomic_load_n(&req->done, __ATOMIC_ACQUIRE),
+					    BLK_POLL_NS)) {
+			virtio_interrupt(disk->dev);
 		}
 	}
 	if (req->err)

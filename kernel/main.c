@@ -280,7 +280,6 @@ static void run_program(void)
 	};
 	int status;
 
-	console_input_settle();
 	linux_strace = cmdline_has(&cmdline, "strace");
 	for (unsigned i = 0; i < cmdline.nr_args; i++)
 		if (!strcmp(cmdline.args[i].key, "volume") &&
@@ -322,10 +321,8 @@ static void *app_main(void *arg)
 		bootchart_report();
 	print_banner(cpus, smp_online_count());
 	crash_on_request(cmdline_get(&cmdline, "debug.crash"));
-	if (cmdline_has(&cmdline, "console.selftest")) {
-		console_input_settle();
+	if (cmdline_has(&cmdline, "console.selftest"))
 		platform_power_off(console_selftest(cmdline_get(&cmdline, "console.selftest")));
-	}
 	if (boot_info.nr_modules || blkdev_find(LINUX_ROOT_DISK))
 		run_program();
 	if (cmdline_has(&cmdline, "--selftest") || cmdline_has(&cmdline, "selftest"))

@@ -30,7 +30,7 @@
  * - A host that gave the guest a virtio console sends no stdin before it
  *   knows where: CONSOLE_MOVED, or an empty record on CONSOLE_STAYED (the
  *   guest could not use the device: stdin goes on the serial line), which
- *   the guest writes before its program starts.
+ *   the guest writes when its stdin is first used.
  */
 #ifndef ABI_CONSOLE_H
 #define ABI_CONSOLE_H

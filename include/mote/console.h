@@ -13,8 +13,9 @@
  * the console is plain; the host takes unframed bytes as log.
  *
  * Output is synchronous and polled: a write returns when its bytes are in
- * the UART (or handed to the virtio console, see console_set_output()). One record is written under the console's output lock, so a
- * record is never interleaved with another CPU's (printk also buffers a
+ * the UART (or handed to the virtio console, see console_set_output()).
+ * One record is written under the console's output lock, so a record is
+ * never interleaved with another CPU's (printk also buffers a
  * call into one record where it fits). The lock is taken with interrupts
  * off; a CPU that faults while holding it (a panic inside a write) finishes
  * the broken record with filler and writes on, so a panic is never lost.
@@ -80,7 +81,9 @@ struct console_output {
 	 * Input too, when set: the next byte of the host's stdin records the
 	 * device has received, or -1 (interrupts off, any context). The host
 	 * sends stdin there once it has seen the move, and the device calls
-	 * console_input_arrived() when more has come.
+	 * console_input_arrived() when more has come. A framed console whose
+	 * input did not move says so on the UART (CONSOLE_STAYED) when stdin
+	 * is first used, for a host waiting to learn where to send it.
 	 */
 	int (*pull)(void);
 };
@@ -88,13 +91,6 @@ bool console_set_output(const struct console_output *o);
 
 /* The moved console's device received input (interrupt context). */
 void console_input_arrived(void);
-
-/*
- * Before the program starts: a framed console that has not moved tells the
- * host so (an empty record on CONSOLE_STAYED), for a host waiting to learn
- * where stdin goes.
- */
-void console_input_settle(void);
 
 /* Waits until all output has left the guest (before powering off). */
 void console_flush(void);

@@ -165,6 +165,26 @@ bigin() {	# bigin NAME "MOTE OPTIONS" BYTES
 }
 bigin console-virtio-stdin "" 4000000
 bigin console-serial-stdin "--console serial" 100000
+# A virtio console the kernel cannot use (one port, no MULTIPORT: QEMU's own virtconsole, by a
+# wrapper in place of QEMU): the kernel stays on the UART and says so when stdin is first used,
+# and mote, which waits to hear where stdin goes, sends it on the serial line.
+stay_qemu=$work/qemu-one-port
+cat >"$stay_qemu" <<'EOF'
+#!/bin/bash
+a=()
+for w in "$@"; do
+	case $w in
+	virtio-serial-device,max_ports=2) w=virtio-serial-device,max_ports=1 ;;
+	virtserialport,chardev=mote-con,nr=1) w=virtconsole,chardev=mote-con ;;
+	esac
+	a+=("$w")
+done
+exec qemu-system-x86_64 "${a[@]}"
+EOF
+chmod +x "$stay_qemu"
+bigin console-virtio-unusable "--qemu $stay_qemu" 20000
+expect console-virtio-unusable-log 0 "--qemu $stay_qemu --verbose build/bench/hello" \
+	"^virtio-console: virtio-mmio@0x[0-9a-f]+ has no port 1: the console stays on the UART$"
 expect console-virtio-used 0 "--verbose build/bench/hello" \
 	"^virtio-console: virtio-(mmio|pci)@[0-9a-fx:.]+ \((mmio|pci)\) carries the console's output$"
 expect console-serial-kept 0 "--verbose --console serial build/bench/hello" "!^virtio-console"
