@@ -53,8 +53,16 @@
  * thread can sleep or be preempted there and the IST stack is free again.
  * Then it saves the rest of struct trap_frame and calls `handler`, and
  * leaves through user_return (entry.S).
+ *
+ * Every entry, from either mode, first reloads the kernel's SS. An entry
+ * through an IST stack may leave a null SS (QEMU loads one on every IST
+ * switch, the CPU on a privilege change), which works in 64-bit mode but
+ * differs in its size bit from the SS that the boot and SYSCALL load; TCG
+ * keys translated code on that bit, so every kernel path run both in and
+ * out of an interrupt would be translated twice.
  */
 .macro FROM_USER handler
+	movw kernel_ss(%rip), %ss
 	testb $3, 24(%rsp)
 	jz 9f
 	swapgs
@@ -78,6 +86,10 @@
 	jmp user_return
 9:
 .endm
+
+	.section .rodata
+kernel_ss:
+	.word KERNEL_DS
 
 	.text
 	.balign 16
