@@ -12,6 +12,7 @@
 #define MOTE_PERCPU_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MAX_CPUS 64
@@ -49,6 +50,19 @@ static inline struct cpu *cpu_self(void)
 
 	asm volatile("movq %%gs:0, %0" : "=r"(c));
 	return c;
+}
+
+/*
+ * The thread running on this CPU, read in one instruction. Reading it
+ * through cpu_self() takes two, and a thread preempted and moved to another
+ * CPU between them reads the thread now running on its old CPU.
+ */
+static inline struct thread *cpu_current_thread(void)
+{
+	struct thread *t;
+
+	asm volatile("movq %%gs:%c1, %0" : "=r"(t) : "i"(offsetof(struct cpu, current)));
+	return t;
 }
 
 /* The CPUs the platform describes, online or not. */

@@ -146,7 +146,7 @@ int thread_detach(struct thread *t);
 
 static inline struct thread *thread_self(void)
 {
-	return cpu_self()->current;
+	return cpu_current_thread();
 }
 
 /* Sets t's nice value (clamped to the range); takes effect at its next scheduling decision. */
