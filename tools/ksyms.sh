@@ -17,7 +17,9 @@ text && $2 ~ /^[tT]$/ && $3 !~ /^\./ {
 		print "ksyms: " $3 " at " $1 " is outside _text'"'"'s 4 GiB window" > "/dev/stderr"
 		exit 1
 	}
-	addr[n] = substr($1, 9); name[n] = $3; n++
+	# Link-time optimization renames file-local functions NAME.lto_priv.N;
+	# backtraces show NAME, as they would without it.
+	addr[n] = substr($1, 9); name[n] = $3; sub(/\.lto_priv\.[0-9]+$/, "", name[n]); n++
 }
 $3 == "_etext" { text = 0 }
 END {

@@ -110,7 +110,8 @@ void trap_handle(struct trap_frame *f)
 	panic_end_from(f->rip, f->rbp);
 }
 
-int arch_provoke_fault(const char *kind)
+/* Never inlined: the crash tests look for this frame in the backtrace. */
+__attribute__((noinline)) int arch_provoke_fault(const char *kind)
 {
 	volatile int zero = 0;
 
