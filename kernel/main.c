@@ -193,15 +193,30 @@ static void start_memory(void)
 	arch_set_page_fault_handler(vm_kernel_fault);
 }
 
+/* Hex digits of the largest address in the map: the lines stay aligned, and short (serial bytes cost boot time). */
+static int map_address_digits(void)
+{
+	uint64_t top = 0;
+	int digits = 1;
+
+	for (uint32_t i = 0; i < boot_info.nr_mem; i++)
+		if (boot_info.mem[i].base + boot_info.mem[i].size - 1 > top)
+			top = boot_info.mem[i].base + boot_info.mem[i].size - 1;
+	while (top >>= 4)
+		digits++;
+	return digits;
+}
+
 static void print_memory_map(void)
 {
 	uint64_t usable = 0;
+	int w = map_address_digits();
 
 	printk("memory map:\n");
 	for (uint32_t i = 0; i < boot_info.nr_mem; i++) {
 		const struct boot_mem_region *r = &boot_info.mem[i];
 
-		printk("  0x%016lx-0x%016lx %s\n", r->base, r->base + r->size - 1,
+		printk("  0x%0*lx-0x%0*lx %s\n", w, r->base, w, r->base + r->size - 1,
 		       boot_mem_type_name(r->type));
 		if (r->type == BOOT_MEM_USABLE)
 			usable += r->size;
