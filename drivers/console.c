@@ -173,10 +173,15 @@ static bool stdin_ready;
 static struct mutex stdin_start_lock = MUTEX_INIT(stdin_start_lock);
 static uint8_t stdin_fallback_ring[512];
 
-static int uart_pull(void *dev)
+static size_t uart_pull(void *dev, uint8_t *buf, size_t max)
 {
+	size_t n = 0;
+	int b;
+
 	(void)dev;
-	return serial_rx_byte();
+	while (n < max && (b = serial_rx_byte()) >= 0)
+		buf[n++] = (uint8_t)b;
+	return n;
 }
 
 static void uart_hold(void *dev, bool stop)
@@ -203,10 +208,10 @@ static void uart_setup(void)
 	out_unlock(flags, nested);
 }
 
-static int channel_pull(void *dev)
+static size_t channel_pull(void *dev, uint8_t *buf, size_t max)
 {
 	(void)dev;
-	return out.moved->pull();
+	return out.moved->pull(buf, max);
 }
 
 /* stdin comes from the device output moved to, not the UART. */

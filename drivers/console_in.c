@@ -14,7 +14,8 @@
 #include "console_in.h"
 
 void cin_init(struct console_in *in, uint8_t *ring, size_t cap, bool framed,
-	      int (*pull)(void *dev), void (*hold)(void *dev, bool stop), void *dev)
+	      size_t (*pull)(void *dev, uint8_t *buf, size_t max),
+	      void (*hold)(void *dev, bool stop), void *dev)
 {
 	memset(in, 0, sizeof(*in));
 	waitq_init(&in->wq);
@@ -27,41 +28,62 @@ void cin_init(struct console_in *in, uint8_t *ring, size_t cap, bool framed,
 	frame_decoder_init(&in->dec, CONSOLE_STDIN);
 }
 
-static void push(struct console_in *in, uint8_t c)
+/* Appends n bytes (the caller made sure they fit). */
+static void push(struct console_in *in, const uint8_t *p, size_t n)
 {
-	in->ring[(in->head + in->count) % in->cap] = c;
-	in->count++;
+	size_t tail = (in->head + in->count) % in->cap;
+	size_t first = in->cap - tail < n ? in->cap - tail : n;
+
+	memcpy(in->ring + tail, p, first);
+	memcpy(in->ring, p + first, n - first);
+	in->count += n;
 }
 
-/* One byte from the device; true if it is news for a reader. */
-static bool take(struct console_in *in, uint8_t c)
-{
-	struct frame_span s;
-
-	if (!in->framed) {
-		push(in, c);
-		return true;
-	}
-	frame_decode(&in->dec, &c, 1, &s);
-	if (s.kind == FRAME_DATA && !in->eof) {
-		push(in, c);
-		return true;
-	}
-	if (s.kind == FRAME_EMPTY && !in->eof) {
-		in->eof = true;
-		return true;
-	}
-	return false;	/* header bytes, stray bytes, anything after the end */
-}
-
-/* With the lock held: pulls while there is room, holds the device once the ring is full. */
-static bool fill_locked(struct console_in *in)
+/* n bytes from the device (no more than the ring has room for); true if news for a reader. */
+static bool take(struct console_in *in, const uint8_t *p, size_t n)
 {
 	bool news = false;
-	int b;
 
-	while (in->count < in->cap && (b = in->pull(in->dev)) >= 0)
-		news |= take(in, (uint8_t)b);
+	if (!in->framed) {
+		push(in, p, n);
+		return true;
+	}
+	while (n) {
+		struct frame_span s;
+		size_t used = frame_decode(&in->dec, p, n, &s);
+
+		if (s.kind == FRAME_DATA && !in->eof) {
+			push(in, s.data, s.len);
+			news = true;
+		} else if (s.kind == FRAME_EMPTY && !in->eof) {
+			in->eof = true;
+			news = true;
+		}	/* else header bytes, stray bytes, anything after the end */
+		p += used;
+		n -= used;
+	}
+	return news;
+}
+
+/*
+ * With the lock held: pulls while there is room, holds the device once the
+ * ring is full. A pull never asks for more than the room left, so payload,
+ * which is at most what was pulled, always fits.
+ */
+static bool fill_locked(struct console_in *in)
+{
+	uint8_t chunk[256];
+	bool news = false;
+	size_t n;
+
+	while (in->count < in->cap) {
+		size_t room = in->cap - in->count;
+
+		n = in->pull(in->dev, chunk, room < sizeof(chunk) ? room : sizeof(chunk));
+		if (!n)
+			break;
+		news |= take(in, chunk, n);
+	}
 	if (in->count == in->cap && !in->paused && in->hold) {
 		in->paused = true;
 		in->hold(in->dev, true);

@@ -4,8 +4,8 @@
  * console; include/mote/console.h is the contract.
  *
  * A ring of bytes received and not yet read, filled from a device that
- * hands out one byte at a time (pull) until the ring is full, and told to
- * stop and resume receiving (hold) around that. A device without hold
+ * hands out what it has (pull), never more than the ring has room for,
+ * and told to stop and resume receiving (hold) when the ring is full. A device without hold
  * keeps what it has while the ring is full, and each read pulls again. When framed, bytes go
  * through a lib/frame decoder: only stdin payload enters the ring, an
  * empty record is the end of input, anything else is dropped.
@@ -30,14 +30,15 @@ struct console_in {
 	bool framed, eof, paused;
 	struct frame_decoder dec;
 	void (*notify)(void);
-	int (*pull)(void *dev);			/* next byte, or -1 */
+	size_t (*pull)(void *dev, uint8_t *buf, size_t max);	/* up to max bytes; 0: none */
 	void (*hold)(void *dev, bool stop);	/* NULL: the device cannot be told */
 	void *dev;
 	uint64_t poll_ns;		/* nonzero: no interrupt, readers poll the device */
 };
 
 void cin_init(struct console_in *in, uint8_t *ring, size_t cap, bool framed,
-	      int (*pull)(void *dev), void (*hold)(void *dev, bool stop), void *dev);
+	      size_t (*pull)(void *dev, uint8_t *buf, size_t max),
+	      void (*hold)(void *dev, bool stop), void *dev);
 
 /* Takes what the device has (interrupt context, or any context with interrupts off is fine). */
 void cin_receive(struct console_in *in);

@@ -153,28 +153,34 @@ static void rx_done(struct virtio_queue *q, void *cookie, uint32_t len, int err)
 	console_input_arrived();
 }
 
-/* The next byte received, or -1; an emptied buffer goes back to the device at once. */
-static int vcon_pull(void)
+/* Up to max bytes received, in order; an emptied buffer goes back to the device at once. */
+static size_t vcon_pull(uint8_t *buf, size_t max)
 {
 	unsigned long flags = spin_lock_irqsave(&vcon.rx_lock);
-	int b = -1;
+	size_t n = 0;
 
-	while (vcon.cur < 0 || vcon.cur_off == vcon.cur_len) {
-		if (vcon.cur >= 0)
-			rx_post((unsigned)vcon.cur);
-		vcon.cur = -1;
-		if (!vcon.filled_count)
-			goto out;
-		vcon.cur = vcon.filled[vcon.filled_head];
-		vcon.cur_len = vcon.filled_len[vcon.filled_head];
-		vcon.cur_off = 0;
-		vcon.filled_head = (vcon.filled_head + 1) % VCON_RX_BUFS;
-		vcon.filled_count--;
+	while (n < max) {
+		if (vcon.cur < 0 || vcon.cur_off == vcon.cur_len) {
+			if (vcon.cur >= 0)
+				rx_post((unsigned)vcon.cur);
+			vcon.cur = -1;
+			if (!vcon.filled_count)
+				break;
+			vcon.cur = vcon.filled[vcon.filled_head];
+			vcon.cur_len = vcon.filled_len[vcon.filled_head];
+			vcon.cur_off = 0;
+			vcon.filled_head = (vcon.filled_head + 1) % VCON_RX_BUFS;
+			vcon.filled_count--;
+			continue;
+		}
+		size_t take = vcon.cur_len - vcon.cur_off < max - n ? vcon.cur_len - vcon.cur_off : max - n;
+
+		memcpy(buf + n, vcon.rx_buf[vcon.cur] + vcon.cur_off, take);
+		vcon.cur_off += take;
+		n += take;
 	}
-	b = vcon.rx_buf[vcon.cur][vcon.cur_off++];
-out:
 	spin_unlock_irqrestore(&vcon.rx_lock, flags);
-	return b;
+	return n;
 }
 
 static const struct console_output vcon_output = { vcon_write, vcon_flush, vcon_pull };

@@ -47,6 +47,7 @@
 #include <abi/console.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* `console=VALUE` from the command line (NULL: none): "framed" frames, anything else is plain. */
 void console_init(const char *mode);
@@ -78,14 +79,15 @@ struct console_output {
 	bool (*write)(const void *hdr, size_t hlen, const void *p, size_t n);
 	void (*flush)(void);
 	/*
-	 * Input too, when set: the next byte of the host's stdin records the
-	 * device has received, or -1 (interrupts off, any context). The host
+	 * Input too, when set: copies up to max bytes of the host's stdin
+	 * records the device has received into buf and returns the count, 0
+	 * if it has none (interrupts off, any context). The host
 	 * sends stdin there once it has seen the move, and the device calls
 	 * console_input_arrived() when more has come. A framed console whose
 	 * input did not move says so on the UART (CONSOLE_STAYED) when stdin
 	 * is first used, for a host waiting to learn where to send it.
 	 */
-	int (*pull)(void);
+	size_t (*pull)(uint8_t *buf, size_t max);
 };
 bool console_set_output(const struct console_output *o);
 
