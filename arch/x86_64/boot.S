@@ -11,10 +11,10 @@
  * tables with RSI holding the physical address of boot_params. Firecracker
  * enters vmlinux-style ELF kernels this way.
  *
- * Both record the TSC, the protocol and the pointer the loader gave, set
- * CR0, CR4 and EFER to their final values, switch to the boot page tables
- * (identity, the physical-memory aliases and the kernel image, 4 GiB each
- * with 2 MiB pages; all static, so no code builds them) and jump to
+ * Both record the TSC, the protocol and the pointer the loader gave, fill
+ * the boot page directories, set CR0, CR4 and EFER to their final values,
+ * switch to the boot page tables (identity, the physical-memory aliases and
+ * the kernel image, 4 GiB each with 2 MiB pages) and jump to
  * kernel_start64 in the upper half. Everything after that is C and never
  * learns which door it came through except from boot_protocol.
  */
@@ -55,6 +55,27 @@
 	wrmsr
 .endm
 
+/*
+ * Fills boot_pd: 2048 entries mapping physical 0..4 GiB in 2 MiB pages (every
+ * address is below 4 GiB, so each entry's high half is 0). A loop here costs
+ * a few microseconds; the same table as data cost 16 KiB of the image. The
+ * stubs run on physical addresses (no paging, or the loader's identity map).
+ * Valid in 32- and 64-bit code.
+ */
+.macro fill_boot_pd
+	movl $PHYS(boot_pd), %edi
+	movl $(PTE_PRESENT + PTE_WRITE + PTE_LARGE), %eax
+	xorl %edx, %edx
+2:	.irp i, 0, 1, 2, 3		/* four entries a turn: emulators pay per turn */
+	movl %eax, 8 * \i(%edi)
+	movl %edx, 8 * \i + 4(%edi)
+	addl $0x200000, %eax
+	.endr
+	addl $32, %edi
+	cmpl $PHYS(boot_pd) + 2048 * 8, %edi
+	jne 2b
+.endm
+
 	.section .boot.text, "ax"
 	.code32
 	.globl pvh_entry
@@ -66,6 +87,7 @@ pvh_entry:
 	movl %ebx, PHYS(boot_loader_info)
 	movl $1, PHYS(boot_protocol)		/* BOOT_PROTO_PVH */
 
+	fill_boot_pd
 	movl $CR4_VALUE, %eax
 	movl %eax, %cr4
 	movl $PHYS(boot_pml4), %eax
@@ -87,6 +109,7 @@ linux64_entry:
 	movq %rsi, PHYS(boot_loader_info)
 	movl $2, PHYS(boot_protocol)		/* BOOT_PROTO_LINUX */
 
+	fill_boot_pd
 	movl $PHYS(boot_pml4), %eax
 	movq %rax, %cr3
 	movl $CR4_VALUE, %eax
@@ -156,8 +179,11 @@ boot_protocol:    .long 0
  * Boot page tables: PML4 slot 0 (identity, for the stubs), the slots of the
  * physical-memory alias areas 0-4 and 6 (include/mote/layout.h) and slot
  * 511 (the kernel at -2 GiB) all lead to the same four page directories,
- * which map physical 0..4 GiB with 2 MiB pages. Static, so no boot code
- * builds them; arch_paging_init() adapts them to the real machine.
+ * which map physical 0..4 GiB with 2 MiB pages. The upper levels are
+ * static; the directories are filled by the stubs (fill_boot_pd) and live
+ * beside the stacks, outside the image and outside the .bss that
+ * kernel_start64 zeroes while they are in use. arch_paging_init() adapts
+ * them to the real machine.
  */
 #define AREA_SLOT(k) (((MM_AREA_BASE + ((k) << MM_AREA_SHIFT)) >> 39) & 511)
 #define LOW_PDPT (PHYS(boot_pdpt_low) + PTE_PRESENT + PTE_WRITE)
@@ -187,15 +213,11 @@ boot_pdpt_kernel:
 	.fill 510, 8, 0
 	.quad PHYS(boot_pd) + 0x0000 + PTE_PRESENT + PTE_WRITE
 	.quad PHYS(boot_pd) + 0x1000 + PTE_PRESENT + PTE_WRITE
-boot_pd:
-	.set addr, 0
-	.rept 2048
-	.quad addr + PTE_PRESENT + PTE_WRITE + PTE_LARGE
-	.set addr, addr + 0x200000
-	.endr
 
 	.section .bss.stacks, "aw", @nobits
-	.balign 16
+	.balign 4096
+boot_pd:
+	.skip 2048 * 8
 boot_stack:
 	.skip 16384
 boot_stack_top:
