@@ -209,6 +209,11 @@ struct file *fd_get(struct fdtable *t, int fd)
 	return f;
 }
 
+struct file *fd_peek(struct fdtable *t, int fd)
+{
+	return fd_open(t, fd) ? t->files[fd] : ERR_PTR(-EBADF);
+}
+
 int fd_next(struct fdtable *t, int from)
 {
 	int ret = -1;

@@ -36,6 +36,28 @@ struct file *fget(int fd)
 	return fd_get(current_process()->fds, fd);
 }
 
+/*
+ * The file at fd for the length of one read or write, given back with
+ * fput_light(). Only a process's own threads change its table, so with one
+ * thread nobody can close the descriptor meanwhile and the call takes
+ * neither the table's lock nor a reference, as Linux's fdget() does; that is
+ * most of a one-byte read's cost beyond the system call itself. The thread
+ * count may only rise through this thread, so reading it unlocked is safe.
+ */
+static struct file *fget_light(int fd, bool *ref)
+{
+	struct linux_process *p = current_process();
+
+	*ref = __atomic_load_n(&p->nr_tasks, __ATOMIC_RELAXED) != 1;
+	return *ref ? fd_get(p->fds, fd) : fd_peek(p->fds, fd);
+}
+
+static void fput_light(struct file *f, bool ref)
+{
+	if (ref)
+		file_put(f);
+}
+
 static bool is_regular(const struct file *f)
 {
 	return f->vnode && VFS_ISREG(f->vnode->mode);
@@ -99,7 +121,8 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 
 static long fd_io(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
 {
-	struct file *f = fget(fd);
+	bool ref;
+	struct file *f = fget_light(fd, &ref);
 	long ret;
 
 	if (IS_ERR(f))
@@ -111,7 +134,7 @@ static long fd_io(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t
 		ret = -EINVAL;
 	else
 		ret = do_io(f, writing, ubuf, len, off);
-	file_put(f);
+	fput_light(f, ref);
 	return writing ? raise_epipe(ret) : ret;
 }
 

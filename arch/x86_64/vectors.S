@@ -176,8 +176,8 @@ syscall_entry:
 	pushq $0
 	pushq $SYSCALL_VECTOR
 	SAVE_REGS
-	sti
 	movq %rsp, %rdi
+	sti			/* last: emulators end a block at sti and run the next insn alone */
 	call x86_syscall
 	/* fall through */
 

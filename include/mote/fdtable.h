@@ -70,6 +70,13 @@ int fd_check_free(struct fdtable *t, unsigned min);
 /* The file at fd with a new reference (file_put it), or ERR_PTR(-EBADF). */
 struct file *fd_get(struct fdtable *t, int fd);
 
+/*
+ * The file at fd with neither the lock nor a reference, or ERR_PTR(-EBADF):
+ * only for a caller that no other thread can race on t (the table's only
+ * user, in a process with one thread), and only until it next changes t.
+ */
+struct file *fd_peek(struct fdtable *t, int fd);
+
 /* The lowest open descriptor >= from, or -1 (listing /proc/self/fd). */
 int fd_next(struct fdtable *t, int from);
 
