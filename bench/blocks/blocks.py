@@ -14,7 +14,8 @@ is the same on every run and every host:
      firmware, the kernel's boot (first instruction to the application's
      thread), the kernel's launch (to the program's first instruction), the
      program and the kernel under it, and after; the boot by the step of
-     kernel_main it runs in; the kernel's blocks by source file.
+     kernel_main it runs in; the kernel's blocks by source file; and the
+     blocks translated more than once (the same code under other CPU state).
 
 Blocks times the cost of the simplest block is a lower bound on the time
 (the ">= ms" column): the kernel's blocks load and store, so each costs more;
@@ -163,6 +164,20 @@ def report(name, blocks, syms, cost, top):
     files = collections.Counter(sym_of[i][1] for i in kern)
     print(f"  kernel blocks by source file (top {top}): " +
           ", ".join(f"{f} {n}" for f, n in files.most_common(top)))
+
+    # An address translated more than once was translated again under other CPU state
+    # (TCG keys blocks on flags such as SS's size bit or the interrupt shadow after sti),
+    # or its code was overwritten: each repeat is a block's translation paid twice.
+    seen = collections.Counter(b[0] for b in blocks)
+    fn_at = {blocks[i][0]: sym_of[i][0] for i in kern}
+    by_fn = collections.Counter()
+    for addr, n in seen.items():
+        if n > 1 and addr in fn_at:
+            by_fn[fn_at[addr]] += n - 1
+    repeats = sum(n - 1 for n in seen.values())
+    print(f"  translated again: {repeats} blocks" +
+          (" (kernel: " + ", ".join(f"{f} {n}" for f, n in by_fn.most_common(top)) + ")"
+           if by_fn else ""))
 
 
 def main():
