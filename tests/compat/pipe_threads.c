@@ -1,11 +1,14 @@
 /* pipe_threads: pipes between threads: 4 MiB in PRNG-sized chunks from a
  * writer thread to a reader reading in other PRNG sizes (bytes and checksum
  * must match), four writers sharing one pipe with PIPE_BUF-sized records
- * that must never interleave, and a reader blocked on an empty pipe woken
- * by a write. */
+ * that must never interleave, a reader blocked on an empty pipe woken by a
+ * write, and a blocked reader whose descriptor another thread closes: the
+ * read holds the file, so the pipe keeps its reader and a later write
+ * reaches it. */
 #include "compat.h"
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 
 enum { TOTAL = 4 << 20 };
 static int fds[2];
@@ -129,10 +132,37 @@ static void blocked_reader(void)
 	close(fds[1]);
 }
 
+static ssize_t closer_wrote;
+
+static void *closer(void *arg)
+{
+	(void)arg;
+	sleep_ms(20);
+	CHECK(close(fds[0]) == 0);
+	closer_wrote = write(fds[1], "late", 4);
+	return NULL;
+}
+
+static void reader_outlives_close(void)
+{
+	pthread_t t;
+	char buf[8];
+
+	signal(SIGPIPE, SIG_IGN);	/* a lost reader shows as EPIPE, not a death */
+	CHECK(pipe(fds) == 0);
+	CHECK(pthread_create(&t, NULL, closer, NULL) == 0);
+	ssize_t r = read(fds[0], buf, sizeof(buf));
+	pthread_join(t, NULL);
+	printf("read through a descriptor closed meanwhile: %s [%.4s], the write: %s\n", res(r), buf,
+	       res(closer_wrote));
+	close(fds[1]);
+}
+
 int main(void)
 {
 	bulk();
 	atomic_records();
 	blocked_reader();
+	reader_outlives_close();
 	return 0;
 }
