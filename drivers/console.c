@@ -117,6 +117,50 @@ static void serial_marker_locked(unsigned stream)
 	serial_write(hdr, sizeof(hdr));
 }
 
+/*
+ * A device offered to carry the framed console (console_offer_output()) is
+ * set up by the first thread that needs it: stdin's first user, or the
+ * application's output once it has cost the UART more than the setup
+ * would. attach stays set while it runs, so a reader of stdin arriving
+ * meanwhile waits on the mutex for the outcome instead of settling on the
+ * UART.
+ */
+#define CONSOLE_UART_BUDGET 1024	/* application bytes: ~3 us each on the UART, ~3 ms the setup */
+
+static struct {
+	void (*attach)(void);	/* offered and not yet set up */
+	size_t app_bytes;	/* application output the UART carried */
+	struct mutex lock;
+} offer = { .lock = MUTEX_INIT(offer.lock) };
+
+bool console_offer_output(void (*attach)(void))
+{
+	if (!out.framed)
+		return false;
+	__atomic_store_n(&offer.attach, attach, __ATOMIC_RELEASE);
+	return true;
+}
+
+static void take_offer(void)
+{
+	if (!__atomic_load_n(&offer.attach, __ATOMIC_ACQUIRE))
+		return;
+	mutex_lock(&offer.lock);
+	if (offer.attach) {
+		offer.attach();
+		__atomic_store_n(&offer.attach, NULL, __ATOMIC_RELEASE);
+	}
+	mutex_unlock(&offer.lock);
+}
+
+void console_app_write(enum console_stream s, const void *buf, size_t len)
+{
+	if (__atomic_load_n(&offer.attach, __ATOMIC_ACQUIRE) &&
+	    __atomic_add_fetch(&offer.app_bytes, len, __ATOMIC_RELAXED) > CONSOLE_UART_BUDGET)
+		take_offer();
+	console_stream_write(s, buf, len);
+}
+
 /* The marker and the switch under one hold of the lock: no record can fall between them. */
 bool console_set_output(const struct console_output *o)
 {
@@ -172,6 +216,7 @@ static struct console_in stdin_in;
 static bool stdin_ready;
 static struct mutex stdin_start_lock = MUTEX_INIT(stdin_start_lock);
 static uint8_t stdin_fallback_ring[512];
+static void (*stdin_notify)(void);	/* console_stdin_set_notify()'s, for stdin_in once set up */
 
 static size_t uart_pull(void *dev, uint8_t *buf, size_t max)
 {
@@ -230,13 +275,16 @@ static void stdin_start_locked(void)
 		ring = stdin_fallback_ring;
 		cap = sizeof(stdin_fallback_ring);
 	}
+	take_offer();	/* stdin comes from where the output goes */
 	if (input_moved()) {
 		/* The device holds what does not fit; console_input_arrived() brings more. */
 		cin_init(&stdin_in, ring, cap, out.framed, channel_pull, NULL, 0);
+		stdin_in.notify = stdin_notify;
 		return;
 	}
 	vector = irq_alloc_vector();
 	cin_init(&stdin_in, ring, cap, out.framed, uart_pull, uart_hold, 0);
+	stdin_in.notify = stdin_notify;
 	uart_setup();
 	if (vector >= 0) {
 		irq_set_handler((unsigned)vector, uart_irq, &stdin_in);
@@ -284,13 +332,18 @@ unsigned console_stdin_poll(void)
 	return cin_poll(stdin_get());
 }
 
+/* Kept for stdin's setup if that has not happened: a program that never reads stdin never pays for it. */
 void console_stdin_set_notify(void (*fn)(void))
 {
-	struct console_in *in = stdin_get();
-	unsigned long flags = spin_lock_irqsave(&in->wq.lock);
+	mutex_lock(&stdin_start_lock);
+	stdin_notify = fn;
+	if (stdin_ready) {
+		unsigned long flags = spin_lock_irqsave(&stdin_in.wq.lock);
 
-	in->notify = fn;
-	spin_unlock_irqrestore(&in->wq.lock, flags);
+		stdin_in.notify = fn;
+		spin_unlock_irqrestore(&stdin_in.wq.lock, flags);
+	}
+	mutex_unlock(&stdin_start_lock);
 }
 
 /* ---- console.selftest ------------------------------------------------------- */
@@ -311,8 +364,8 @@ int console_selftest(const char *status)
 	for (unsigned i = 0; i < PATTERN; i++)
 		pattern[i] = (uint8_t)i;
 	/* 17 copies in one call: 4352 bytes, more than one record; then every byte once to stderr. */
-	console_stream_write(CONSOLE_STDOUT, pattern, PATTERN);
-	console_stream_write(CONSOLE_STDERR, pattern, 256);
+	console_app_write(CONSOLE_STDOUT, pattern, PATTERN);
+	console_app_write(CONSOLE_STDERR, pattern, 256);
 	if (!out.framed) {
 		printk("console.selftest: plain console, stdin has no end: not echoing\n");
 		mm_free(pattern);

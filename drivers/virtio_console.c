@@ -27,10 +27,16 @@
  * which pulls its bytes and so hands the page back. While the console's
  * ring is full the pages stay filled, and the host is held back in turn.
  *
+ * The setup waits: probe only checks the device and offers it to the
+ * console (console_offer_output()), which attaches it when the program
+ * first uses stdin or its output passes 1 KiB. Until then records go on the
+ * UART, cheaper for a few lines than the setup (buffers, three queues,
+ * PORT_OPEN and its answer: about 3 ms under TCG, 1,000 UART bytes).
+ *
  * A failed device (the core reports it) makes write() return false, and
  * the console writes that record, and every later one, to the UART.
  * Without a framed console (nobody on the host reads the channel) the
- * device is set up but the console stays on the UART.
+ * console declines the offer and the device is left idle.
  */
 #include <lib/errno.h>
 #include <lib/string.h>
@@ -52,7 +58,8 @@
 #define VCON_BUF_ORDER    1		/* 8 KiB: a header and a 4 KiB record */
 
 static struct {
-	struct virtio_device *dev;
+	struct virtio_device *offered;	/* the device found, set up only once attached */
+	struct virtio_device *dev;	/* set up and carrying the console */
 	struct virtio_queue *tx;
 	uint8_t *buf[VCON_BUFS];
 	unsigned busy;			/* bit i: buf[i] is with the device */
@@ -245,19 +252,12 @@ static int open_port(struct virtio_device *d)
 	return virtio_submit(&d->queues[VCON_CTRL_TX_QUEUE], &seg, 1, 0, m, NULL, 0);
 }
 
-static int vcon_probe(struct virtio_device *d)
+/* The console took up the offer (console_offer_output()): sets the device up and moves there. */
+static void vcon_attach(void)
 {
-	int ret;
+	struct virtio_device *d = vcon.offered;
+	int ret = alloc_buffers();
 
-	if (vcon.dev)
-		return -EBUSY;	/* the console has one way out */
-	if (!virtio_has_feature(d, VIRTIO_CONSOLE_F_MULTIPORT) ||
-	    virtio_config_u32(d, VCON_CONFIG_MAX_PORTS) <= VCON_PORT) {
-		printk("virtio-console: %s has no port %u: the console stays on the UART\n", d->name,
-		       VCON_PORT);
-		return 0;
-	}
-	ret = alloc_buffers();
 	if (!ret)
 		ret = virtio_queue_setup(d, VCON_CTRL_TX_QUEUE, 2, ctrl_done);
 	if (!ret)
@@ -266,7 +266,9 @@ static int vcon_probe(struct virtio_device *d)
 		ret = virtio_queue_setup(d, VCON_TX_QUEUE, 2 * VCON_BUFS, vcon_done);
 	if (ret) {
 		free_buffers();
-		return ret;
+		if (!d->broken)
+			virtio_device_fail(d, "virtio-console setup failed");
+		return;	/* the console stays on the UART */
 	}
 	d->queues[VCON_TX_QUEUE].ready = vcon_ready;
 	virtio_queue_interrupts(&d->queues[VCON_TX_QUEUE], false);
@@ -276,14 +278,28 @@ static int vcon_probe(struct virtio_device *d)
 	virtio_device_ready(d);
 	for (unsigned i = 0; i < VCON_RX_BUFS; i++)
 		rx_post(i);
-	ret = open_port(d);
-	if (ret)
-		return ret;	/* the device failed: the console stays on the UART */
+	if (open_port(d))
+		return;	/* the device failed: the console stays on the UART */
 	vcon.dev = d;
 	vcon.tx = &d->queues[VCON_TX_QUEUE];
 	if (console_set_output(&vcon_output))
 		printk("virtio-console: %s (%s) carries the console's output\n", d->name,
 		       d->transport->name);
+}
+
+/* Only a check here: the setup waits until the console needs it (vcon_attach()). */
+static int vcon_probe(struct virtio_device *d)
+{
+	if (vcon.offered)
+		return -EBUSY;	/* the console has one way out */
+	if (!virtio_has_feature(d, VIRTIO_CONSOLE_F_MULTIPORT) ||
+	    virtio_config_u32(d, VCON_CONFIG_MAX_PORTS) <= VCON_PORT) {
+		printk("virtio-console: %s has no port %u: the console stays on the UART\n", d->name,
+		       VCON_PORT);
+		return 0;
+	}
+	vcon.offered = d;
+	console_offer_output(vcon_attach);	/* declined by a plain console: the device stays idle */
 	return 0;
 }
 

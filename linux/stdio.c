@@ -41,7 +41,7 @@ static unsigned stdin_poll(struct file *f, struct poll_watch *w)
 
 static long out_write(struct file *f, const void *buf, size_t len)
 {
-	console_stream_write((enum console_stream)(uintptr_t)f->priv, buf, len);
+	console_app_write((enum console_stream)(uintptr_t)f->priv, buf, len);
 	return (long)len;
 }
 

@@ -117,7 +117,7 @@ static void add_arg(struct line *l, char kind, unsigned long v, unsigned long ne
 
 static void emit(struct line *l)
 {
-	console_stream_write(CONSOLE_STDERR, l->buf, l->len);
+	console_app_write(CONSOLE_STDERR, l->buf, l->len);
 }
 
 static void format_call(struct line *l, const char *name, const char *args,

@@ -1,8 +1,9 @@
 /*
  * The console: the serial line between the VM and `mote run`, carrying
  * the kernel log, the application's stdout and stderr, and its stdin; a
- * framed console's output moves to a virtio console when there is one
- * (console_set_output() below).
+ * framed console's output moves to a virtio console when there is one and
+ * the program's stdin or output volume calls for it (console_offer_output()
+ * below).
  *
  * Plain or framed. By default every stream is written to the 16550 as is
  * (a person or a test reads one mixed text). With `console=framed` on the
@@ -35,10 +36,11 @@
  * it; so must any other report that ends the VM (a fatal signal).
  *
  * Context: output may be written from any context, before console_init()
- * too. The first console_stdin_* call sets input up (it allocates and
- * takes a mutex) and must come from thread context, as must
- * console_stdin_read() without nonblock, which sleeps (interrupts on, no
- * spinlock held); after that, poll, nonblocking reads and set_notify work
+ * too, except console_app_write(), which may set a device up. The first
+ * console_stdin_* call sets input up (it allocates and takes a mutex) and
+ * must come from thread context, as must console_stdin_read() without
+ * nonblock, which sleeps (interrupts on, no spinlock held), and
+ * console_stdin_set_notify(); after that, poll and nonblocking reads work
  * in any context.
  */
 #ifndef MOTE_CONSOLE_H
@@ -60,6 +62,13 @@ void console_write(const char *s, size_t n);
 
 /* Writes to one stream: CONSOLE_STDOUT or CONSOLE_STDERR for the app, CONSOLE_LOG for the kernel. */
 void console_stream_write(enum console_stream s, const void *buf, size_t len);
+
+/*
+ * The application's output (thread context: it may sleep). As
+ * console_stream_write(), but the write that takes the application's
+ * output past 1 KiB first sets up the device console_offer_output() holds.
+ */
+void console_app_write(enum console_stream s, const void *buf, size_t len);
 
 /* Marks the start of a fatal report in the log (framed only; plain output needs no mark). */
 void console_fatal(void);
@@ -90,6 +99,18 @@ struct console_output {
 	size_t (*pull)(uint8_t *buf, size_t max);
 };
 bool console_set_output(const struct console_output *o);
+
+/*
+ * Offers a device for console_set_output() without setting it up yet:
+ * the virtio console's setup (buffers, queues, a control message) costs
+ * a few milliseconds, more than a program writing a few lines spends on
+ * the UART. attach() runs once, in thread context, when stdin is first
+ * used or the application's output passes 1 KiB (console_app_write());
+ * it sets the device up and calls console_set_output(), or leaves the
+ * console on the UART. A plain console declines (false): its host reads
+ * the UART alone.
+ */
+bool console_offer_output(void (*attach)(void));
 
 /* The moved console's device received input (interrupt context). */
 void console_input_arrived(void);

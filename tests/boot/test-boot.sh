@@ -146,6 +146,8 @@ bigout console-virtio-slow-reader "{ sleep 2; cat; }" "" 4000000
 bigout console-virtio-q35 cat "--hv q35" 2000000
 bigout console-virtio-legacy cat "--virtio legacy" 2000000
 bigout console-virtio-bytes cat "" 20000 1
+# 7-byte writes: the first KiB goes on the UART, then the virtio console is set up mid-stream.
+bigout console-virtio-midstream cat "" 5000 7
 bigout console-serial cat "--console serial" 20000 1
 # Stdin at volume: 4 MB echoed back by console.selftest (its 4352-byte pattern
 # first), through the virtio console and through the serial line alone.
@@ -185,8 +187,12 @@ chmod +x "$stay_qemu"
 bigin console-virtio-unusable "--qemu $stay_qemu" 20000
 expect console-virtio-unusable-log 0 "--qemu $stay_qemu --verbose build/bench/hello" \
 	"^virtio-console: virtio-mmio@0x[0-9a-f]+ has no port 1: the console stays on the UART$"
-expect console-virtio-used 0 "--verbose build/bench/hello" \
-	"^virtio-console: virtio-(mmio|pci)@[0-9a-fx:.]+ \((mmio|pci)\) carries the console's output$"
+# The virtio console is set up when it pays: output past 1 KiB, or stdin's first use; a program
+# writing a line leaves it idle (its setup costs more than the line on the UART).
+carries="^virtio-console: virtio-(mmio|pci)@[0-9a-fx:.]+ \((mmio|pci)\) carries the console's output$"
+expect console-virtio-used 0 "--verbose build/tests/user_bigout-musl -- 2000" "$carries"
+expect console-virtio-stdin-used 0 "--verbose build/compat/musl/stdin_sum" "$carries"
+expect console-virtio-idle 0 "--verbose build/bench/hello" "^hello$" "!^virtio-console"
 expect console-serial-kept 0 "--verbose --console serial build/bench/hello" "!^virtio-console"
 
 # In-kernel benchmarks (bench=NAME): the lines bench/sched parses; an unknown name is an error.
