@@ -129,6 +129,7 @@ struct run_config {
 	const char *initrd;       /* NULL: none */
 	const char *fcfixture;    /* only for MOTE_HV_FC_FIXTURE */
 	const char *cmdline;      /* full kernel command line, app args included */
+	bool tsc_rate_given;      /* it says tsc_khz=: the kernel needs no PIT to calibrate */
 	struct disk_spec disks[RUN_MAX_DISKS];
 	unsigned nr_disks;
 	enum mote_virtio virtio;

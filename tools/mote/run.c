@@ -892,6 +892,7 @@ static int resolve(struct run_args *a, struct run_config *cfg)
 		cfg->accel = kvm_usable() ? MOTE_ACCEL_KVM : MOTE_ACCEL_TCG;
 	if (cfg->accel == MOTE_ACCEL_TCG && (st = add_host_tsc_rate(a)))
 		return st;
+	cfg->tsc_rate_given = a->cmdline && cmdline_sets(a->cmdline, "tsc_khz");
 	if (a->prog.path)
 		return resolve_program(a, cfg);
 	if (a->prog.files.n || a->prog.env.n || a->nr_volumes)
