@@ -68,6 +68,8 @@ struct result {
 	const char *hv;
 	double floor_ms, mote_ms, chart_ms;	/* medians; chart_ms NAN if never printed */
 	double hello_ms;			/* median; NAN if not run */
+	/* The middle half (25th to 75th percentile) of the run-by-run ratios to the floor. */
+	double mote_q1, mote_q3, hello_q1, hello_q3;
 };
 
 static double now_ms(void)
@@ -180,6 +182,26 @@ static void build_argv(char *argv[9], const struct config *c, const char *hv,
 	argv[n] = NULL;
 }
 
+/*
+ * How far the ratio moves from one iteration to the next: each iteration's
+ * run against the floor run beside it. On a shared host the medians' ratio
+ * is only as good as this spread.
+ */
+static void spread(const double *v, const double *floor, int n, double *q1, double *q3)
+{
+	double *ratio = calloc((size_t)n, sizeof(double));
+
+	if (!ratio) {
+		*q1 = *q3 = NAN;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		ratio[i] = v[i] / floor[i];
+	*q1 = bench_quantile(ratio, n, 0.25);
+	*q3 = bench_quantile(ratio, n, 0.75);
+	free(ratio);
+}
+
 static void measure(const struct config *c, const char *hv, struct result *r)
 {
 	/* The mote runs name a kernel only if told to: by default they boot
@@ -227,6 +249,8 @@ static void measure(const struct config *c, const char *hv, struct result *r)
 		}
 	}
 	r->hv = hv;
+	spread(mote, floor, c->runs, &r->mote_q1, &r->mote_q3);
+	spread(hello, floor, c->runs, &r->hello_q1, &r->hello_q3);
 	r->floor_ms = bench_median(floor, c->runs);
 	r->mote_ms = bench_median(mote, c->runs);
 	r->chart_ms = bench_median(chart, c->runs);
@@ -358,6 +382,14 @@ int main(int argc, char **argv)
 			printf("%19s\n", "n/a");
 		else
 			printf("%19.3f\n", r[i].chart_ms);
+	}
+
+	for (int i = 0; i < c.nhv; i++) {
+		printf("%s spread (middle half of the run-by-run ratios): mote %.3f-%.3f", r[i].hv,
+		       r[i].mote_q1, r[i].mote_q3);
+		if (!isnan(r[i].hello_q1))
+			printf(", hello %.3f-%.3f", r[i].hello_q1, r[i].hello_q3);
+		putchar('\n');
 	}
 
 	struct stat st;
