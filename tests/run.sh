@@ -55,6 +55,10 @@ suite "network protocol check" tests/net/protocol-check.sh --target linux --targ
 # byte; a cross-section on q35. `make compat-native` checks the cases'
 # own determinism.
 suite "compat: microvm" tests/compat/run.sh
+# Four virtual CPUs on this two-core host, two VMs at once: threads, futexes, signals, pipes,
+# epoll and TCP over loopback with the network thread running beside the program.
+suite "compat: 4 CPUs" tests/compat/run.sh --smp 4 musl/pthread_ musl/futex musl/signal_thread \
+	musl/pipe_threads glibc/epoll_sockets musl/inet_limits glibc/inet_tcp musl/eventfd go/goroutines
 suite "compat: q35" tests/compat/run.sh --hv q35 musl/stdio_printf glibc/pthread_cond musl/signal_segv \
 	glibc/epoll musl/file_io glibc/exit_segv go/goroutines
 

@@ -6,11 +6,13 @@
 #   PASS compat/<build>/<case>
 #   FAIL compat/<build>/<case>: <what differed>   (then "    | " detail lines)
 #
-# Usage: tests/compat/run.sh [--native-only] [--hv microvm|q35] [--jobs N]
-#                            [--timeout S] [FILTER...]
+# Usage: tests/compat/run.sh [--native-only] [--hv microvm|q35] [--smp N]
+#                            [--jobs N] [--timeout S] [FILTER...]
 #   --native-only  run each case natively twice and check it is deterministic
 #                  (lines say compat-native/...); needs no mote
 #   --hv HV        the machine for mote run (default microvm)
+#   --smp N        virtual CPUs for mote run (default 1); lines then say
+#                  compat-smpN/...
 #   --jobs N       runs at once, 1 or 2 (default 2)
 #   --timeout S    seconds per mote run (default 120; native runs get 60)
 #   FILTER         only cases whose <build>/<case> contains one of these
@@ -19,13 +21,15 @@ set -u
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-build}
 MOTE=${MOTE:-$BUILD/mote}
-native_only=0 hv=microvm jobs=2 timeout=120
+native_only=0 hv=microvm smp=1 jobs=2 timeout=120
 filters=()
 while (($#)); do
 	case $1 in
 	--native-only) native_only=1 ;;
 	--hv) hv=$2; shift ;;
 	--hv=*) hv=${1#--hv=} ;;
+	--smp) smp=$2; shift ;;
+	--smp=*) smp=${1#--smp=} ;;
 	--jobs) jobs=$2; shift ;;
 	--jobs=*) jobs=${1#--jobs=} ;;
 	--timeout) timeout=$2; shift ;;
@@ -82,7 +86,7 @@ run_one() {
 		# The environment mote gives every program (docs/cli.md), then the case's.
 		cmd=(timeout 60 env -i "${mote_env[@]}" "${envs[@]}" "$bin" "${nargs[@]}")
 	else
-		cmd=("$MOTE" run --timeout "$timeout" --hv "$hv")
+		cmd=("$MOTE" run --timeout "$timeout" --hv "$hv" --smp "$smp")
 		for f in "${files[@]}"; do cmd+=(--file "$f"); done
 		for f in "${envs[@]}"; do cmd+=(-e "$f"); done
 		cmd+=("$bin" -- "${args[@]}")
@@ -137,6 +141,7 @@ check() {
 
 prefix=compat
 ((native_only)) && prefix=compat-native
+((smp > 1)) && prefix=compat-smp$smp
 if ((!native_only)) && [[ ! -x $MOTE ]]; then
 	echo "FAIL compat: $MOTE not built"
 	exit 1
