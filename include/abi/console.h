@@ -24,7 +24,9 @@
  * - An empty record on stream CONSOLE_MOVED (guest to host, on the serial
  *   line) says the guest's records go on through a virtio console from
  *   here: the host reads that channel from then on, so order is kept, and
- *   sends stdin there. The serial line still carries any record the guest
+ *   sends stdin there. It may come at any point of a run, or never: mote's
+ *   kernel moves when the program first uses stdin or its output passes
+ *   1 KiB, and before that its records travel on the serial line. The serial line still carries any record the guest
  *   cannot get through the virtio console (a device that failed, a fault
  *   inside its write), which the host takes in arrival order.
  * - A host that gave the guest a virtio console sends no stdin before it
