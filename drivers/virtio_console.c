@@ -39,6 +39,7 @@
  * console declines the offer and the device is left idle.
  */
 #include <lib/errno.h>
+#include <lib/fmt.h>
 #include <lib/string.h>
 #include <mote/arch.h>
 #include <mote/console.h>
@@ -265,9 +266,12 @@ static void vcon_attach(void)
 	if (!ret)
 		ret = virtio_queue_setup(d, VCON_TX_QUEUE, 2 * VCON_BUFS, vcon_done);
 	if (ret) {
+		char why[48];
+
 		free_buffers();
+		fmt_snprintf(why, sizeof(why), "virtio-console setup failed (error %d)", ret);
 		if (!d->broken)
-			virtio_device_fail(d, "virtio-console setup failed");
+			virtio_device_fail(d, why);
 		return;	/* the console stays on the UART */
 	}
 	d->queues[VCON_TX_QUEUE].ready = vcon_ready;

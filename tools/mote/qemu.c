@@ -146,10 +146,9 @@ static void push_virtio(struct argv_builder *b, const struct run_config *cfg)
  * never used (interrupts go through the IOAPIC); the PIT only calibrates
  * the TSC when the command line does not give its rate.
  */
-static const char *microvm_machine(const struct run_config *cfg)
+static const char *microvm_machine(const char *base, const struct run_config *cfg)
 {
-	return format("%s,pic=off%s", hv_profiles[MOTE_HV_MICROVM].machine,
-		      cfg->tsc_rate_given ? ",pit=off" : "");
+	return format("%s,pic=off%s", base, cfg->tsc_rate_given ? ",pit=off" : "");
 }
 
 char **qemu_build_argv(const struct run_config *cfg)
@@ -164,7 +163,7 @@ char **qemu_build_argv(const struct run_config *cfg)
 	push(&b, "-no-user-config");
 	push(&b, "-nographic");
 	push(&b, "-no-reboot");
-	push2(&b, "-M", cfg->hv == MOTE_HV_MICROVM ? microvm_machine(cfg) : hv->machine);
+	push2(&b, "-M", cfg->hv == MOTE_HV_MICROVM ? microvm_machine(hv->machine, cfg) : hv->machine);
 	if (cfg->accel == MOTE_ACCEL_KVM) {
 		push2(&b, "-accel", "kvm");
 		push2(&b, "-cpu", "host");
