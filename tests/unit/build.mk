@@ -60,6 +60,13 @@ $(BUILD)/host/test-vdso: tests/unit/test_vdso.c include/abi/vdso.h tests/unit/ch
 	@echo "  HOSTCC  $@"
 	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -pthread -DVDSO_SO='"$(BUILD)/vdso.so"' -o $@ $<
 
+# tools/mote/tsc: when measured windows give the host's TSC rate.
+unit-tests += $(BUILD)/host/test-tsc
+$(BUILD)/host/test-tsc: tests/unit/test_tsc.c tools/mote/tsc.c tools/mote/mote.h tests/unit/check.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(HOSTCC) $(HOSTCFLAGS) $(SANFLAGS) -Itools/mote -o $@ $< tools/mote/tsc.c
+
 # tools/mote/deps (the shared-library resolver of `mote build`): real Debian
 # programs compared with ldd, and synthetic libraries the test builds with gcc.
 # deps-list prints a program's resolved list (docs/build.md).

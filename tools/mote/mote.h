@@ -165,11 +165,13 @@ struct program_spec {
 
 /*
  * tsc.c: the host's TSC rate in kHz, the median of `windows` busy-waits of
- * window_ns each (at most TSC_MAX_WINDOWS); 0 when the windows disagree by
- * more than 0.1% or the host has no TSC.
+ * window_ns each (at most TSC_MAX_WINDOWS); 0 when no more than half the
+ * windows agree with the median to 0.1%, or the host has no TSC.
  */
 #define TSC_MAX_WINDOWS 16
 double tsc_measure_khz(unsigned windows, double window_ns);
+/* That judgement on n measured rates (sorted in place): the median, or 0. */
+double tsc_agreed_khz(double *khz, unsigned n);
 
 /*
  * cache.c: the host TSC rate a TCG guest should be told (tsc_khz=), from
