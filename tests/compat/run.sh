@@ -136,7 +136,11 @@ check() {
 			tail -n +2 <<<"$why" | sed 's/^/    | /'
 		fi
 	} >"$base.result"
-	cat "$base.result"
+	# Not cat: coreutils' cat copies with copy_file_range(2), which moves the shared
+	# offset of a file it writes to without the lock write(2) takes, so two checks
+	# printing at once to a stdout that is a file (tests/run.sh's log) overwrote
+	# each other's line. The shell's own write keeps them apart.
+	printf '%s\n' "$(<"$base.result")"
 }
 
 prefix=compat
