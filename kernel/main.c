@@ -180,13 +180,19 @@ static void check_modules(void)
 	}
 }
 
-/* After this the loader's memory is the allocators': boot_info holds all we keep of it. */
+/*
+ * After this the loader's memory is the allocators': boot_info holds all we keep of it.
+ * A boot bundle (module 0, the one run_program() unpacks) is freed once its files are
+ * copied out (linux_boot_bundle()); a disk image module stays, the root filesystem.
+ */
 static void start_memory(void)
 {
 	struct boot_error err;
 	const char *debug = cmdline_get(&cmdline, "mm.debug");
+	const struct boot_module *m = &boot_info.modules[0];
+	uint32_t free_later = boot_info.nr_modules && !image_has_magic(phys_to_virt(m->base), m->size);
 
-	if (mm_boot(&boot_info, KERNEL_PHYS, kernel_virt_to_phys(_end), &err))
+	if (mm_boot(&boot_info, KERNEL_PHYS, kernel_virt_to_phys(_end), free_later, &err))
 		boot_fail(&err);
 	if (debug && strcmp(debug, "0"))
 		mm_debug_enable(true);

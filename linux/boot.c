@@ -23,6 +23,7 @@
 #include <mote/blkdev.h>
 #include <mote/clock.h>
 #include <mote/fdtable.h>
+#include <mote/layout.h>
 #include <mote/linux.h>
 #include <mote/log.h>
 #include <mote/mm.h>
@@ -38,17 +39,22 @@ struct run_spec {
 	char **argv, **envp;
 };
 
-/* A NULL-terminated vector of the NUL-separated strings in it (they stay in the module). */
+/*
+ * A NULL-terminated vector of the NUL-separated strings in it, copied with
+ * it into one allocation: the bundle's memory is freed before the program
+ * starts.
+ */
 static char **string_vector(const struct bundle_item *it)
 {
 	uint64_t n = bundle_count_strings(it);
-	char **v;
-	const char *s = (const char *)it->data;
+	size_t vec = (n + 1) * sizeof(char *);
+	char **v, *s;
 
-	if (n > MAX_STRINGS || !(v = mm_calloc(n + 1, sizeof(char *))))
+	if (n > MAX_STRINGS || !(v = mm_calloc(1, vec + it->data_len)))
 		return NULL;
+	s = memcpy((char *)v + vec, it->data, it->data_len);
 	for (uint64_t i = 0; i < n; i++) {
-		v[i] = (char *)s;
+		v[i] = s;
 		s += strlen(s) + 1;
 	}
 	return v;
@@ -239,7 +245,11 @@ int linux_boot_bundle(const void *data, uint64_t size)
 		return MOTE_STATUS_KERNEL_FAILURE;
 	}
 	memcpy(spec->cwd, "/", 2);
-	if (unpack(data, size, spec) || mount_volumes())
+	if (unpack(data, size, spec))
+		return MOTE_STATUS_KERNEL_FAILURE;
+	/* Its files are copies now, so its memory is free, as Linux frees its initrd. */
+	mm_free_later(kernel_direct_to_phys(data), size);
+	if (mount_volumes())
 		return MOTE_STATUS_KERNEL_FAILURE;
 	if (!spec->path[0])
 		return -1;	/* nothing to run: the caller carries on without a program */

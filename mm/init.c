@@ -21,10 +21,23 @@
 bool mm_ready;
 bool mm_alloc_slow = true;
 
+/* Page ranges [start, end) noted to be freed later; end == 0 once freed. */
+static struct mm_range_pages { uint64_t start, end; } later[MM_LATER_MAX];
+static size_t nr_later;
+
+static struct mm_range_pages whole_pages(uint64_t base, uint64_t size)
+{
+	uint64_t start = align_up(base, MM_PAGE_SIZE) >> MM_PAGE_SHIFT;
+	uint64_t end = align_down(base + size, MM_PAGE_SIZE) >> MM_PAGE_SHIFT;
+
+	return (struct mm_range_pages){ start, end > start ? end : start };
+}
+
 int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit)
 {
 	mm_ready = false;
 	mm_alloc_slow = true;
+	nr_later = 0;
 	page_reset();
 	pcp_reset();
 	mempool_reset();
@@ -45,6 +58,10 @@ int mm_page_init(void)
 		return -MM_EINVAL;
 	}
 	early_span(&lo, &hi, &usable);
+	for (size_t i = 0; i < nr_later; i++) {
+		lo = later[i].start < lo ? later[i].start : lo;
+		hi = later[i].end > hi ? later[i].end : hi;
+	}
 	nframes = hi - lo;
 	bytes = align_up(nframes * sizeof(struct page_frame), MM_PAGE_SIZE);
 	frames = nframes >= FRAME_NIL ? NULL : early_take_pages(bytes >> MM_PAGE_SHIFT);
@@ -61,6 +78,34 @@ int mm_page_init(void)
 	mm_alloc_slow = mm_debug_on;
 	mm_backend_unlock(fl);
 	return 0;
+}
+
+int mm_early_note_later(uint64_t base, uint64_t size)
+{
+	struct mm_range_pages p = whole_pages(base, size);
+
+	if (mm_ready || p.end == p.start || nr_later == MM_LATER_MAX)
+		return -MM_EINVAL;
+	later[nr_later++] = p;
+	return 0;
+}
+
+long mm_free_later(uint64_t base, uint64_t size)
+{
+	struct mm_range_pages p = whole_pages(base, size);
+	unsigned long fl = mm_backend_lock();
+	long ret = -MM_EINVAL;
+
+	for (size_t i = 0; i < nr_later && mm_ready; i++) {
+		if (later[i].start != p.start || later[i].end != p.end || !p.end)
+			continue;
+		page_add_run((uint32_t)(p.start - mm_frame_base), p.end - p.start);
+		later[i].end = later[i].start = 0;
+		ret = (long)(p.end - p.start);
+		break;
+	}
+	mm_backend_unlock(fl);
+	return ret;
 }
 
 void *mm_early_alloc_pages(size_t npages)

@@ -67,8 +67,39 @@ static long remove_range(struct mm_range *r, long n, uint64_t base, uint64_t siz
 	return n < 0 ? n : mm_ranges_remove(r, (size_t)n, MM_MAX_RANGES, base, size);
 }
 
+static bool overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/*
+ * Whether module i's memory may become free pages: it lies in usable RAM
+ * (a loader could put it anywhere) and shares no byte with the kernel, the
+ * low pages or another module, which stay in use.
+ */
+static bool module_freeable(const struct boot_info *bi, uint32_t i, uint64_t kernel_start,
+			    uint64_t kernel_end)
+{
+	uint64_t base = bi->modules[i].base, end = base + bi->modules[i].size;
+	bool in_ram = false;
+
+	if (end <= base)
+		return false;
+
+	for (size_t r = 0; r < nr_ram; r++)
+		in_ram |= base >= ram[r].base && end <= ram[r].base + ram[r].size;
+	if (!in_ram || overlaps(base, end, 0, LOW_RESERVED_END) ||
+	    overlaps(base, end, kernel_start, kernel_end))
+		return false;
+	for (uint32_t j = 0; j < bi->nr_modules; j++)
+		if (j != i && overlaps(base, end, bi->modules[j].base,
+				       bi->modules[j].base + bi->modules[j].size))
+			return false;
+	return true;
+}
+
 int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_end,
-	    struct boot_error *err)
+	    uint32_t free_later, struct boot_error *err)
 {
 	struct mm_range r[MM_MAX_RANGES];
 	uint64_t ram_end;
@@ -85,6 +116,9 @@ int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_e
 		return fail(err, "memory map too fragmented");
 	if (mm_early_init(r, (size_t)n, BOOT_DIRECT_MAP_SIZE))
 		return fail(err, "no usable RAM left beside the kernel and modules");
+	for (uint32_t i = 0; i < bi->nr_modules; i++)
+		if ((free_later & (1u << i)) && module_freeable(bi, i, kernel_start, kernel_end))
+			mm_early_note_later(bi->modules[i].base, bi->modules[i].size);
 	if (arch_paging_init(table_page, ram_end))
 		return fail(err, "out of memory building page tables");
 	if (mm_page_init())

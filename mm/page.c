@@ -206,6 +206,12 @@ void page_give_run(uint32_t i, uint64_t npages)
 	}
 }
 
+void page_add_run(uint32_t i, uint64_t npages)
+{
+	pages_total += npages;
+	page_give_run(i, npages);
+}
+
 uint32_t page_take_run(uint64_t npages, unsigned align_order)
 {
 	unsigned order = ilog2_ceil(npages);

@@ -132,8 +132,10 @@ struct linux_process *current_process(void);
 
 /*
  * Starts the program the boot bundle (include/abi/bundle.h) describes:
- * mounts the root ramfs and /tmp, unpacks the bundle's files, and makes
- * the calling thread the program's main thread, entering user mode.
+ * mounts the root ramfs and /tmp, unpacks the bundle's files, frees the
+ * bundle's memory (data must be a direct-map address, noted at boot with
+ * mm_early_note_later(); nothing is freed otherwise), and makes the
+ * calling thread the program's main thread, entering user mode.
  * Returns only on failure, with the status a shell would give
  * (LINUX_STATUS_NOTFOUND / _NOEXEC, or MOTE_STATUS_KERNEL_FAILURE) after
  * printing why; -1 when the bundle names no program.

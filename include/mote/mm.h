@@ -144,6 +144,25 @@ long mm_ranges_remove(struct mm_range *r, size_t n, size_t max, uint64_t base, u
  */
 int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit);
 
+#define MM_LATER_MAX 8
+
+/*
+ * Memory in use at boot that is freed once it has served (a boot bundle,
+ * whose files are copied out): noted between mm_early_init() and
+ * mm_page_init(), which then sizes the frame table to cover it. Only its
+ * whole pages will be freed. 0, or -MM_EINVAL if it holds no whole page or
+ * MM_LATER_MAX ranges are noted already.
+ */
+int mm_early_note_later(uint64_t base, uint64_t size);
+
+/*
+ * Gives the whole pages of a range noted with mm_early_note_later() (the
+ * same base and size) to the page allocator; from then on they count in
+ * page_total_count(), as Linux counts the initrd it frees. Returns the
+ * pages freed, or -MM_EINVAL if the range was not noted or is free already.
+ */
+long mm_free_later(uint64_t base, uint64_t size);
+
 /*
  * Whole pages for boot (page tables, the frame metadata): direct-map
  * address, not zeroed. Each page may be given back with page_free(va, 0)

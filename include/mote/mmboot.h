@@ -12,10 +12,12 @@
  * Hands every usable page except the reserved low pages, the kernel image
  * [kernel_start, kernel_end) and the boot modules to mm, installs the
  * kernel's page tables (arch_paging_init) and starts the page allocator.
- * 0, or a negative errno with a sentence in err.
+ * Module i with bit i set in free_later is noted for mm_free_later() (the
+ * caller frees it once it has served). 0, or a negative errno with a
+ * sentence in err.
  */
 int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_end,
-	    struct boot_error *err);
+	    uint32_t free_later, struct boot_error *err);
 
 /* The usable RAM mm_boot() was given (page-aligned, sorted, merged), for reports and tests. */
 size_t mm_boot_ram(const struct mm_range **ranges);

@@ -142,10 +142,59 @@ static void test_exhaust(void)
 	shutdown_mm();
 }
 
+/*
+ * A boot module at the top of RAM, outside the usable ranges, as QEMU loads
+ * an initrd: noted at boot, freed later, its whole pages (not the partial
+ * ones at its ends) become ordinary free pages, once.
+ */
+static void test_free_later(void)
+{
+	const uint64_t base = (12u << 20) + 0x800, size = (4u << 20) - 0x810, whole = 1022;
+	struct mm_range r[2];
+	size_t n = pc_ranges(r, RAM), total, free_before, got = 0, in_module = 0;
+	bool written = true;
+	void *p;
+
+	r[n - 1].size = (12u << 20) - HIGH_BASE;
+	check("early.later.init", !mm_host_init(RAM) && !mm_early_init(r, n, UINT64_MAX),
+	      "cannot start mm");
+	check("early.later.note", mm_early_note_later(base, size) == 0, "want 0");
+	check("early.later.note-no-whole-page", mm_early_note_later(base, 100) == -MM_EINVAL,
+	      "want -EINVAL for a range without a whole page");
+	check("early.later.page-init", mm_page_init() == 0, "hand-over failed");
+	check("early.later.note-too-late", mm_early_note_later(base, size) == -MM_EINVAL,
+	      "want -EINVAL after mm_page_init");
+	total = page_total_count();
+	free_before = page_free_count();
+	check("early.later.other-range", mm_free_later(base, size - 4096) == -MM_EINVAL,
+	      "a range not noted was freed");
+	check("early.later.free", mm_free_later(base, size) == (long)whole,
+	      "want %zu pages freed", (size_t)whole);
+	check("early.later.counted", page_total_count() == total + whole &&
+	      page_free_count() == free_before + whole, "total %zu -> %zu, free %zu -> %zu",
+	      total, page_total_count(), free_before, page_free_count());
+	check("early.later.once", mm_free_later(base, size) == -MM_EINVAL,
+	      "freed a second time");
+	while ((p = page_alloc(0))) {
+		uint64_t pa = mm_virt_to_phys(p);
+
+		got++;
+		if (pa >= base && pa + 4096 <= base + size) {
+			in_module++;
+			memset(p, 0xa5, 4096);
+			written = written && ((uint8_t *)p)[4095] == 0xa5;
+		}
+	}
+	check("early.later.allocated", in_module == whole && written && got >= whole,
+	      "%zu of the module's %zu pages handed out (%zu in all)", in_module, (size_t)whole, got);
+	shutdown_mm();
+}
+
 int main(void)
 {
 	test_handover();
 	test_limit();
 	test_exhaust();
+	test_free_later();
 	return check_exit();
 }
