@@ -107,6 +107,7 @@ static void dev_release(struct file *f)
 static const struct file_ops dev_ops = {
 	.read = dev_read, .write = dev_write, .pread = dev_pread, .pwrite = dev_pwrite,
 	.lseek = dev_lseek, .poll = dev_poll, .stat = dev_stat, .release = dev_release,
+	.reads_fill = true,
 };
 
 static struct file *dev_open(struct vnode *vn, unsigned oflags, enum memdev kind)

@@ -5,10 +5,11 @@
  * filesystem (pipe, eventfd, timerfd).
  *
  * File ops take kernel buffers (mote/file.h), so each call moves data
- * through a bounce buffer of at most BOUNCE bytes: a regular file is read
- * or written in as many rounds as needed, anything else (a pipe, the
- * console) gets one round per call, as a short count there is normal and
- * a second round could block after data already moved.
+ * through a bounce buffer of at most BOUNCE bytes: a regular file or a
+ * device whose reads fill (/dev/zero) is read or written in as many rounds
+ * as needed, anything else (a pipe, the console) gets one round per read,
+ * as a short count there is normal and a second round could block after
+ * data already moved.
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -113,7 +114,7 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 		done += (size_t)ret;
 		if ((size_t)ret < n)
 			break;
-	} while (done < len && (is_regular(f) || writing));
+	} while (done < len && (is_regular(f) || writing || f->ops->reads_fill));
 	if (buf != small)
 		mm_free(buf);
 	return done ? (long)done : ret;

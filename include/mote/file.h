@@ -98,6 +98,12 @@ struct file_ops {
 	int (*truncate)(struct file *f, uint64_t len);
 	int (*fsync)(struct file *f);
 	void (*release)(struct file *f);
+	/*
+	 * Reads never block and fill what they are given (/dev/zero, /dev/urandom):
+	 * a read(2) larger than the syscall layer's bounce buffer takes as many rounds
+	 * as it needs, as for a regular file, instead of returning after the first.
+	 */
+	bool reads_fill;
 };
 
 struct file {

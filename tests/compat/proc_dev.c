@@ -61,6 +61,22 @@ static void device(const char *path)
 	       major(st.st_rdev), minor(st.st_rdev));
 }
 
+/* One read of 1 MiB from each memory device is whole, as dd bs=1M relies on. */
+static void big_reads(void)
+{
+	const char *devs[] = { "/dev/zero", "/dev/full", "/dev/urandom", "/dev/random" };
+	size_t len = 1 << 20;
+	char *buf = malloc(len);
+
+	for (int i = 0; buf && i < 4; i++) {
+		int fd = open(devs[i], O_RDONLY);
+
+		printf("%s: 1 MiB read gives %s\n", devs[i], res(read(fd, buf, len)));
+		close(fd);
+	}
+	free(buf);
+}
+
 static void devices(void)
 {
 	char a[256], b[256];
@@ -90,6 +106,7 @@ static void devices(void)
 	printf(" %s", res(read(fd, b, sizeof(b))));
 	printf(", differ %d\n", memcmp(a, b, sizeof(a)) != 0);
 	close(fd);
+	big_reads();
 	fd = open("/dev/random", O_RDONLY);
 	printf("random: read %s\n", res(read(fd, a, 32)));
 	close(fd);
