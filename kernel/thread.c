@@ -10,7 +10,8 @@
  * hit. Pages come one at a time from the page allocator: a stack needs no
  * physically contiguous memory. The last few default-sized stacks of dead
  * threads stay mapped in a small cache, so a create/join cycle usually
- * costs no page-table work.
+ * costs no page-table work. A page table of the stack area is freed with
+ * the last stack it maps.
  *
  * Unmapping a stack shoots its translations down on every CPU before
  * arch_unmap_pages() returns (mote/arch.h), under stack_lock: the
@@ -101,6 +102,16 @@ static void unmap_stack(uintptr_t bottom, size_t size)
 		}
 	}
 	slot_give((unsigned)((bottom - THREAD_STACK_BASE) / THREAD_STACK_SLOT));
+	/*
+	 * The page table goes with the last stack it maps: slots advance round-robin,
+	 * so tables kept would pile up over the whole area under thread churn (one
+	 * page per two slots ever used) and, scattered between stack pages after a
+	 * burst, leave free memory in pieces.
+	 */
+	void *table = arch_take_empty_table(bottom);
+
+	if (table)
+		page_free(table, 0);
 }
 
 /* Maps a fresh stack of `size` bytes (whole pages) and sets *top; 0 or a negative errno. */

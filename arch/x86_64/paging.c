@@ -277,6 +277,23 @@ void arch_unmap_pages(uintptr_t va, size_t npages)
 	batch_flush(&b);
 }
 
+void *arch_take_empty_table(uintptr_t va)
+{
+	uint64_t *pde = va >= USER_TOP ? walk(va, 2, false) : NULL, *pt;
+
+	if (!pde || !(*pde & PTE_P) || (*pde & PTE_PS))
+		return NULL;
+	pt = table_at(*pde);
+	for (unsigned i = 0; i < 512; i++)
+		if (pt[i])
+			return NULL;
+	*pde = 0;
+	/* INVLPG drops the paging-structure caches' entries too (SDM vol. 3A, 4.10.4.1). */
+	arch_tlb_shootdown(va & ~(LARGE_SIZE - 1), 1);
+	__atomic_sub_fetch(&table_pages, 1, __ATOMIC_RELAXED);
+	return pt;
+}
+
 /* The effective permission is the intersection over all levels (NX: the union). */
 bool arch_translate(uintptr_t va, uint64_t *pa, unsigned *prot)
 {

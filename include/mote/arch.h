@@ -146,6 +146,16 @@ void *arch_map_device(uint64_t pa, size_t size);
  */
 void arch_unmap_pages(uintptr_t va, size_t npages);
 
+/*
+ * If the page table mapping the 2 MiB around kernel address va maps nothing,
+ * unhooks it, flushes it from every online CPU (arch_tlb_shootdown) and
+ * returns it for the caller to free with page_free(table, 0); NULL otherwise
+ * (something is still mapped there, a large page covers it, or va is a user
+ * address). For an area whose mappings come and go (thread stacks), so its
+ * tables do not outlive them. The caller serializes it against mapping there.
+ */
+void *arch_take_empty_table(uintptr_t va);
+
 /* Flushes every translation this CPU caches, and only this CPU. */
 void arch_flush_tlb_local(void);
 
