@@ -9,7 +9,8 @@
  * device whose reads fill (/dev/zero) is read or written in as many rounds
  * as needed, anything else (a pipe, the console) gets one round per read,
  * as a short count there is normal and a second round could block after
- * data already moved.
+ * data already moved. Sockets are not chunked: their reads and writes are
+ * recv and send (socket.c), which keep a datagram whole.
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -133,10 +134,26 @@ static long fd_io(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t
 		ret = -EBADF;
 	else if (off && (int64_t)*off < 0)
 		ret = -EINVAL;
-	else
-		ret = do_io(f, writing, ubuf, len, off);
+	else if (!off && socket_of(f))
+		ret = socket_file_rw(f, writing, ubuf, len, false);	/* raises its own SIGPIPE */
+	else if ((ret = do_io(f, writing, ubuf, len, off)) && writing)
+		ret = raise_epipe(ret);
 	fput_light(f, ref);
-	return writing ? raise_epipe(ret) : ret;
+	return ret;
+}
+
+/* readv/writev on a socket: one message for all the iovecs, not one per iovec. */
+static long socket_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, bool *is_socket)
+{
+	struct file *f = fget(fd);
+	long ret = 0;
+
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	if ((*is_socket = socket_of(f)))
+		ret = socket_file_rw(f, writing, uiov, cnt, true);
+	file_put(f);
+	return ret;
 }
 
 SYSCALL(read) { return fd_io((int)a0, false, a1, a2, NULL); }
@@ -153,9 +170,16 @@ static long fd_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, 
 	struct iovec_k iov;
 	uint64_t pos = (uint64_t)off;
 	long total = 0;
+	bool is_socket = false;
 
 	if (cnt > IOV_MAX)
 		return -EINVAL;
+	if (off < 0) {
+		long ret = socket_iov(fd, writing, uiov, cnt, &is_socket);
+
+		if (ret < 0 || is_socket)
+			return ret;
+	}
 	for (unsigned long i = 0; i < cnt; i++) {
 		long n;
 

@@ -29,6 +29,13 @@ struct fdtable;
 struct file;
 /* The file behind descriptor fd, referenced (file_put it), or ERR_PTR(-EBADF) (fd.c). */
 struct file *fget(int fd);
+/*
+ * read/write (one buffer of len bytes at ubuf) and readv/writev (cnt iovecs at
+ * ubuf, iov true) on socket file f: recv and send with no flags, as Linux's
+ * sock_read_iter/sock_write_iter, so a datagram goes out and comes in whole
+ * whatever the buffers (socket.c).
+ */
+long socket_file_rw(struct file *f, bool writing, unsigned long ubuf, unsigned long len, bool iov);
 /* A new file as the lowest free descriptor; drops it on failure (or passes an ERR_PTR on). */
 long install_file(struct file *f, bool cloexec);
 /* Descriptors 0, 1, 2 on the console streams (stdio.c). */

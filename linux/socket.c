@@ -9,7 +9,8 @@
  * control messages), and the generic layer (net/socket.c) does the rest.
  * SCM_RIGHTS descriptors become file references before sendmsg and
  * descriptors again after recvmsg, so no protocol sees a descriptor.
- * -EPIPE raises SIGPIPE unless MSG_NOSIGNAL.
+ * -EPIPE raises SIGPIPE unless MSG_NOSIGNAL. read, write, readv and writev
+ * on a socket come here too (socket_file_rw): recv and send with no flags.
  *
  * Bounce sizes: a stream send goes in rounds of STREAM_CHUNK bytes (each
  * round may block, and a stream may take part of a call); a datagram must
@@ -862,6 +863,27 @@ SYSCALL(recvmmsg)
 			flags |= MSG_DONTWAIT;
 	}
 	return i ? (long)i : ret;
+}
+
+/* ---- read, write, readv, writev ------------------------------------------------------------ */
+
+long socket_file_rw(struct file *f, bool writing, unsigned long ubuf, unsigned long len, bool iov)
+{
+	struct socket *s = socket_of(f);
+	char name[SOCKADDR_MAX];
+	struct kmsg m = writing ? (struct kmsg){ .has_creds = true, .creds = { env_pid(), 0, 0 } }
+				: (struct kmsg){ .name = name };
+	struct uiovec one;
+	struct uio u = { 0 };
+	long ret = iov ? uio_in(&u, ubuf, len) : uio_single(&u, &one, ubuf, len);
+
+	if (!ret)
+		ret = writing ? send_core(s, &u, &m, 0) : recv_core(s, &u, &m, 0);
+	if (!writing)
+		files_drop(m.files, m.nfiles);	/* no control buffer: dropped, as recv(2) */
+	if (iov)
+		mm_free(u.iov);
+	return ret;
 }
 
 /* ---- sendfile ------------------------------------------------------------------------------ */

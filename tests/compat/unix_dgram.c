@@ -2,7 +2,9 @@
  * AF_UNIX datagram and seqpacket sockets: message boundaries, MSG_TRUNC
  * (as a result flag and as a request), MSG_PEEK, sender addresses,
  * connect() to a default destination, socketpair for both types,
- * SOCK_SEQPACKET over listen/accept, EOF, FIONREAD, non-blocking reads.
+ * SOCK_SEQPACKET over listen/accept, EOF, FIONREAD, non-blocking reads;
+ * write/read and writev/readv keep message boundaries too (one message per
+ * call, however large and however many iovecs).
  */
 #include "sockcompat.h"
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 static struct sockaddr *addr_of(struct sockaddr_un *a, const char *path)
@@ -178,6 +181,39 @@ static void test_dgram_queue(void)
 	unlink("q.sock");
 }
 
+/* A call is a message: write and writev of 100,000 bytes, read and readv of it. */
+static void test_rw_boundaries(int type, const char *name)
+{
+	enum { BIG = 100000 };
+	static char out[BIG], in[2 * BIG];
+	int sv[2], sndbuf = 4 * BIG;
+	struct iovec three[3] = { { out, 10 }, { out + 10, BIG - 20 }, { out + BIG - 10, 10 } };
+	struct iovec two[2] = { { in, 7 }, { in + 7, sizeof(in) - 7 } };
+	const char *w, *r1, *r2;
+
+	for (int i = 0; i < BIG; i++)
+		out[i] = (char)(i * 7 + i / 251);
+	CHECK(socketpair(AF_UNIX, type, 0, sv) == 0);
+	CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == 0);
+	w = sres(write(sv[0], out, BIG));
+	r1 = sres(recv(sv[1], in, sizeof(in), MSG_DONTWAIT));
+	r2 = sres(recv(sv[1], in, sizeof(in), MSG_DONTWAIT));
+	printf("%s write %s: recv %s, then %s\n", name, w, r1, r2);
+	w = sres(writev(sv[0], three, 3));
+	r1 = sres(readv(sv[1], two, 2));
+	printf("%s writev of 3 %s: readv into 2 %s, same bytes %d\n", name, w, r1,
+	       memcmp(in, out, BIG) == 0);
+	w = sres(send(sv[0], out, BIG, 0));
+	r1 = sres(read(sv[1], in, sizeof(in)));
+	r2 = sres(recv(sv[1], in, sizeof(in), MSG_DONTWAIT));
+	printf("%s send %s: read %s, then %s\n", name, w, r1, r2);
+	CHECK(write(sv[0], "ab", 2) == 2 && write(sv[0], "cd", 2) == 2);
+	r1 = sres(readv(sv[1], two, 2));
+	printf("%s readv of two queued messages takes one: %s\n", name, r1);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const char *dir;
@@ -189,6 +225,8 @@ int main(void)
 	test_pairs(SOCK_SEQPACKET, "seqpacket");
 	test_seqpacket_listen();
 	test_dgram_queue();
+	test_rw_boundaries(SOCK_DGRAM, "dgram");
+	test_rw_boundaries(SOCK_SEQPACKET, "seqpacket");
 	CHECK(chdir("/") == 0);
 	CHECK(rmdir(dir) == 0);
 	printf("done\n");
