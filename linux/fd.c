@@ -92,7 +92,13 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 		return -EINVAL;
 	if (!user_range_ok((void *)ubuf, len))
 		return -EFAULT;
-	if (chunk > sizeof(small) && !(buf = mm_malloc(chunk)))
+	/*
+	 * 64 KiB is 16 contiguous pages, which a small or fragmented VM may not have;
+	 * one page still moves everything (in more rounds) and keeps a pipe write of
+	 * up to PIPE_BUF whole.
+	 */
+	if (chunk > sizeof(small) && !(buf = mm_malloc(chunk)) &&
+	    (chunk <= PAGE_SIZE || !(buf = mm_malloc(chunk = PAGE_SIZE))))
 		return -ENOMEM;
 	do {
 		size_t n = len - done < chunk ? len - done : chunk;

@@ -53,3 +53,10 @@ build/tests/user_bigout-musl: tests/boot/user_bigout.c
 	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
 
 test-deps += build/tests/user_bigout-musl
+
+# Free memory in single pages, then I/O that wants a 64 KiB kernel buffer.
+build/tests/user_fragment-musl: tests/boot/user_fragment.c
+	@mkdir -p $(dir $@)
+	$(Q)musl-gcc -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+test-deps += build/tests/user_fragment-musl

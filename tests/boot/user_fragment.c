@@ -1,0 +1,49 @@
+/*
+ * user_fragment: leaves the VM's free memory in single pages, then does I/O
+ * that wants a 64 KiB kernel buffer. Two files in /tmp grow a page at a time
+ * in turn until memory runs out, and one of them is deleted: every other page
+ * is free, no two side by side. A read of /dev/zero and a write to /dev/null
+ * of 64 KiB, and a 4 KiB write into a pipe, must still move everything (the
+ * kernel falls back to a one-page buffer). Prints what each call returned;
+ * exits 0 if all were whole.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static char buf[1 << 16];
+
+static int report(const char *what, long got, long want)
+{
+	printf("%s: %ld%s%s\n", what, got, got < 0 ? " " : "", got < 0 ? strerror(errno) : "");
+	return got == want;
+}
+
+int main(void)
+{
+	int a = open("/tmp/a", O_CREAT | O_WRONLY, 0600), b = open("/tmp/b", O_CREAT | O_WRONLY, 0600);
+	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY), p[2];
+	long pages = 0;
+	int ok = 1;
+
+	if (a < 0 || b < 0 || zero < 0 || null < 0 || pipe(p)) {
+		perror("setup");
+		return 2;
+	}
+	memset(buf, 'x', sizeof(buf));
+	while (write(a, buf, 4096) == 4096 && write(b, buf, 4096) == 4096)
+		pages += 2;
+	close(a);
+	if (unlink("/tmp/a")) {
+		perror("unlink");
+		return 2;
+	}
+	printf("filled %ld pages, freed every other one\n", pages);
+	ok &= report("read /dev/zero 65536", read(zero, buf, sizeof(buf)), sizeof(buf));
+	ok &= report("write /dev/null 65536", write(null, buf, sizeof(buf)), sizeof(buf));
+	ok &= report("write pipe 4096", write(p[1], buf, 4096), 4096);
+	ok &= report("read pipe 4096", read(p[0], buf, 4096), 4096);
+	return ok ? 0 : 1;
+}
