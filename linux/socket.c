@@ -16,7 +16,8 @@
  * round may block, and a stream may take part of a call); a datagram must
  * go whole, so it is copied whole, up to DGRAM_MAX. A stream receive takes
  * at most STREAM_CHUNK bytes a call (a short read is normal), except with
- * MSG_WAITALL, which goes round until it has them all.
+ * MSG_WAITALL, which goes round until it has them all. When memory is in
+ * pieces a stream's rounds are one page (bounce()).
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -519,6 +520,20 @@ static int msg_extras_in(const struct msghdr_k *h, struct kmsg *m, char *name)
 }
 
 /*
+ * A bounce buffer of *len bytes. A stream's may be one page instead when
+ * memory is in pieces (a stream moves any part of a call); a datagram's
+ * must hold it whole.
+ */
+static char *bounce(const struct socket *s, size_t *len)
+{
+	char *buf = mm_malloc(*len ? *len : 1);
+
+	if (!buf && s->type == SOCK_STREAM && *len > PAGE_SIZE && (buf = mm_malloc(PAGE_SIZE)))
+		*len = PAGE_SIZE;
+	return buf;
+}
+
+/*
  * Sends the data of u with m's extras (name, files, creds) on s: the
  * whole message, in rounds for a stream. Drops m's files.
  */
@@ -534,7 +549,7 @@ static long send_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 		ret = -EINVAL;
 	else if (chunk > DGRAM_MAX)
 		ret = -EMSGSIZE;
-	else if (!(buf = mm_malloc(chunk ? chunk : 1)))
+	else if (!(buf = bounce(s, &chunk)))
 		ret = -ENOMEM;
 	m->iov = &kv;
 	m->iovlen = 1;
@@ -736,7 +751,7 @@ static long recv_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 	long ret;
 
 	cap = u->total < cap ? u->total : cap;
-	if (!(buf = mm_malloc(cap ? cap : 1)))
+	if (!(buf = bounce(s, &cap)))
 		return -ENOMEM;
 	m->iov = &kv;
 	m->iovlen = 1;

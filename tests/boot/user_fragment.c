@@ -3,14 +3,15 @@
  * that wants a 64 KiB kernel buffer. Two files in /tmp grow a page at a time
  * in turn until memory runs out, and one of them is deleted: every other page
  * is free, no two side by side. A read of /dev/zero and a write to /dev/null
- * of 64 KiB, and a 4 KiB write into a pipe, must still move everything (the
- * kernel falls back to a one-page buffer). Prints what each call returned;
- * exits 0 if all were whole.
+ * of 64 KiB, a 4 KiB write into a pipe and a 16 KiB write into a stream
+ * socket must still move everything (the kernel falls back to a one-page
+ * buffer). Prints what each call returned; exits 0 if all were whole.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static char buf[1 << 16];
@@ -24,11 +25,11 @@ static int report(const char *what, long got, long want)
 int main(void)
 {
 	int a = open("/tmp/a", O_CREAT | O_WRONLY, 0600), b = open("/tmp/b", O_CREAT | O_WRONLY, 0600);
-	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY), p[2];
+	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY), p[2], sv[2];
 	long pages = 0;
 	int ok = 1;
 
-	if (a < 0 || b < 0 || zero < 0 || null < 0 || pipe(p)) {
+	if (a < 0 || b < 0 || zero < 0 || null < 0 || pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
 		perror("setup");
 		return 2;
 	}
@@ -45,5 +46,7 @@ int main(void)
 	ok &= report("write /dev/null 65536", write(null, buf, sizeof(buf)), sizeof(buf));
 	ok &= report("write pipe 4096", write(p[1], buf, 4096), 4096);
 	ok &= report("read pipe 4096", read(p[0], buf, 4096), 4096);
+	ok &= report("write stream socket 16384", write(sv[0], buf, 16384), 16384);
+	ok &= report("recv stream socket 16384 (waitall)", recv(sv[1], buf, 16384, MSG_WAITALL), 16384);
 	return ok ? 0 : 1;
 }
