@@ -9,8 +9,9 @@
  * device whose reads fill (/dev/zero) is read or written in as many rounds
  * as needed, anything else (a pipe, the console) gets one round per read,
  * as a short count there is normal and a second round could block after
- * data already moved. Sockets are not chunked: their reads and writes are
- * recv and send (socket.c), which keep a datagram whole.
+ * data already moved. readv and writev hand the op one buffer for all
+ * their iovecs, as one read or write. Sockets are not chunked: their reads
+ * and writes are recv and send (socket.c), which keep a datagram whole.
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -30,7 +31,6 @@
 
 #define BOUNCE      (64 * 1024)
 #define SMALL_IO    256
-#define IOV_MAX     1024
 #define O_LARGEFILE 0100000
 
 struct file *fget(int fd)
@@ -77,21 +77,22 @@ static long raise_epipe(long ret)
 }
 
 /*
- * One read or write of up to len bytes at user address ubuf, at offset
- * *off when off is not NULL (pread/pwrite; the file position is not
- * used). Returns bytes moved or -errno (errors after progress become the
- * count, as Linux).
+ * One read or write of u's buffers, at offset *off when off is not NULL
+ * (pread/pwrite; the file position is not used). The file's op sees one
+ * buffer however many iovecs there are, as Linux's ->read_iter does: a
+ * readv from a pipe returns what is there rather than wait to fill a
+ * second iovec after the first, and a writev of up to PIPE_BUF stays whole.
+ * Returns bytes moved or -errno (errors after progress become the count,
+ * as Linux).
  */
-static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
+static long do_io(struct file *f, bool writing, const struct uio *u, uint64_t *off)
 {
-	size_t chunk = len < BOUNCE ? len : BOUNCE, done = 0;
+	size_t len = u->total, chunk = len < BOUNCE ? len : BOUNCE, done = 0;
 	char small[SMALL_IO], *buf = small;	/* small I/O needs no allocation */
 	long ret = 0;
 
 	if (writing ? !(f->ops->write || f->ops->pwrite) : !(f->ops->read || f->ops->pread))
 		return -EINVAL;
-	if (!user_range_ok((void *)ubuf, len))
-		return -EFAULT;
 	/*
 	 * 64 KiB is 16 contiguous pages, which a small or fragmented VM may not have;
 	 * one page still moves everything (in more rounds) and keeps a pipe write of
@@ -103,7 +104,7 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 	do {
 		size_t n = len - done < chunk ? len - done : chunk;
 
-		if (writing && copy_from_user(buf, (char *)ubuf + done, n)) {
+		if (writing && uio_copy(u, done, buf, n, false)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -114,7 +115,7 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 			ret = writing ? f->ops->write(f, buf, n) : f->ops->read(f, buf, n);
 		if (ret <= 0)
 			break;
-		if (!writing && copy_to_user((char *)ubuf + done, buf, (size_t)ret)) {
+		if (!writing && uio_copy(u, done, buf, (size_t)ret, true)) {
 			ret = -EFAULT;
 			break;
 		}
@@ -127,83 +128,64 @@ static long do_io(struct file *f, bool writing, unsigned long ubuf, size_t len, 
 	return done ? (long)done : ret;
 }
 
-static long fd_io(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
+/* What read and write check of the file, before its buffers (Linux's order): 0 or -errno. */
+static long io_check(struct file *f, bool writing, const uint64_t *off)
+{
+	if ((f->flags & FILE_ACCMODE) == (writing ? VFS_O_RDONLY : VFS_O_WRONLY) ||
+	    (f->flags & FILE_PATH))
+		return -EBADF;
+	return off && (int64_t)*off < 0 ? -EINVAL : 0;
+}
+
+static long file_io(struct file *f, bool writing, const struct uio *u, uint64_t *off)
+{
+	long ret;
+
+	if (!off && socket_of(f))
+		return socket_file_rw(f, writing, u);	/* raises its own SIGPIPE */
+	ret = do_io(f, writing, u, off);
+	return writing ? raise_epipe(ret) : ret;
+}
+
+/* read, write, pread64, pwrite64: one buffer. */
+static long fd_rw(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
 {
 	bool ref;
 	struct file *f = fget_light(fd, &ref);
+	struct uiovec one;
+	struct uio u;
 	long ret;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	if ((f->flags & FILE_ACCMODE) == (writing ? VFS_O_RDONLY : VFS_O_WRONLY) ||
-	    (f->flags & FILE_PATH))
-		ret = -EBADF;
-	else if (off && (int64_t)*off < 0)
-		ret = -EINVAL;
-	else if (!off && socket_of(f))
-		ret = socket_file_rw(f, writing, ubuf, len, false);	/* raises its own SIGPIPE */
-	else if ((ret = do_io(f, writing, ubuf, len, off)) && writing)
-		ret = raise_epipe(ret);
+	if (!(ret = io_check(f, writing, off)))
+		ret = uio_single(&u, &one, ubuf, len) ? -EFAULT : file_io(f, writing, &u, off);
 	fput_light(f, ref);
 	return ret;
 }
 
-/* readv/writev on a socket: one message for all the iovecs, not one per iovec. */
-static long socket_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, bool *is_socket)
+SYSCALL(read) { return fd_rw((int)a0, false, a1, a2, NULL); }
+SYSCALL(write) { return fd_rw((int)a0, true, a1, a2, NULL); }
+SYSCALL(pread64) { uint64_t off = a3; return fd_rw((int)a0, false, a1, a2, &off); }
+SYSCALL(pwrite64) { uint64_t off = a3; return fd_rw((int)a0, true, a1, a2, &off); }
+
+/* readv, writev, preadv, pwritev: all the iovecs are one call's buffers (off < 0: none). */
+static long fd_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, int64_t off)
 {
-	struct file *f = fget(fd);
-	long ret = 0;
+	uint64_t pos = (uint64_t)off, *offp = off >= 0 ? &pos : NULL;
+	bool ref;
+	struct file *f = fget_light(fd, &ref);
+	struct uio u = { 0 };
+	long ret;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	if ((*is_socket = socket_of(f)))
-		ret = socket_file_rw(f, writing, uiov, cnt, true);
-	file_put(f);
+	if (!(ret = io_check(f, writing, offp)) &&
+	    !(ret = cnt > UIO_MAXIOV ? -EINVAL : uio_in(&u, uiov, cnt)))
+		ret = file_io(f, writing, &u, offp);
+	mm_free(u.iov);
+	fput_light(f, ref);
 	return ret;
-}
-
-SYSCALL(read) { return fd_io((int)a0, false, a1, a2, NULL); }
-SYSCALL(write) { return fd_io((int)a0, true, a1, a2, NULL); }
-SYSCALL(pread64) { uint64_t off = a3; return fd_io((int)a0, false, a1, a2, &off); }
-SYSCALL(pwrite64) { uint64_t off = a3; return fd_io((int)a0, true, a1, a2, &off); }
-
-struct iovec_k {
-	uint64_t base, len;
-};
-
-static long fd_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, int64_t off)
-{
-	struct iovec_k iov;
-	uint64_t pos = (uint64_t)off;
-	long total = 0;
-	bool is_socket = false;
-
-	if (cnt > IOV_MAX)
-		return -EINVAL;
-	if (off < 0) {
-		long ret = socket_iov(fd, writing, uiov, cnt, &is_socket);
-
-		if (ret < 0 || is_socket)
-			return ret;
-	}
-	for (unsigned long i = 0; i < cnt; i++) {
-		long n;
-
-		if (copy_from_user(&iov, (char *)uiov + i * sizeof(iov), sizeof(iov)))
-			return total ? total : -EFAULT;
-		if ((int64_t)iov.len < 0)
-			return -EINVAL;
-		if (!iov.len)
-			continue;
-		n = fd_io(fd, writing, iov.base, iov.len, off >= 0 ? &pos : NULL);
-		if (n < 0)
-			return total ? total : n;
-		total += n;
-		pos += (uint64_t)n;
-		if ((uint64_t)n < iov.len)
-			break;
-	}
-	return total;
 }
 
 SYSCALL(readv) { return fd_iov((int)a0, false, a1, a2, -1); }

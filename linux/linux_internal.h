@@ -29,13 +29,41 @@ struct fdtable;
 struct file;
 /* The file behind descriptor fd, referenced (file_put it), or ERR_PTR(-EBADF) (fd.c). */
 struct file *fget(int fd);
+/* ---- User iovecs (uaccess.c) ---- */
+
+/* struct iovec as the application lays it out. */
+struct uiovec {
+	uint64_t base, len;
+};
+
+/* One call's user buffers: a kernel copy of its iovecs and their total length. */
+struct uio {
+	struct uiovec *iov;
+	unsigned long cnt;
+	size_t total;
+};
+
+#define RW_MAX     0x7ffff000	/* the most one call moves: Linux's MAX_RW_COUNT */
+#define UIO_MAXIOV 1024		/* IOV_MAX */
+
+/* The uio of one buffer (iov is its storage), len clamped to RW_MAX: 0 or -EFAULT. */
+int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len);
 /*
- * read/write (one buffer of len bytes at ubuf) and readv/writev (cnt iovecs at
- * ubuf, iov true) on socket file f: recv and send with no flags, as Linux's
- * sock_read_iter/sock_write_iter, so a datagram goes out and comes in whole
- * whatever the buffers (socket.c).
+ * The uio of cnt user iovecs at uiov, copied into u->iov (mm_free it, also on
+ * failure): 0, -EMSGSIZE beyond UIO_MAXIOV, -ENOMEM, -EFAULT (the array or a
+ * buffer outside the application's half), -EINVAL (a negative length, or
+ * more than RW_MAX in all).
  */
-long socket_file_rw(struct file *f, bool writing, unsigned long ubuf, unsigned long len, bool iov);
+int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt);
+/* Copies n bytes between buf and u's buffers from byte off of them: 0 or -EFAULT. */
+int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user);
+
+/*
+ * read, write, readv and writev on socket file f: recv and send with no
+ * flags, as Linux's sock_read_iter/sock_write_iter, so a datagram goes out
+ * and comes in whole whatever the buffers (socket.c).
+ */
+long socket_file_rw(struct file *f, bool writing, const struct uio *u);
 /* A new file as the lowest free descriptor; drops it on failure (or passes an ERR_PTR on). */
 long install_file(struct file *f, bool cloexec);
 /* Descriptors 0, 1, 2 on the console streams (stdio.c). */

@@ -36,7 +36,6 @@
 
 #define STREAM_CHUNK (64 * 1024)
 #define DGRAM_MAX    (512 * 1024)
-#define UIO_MAXIOV   1024
 #define OPT_MAX      256
 #define CONTROL_MAX  20480		/* net.core.optmem_max */
 #define SCM_RIGHTS      1
@@ -65,10 +64,6 @@ struct cmsghdr_k {
 struct ucred_k {
 	int32_t pid;
 	uint32_t uid, gid;
-};
-
-struct uiovec {
-	uint64_t base, len;
 };
 
 /* ---- The caller, for the generic layer ----------------------------------------------- */
@@ -363,69 +358,6 @@ SYSCALL(getsockopt)
 }
 
 /* ---- Messages in -------------------------------------------------------------------------- */
-
-/* What one sendmsg/recvmsg call's user iovec is. */
-struct uio {
-	struct uiovec *iov;
-	unsigned long cnt;
-	size_t total;
-};
-
-#define RW_MAX 0x7ffff000	/* the most one call moves: Linux's MAX_RW_COUNT */
-
-/* The one-buffer uio of send/sendto and recv/recvfrom (len clamped, as Linux does). */
-static int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len)
-{
-	*iov = (struct uiovec){ base, len > RW_MAX ? RW_MAX : len };
-	*u = (struct uio){ iov, 1, iov->len };
-	return user_range_ok((void *)base, iov->len) ? 0 : -EFAULT;
-}
-
-static int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
-{
-	if (cnt > UIO_MAXIOV)
-		return -EMSGSIZE;
-	u->cnt = cnt;
-	u->total = 0;
-	u->iov = NULL;
-	if (!cnt)
-		return 0;
-	if (!(u->iov = mm_malloc(cnt * sizeof(*u->iov))))
-		return -ENOMEM;
-	if (copy_from_user(u->iov, (void *)uiov, cnt * sizeof(*u->iov)))
-		return -EFAULT;
-	for (unsigned long i = 0; i < cnt; i++) {
-		if ((int64_t)u->iov[i].len < 0)
-			return -EINVAL;
-		if (!user_range_ok((void *)u->iov[i].base, u->iov[i].len))
-			return -EFAULT;
-		u->total += u->iov[i].len;
-		if (u->total > RW_MAX)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/* Copies n bytes between the user iovec at byte off and buf. */
-static int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user)
-{
-	for (unsigned long i = 0; i < u->cnt && n; i++) {
-		size_t run;
-
-		if (off >= u->iov[i].len) {
-			off -= u->iov[i].len;
-			continue;
-		}
-		run = u->iov[i].len - off < n ? u->iov[i].len - off : n;
-		if (to_user ? copy_to_user((char *)u->iov[i].base + off, buf, run)
-			    : copy_from_user(buf, (char *)u->iov[i].base + off, run))
-			return -EFAULT;
-		buf = (char *)buf + run;
-		n -= run;
-		off = 0;
-	}
-	return 0;
-}
 
 static void files_drop(struct file **files, unsigned n)
 {
@@ -882,22 +814,16 @@ SYSCALL(recvmmsg)
 
 /* ---- read, write, readv, writev ------------------------------------------------------------ */
 
-long socket_file_rw(struct file *f, bool writing, unsigned long ubuf, unsigned long len, bool iov)
+long socket_file_rw(struct file *f, bool writing, const struct uio *u)
 {
 	struct socket *s = socket_of(f);
 	char name[SOCKADDR_MAX];
 	struct kmsg m = writing ? (struct kmsg){ .has_creds = true, .creds = { env_pid(), 0, 0 } }
 				: (struct kmsg){ .name = name };
-	struct uiovec one;
-	struct uio u = { 0 };
-	long ret = iov ? uio_in(&u, ubuf, len) : uio_single(&u, &one, ubuf, len);
+	long ret = writing ? send_core(s, u, &m, 0) : recv_core(s, u, &m, 0);
 
-	if (!ret)
-		ret = writing ? send_core(s, &u, &m, 0) : recv_core(s, &u, &m, 0);
 	if (!writing)
 		files_drop(m.files, m.nfiles);	/* no control buffer: dropped, as recv(2) */
-	if (iov)
-		mm_free(u.iov);
 	return ret;
 }
 

@@ -12,7 +12,9 @@
 #include <lib/errno.h>
 #include <mote/arch.h>
 #include <mote/linux.h>
+#include <mote/mm.h>
 #include <mote/uaccess.h>
+#include "linux_internal.h"
 
 /* Faults the same page this often without progress before giving up (a racing munmap). */
 #define MAX_RETRIES 8
@@ -106,4 +108,58 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
 		len += chunk;
 	}
 	return -ENAMETOOLONG;
+}
+
+/* ---- User iovecs (linux_internal.h) ---------------------------------------------------- */
+
+int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len)
+{
+	*iov = (struct uiovec){ base, len > RW_MAX ? RW_MAX : len };
+	*u = (struct uio){ iov, 1, iov->len };
+	return user_range_ok((void *)base, iov->len) ? 0 : -EFAULT;
+}
+
+int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
+{
+	if (cnt > UIO_MAXIOV)
+		return -EMSGSIZE;
+	u->cnt = cnt;
+	u->total = 0;
+	u->iov = NULL;
+	if (!cnt)
+		return 0;
+	if (!(u->iov = mm_malloc(cnt * sizeof(*u->iov))))
+		return -ENOMEM;
+	if (copy_from_user(u->iov, (void *)uiov, cnt * sizeof(*u->iov)))
+		return -EFAULT;
+	for (unsigned long i = 0; i < cnt; i++) {
+		if ((int64_t)u->iov[i].len < 0)
+			return -EINVAL;
+		if (!user_range_ok((void *)u->iov[i].base, u->iov[i].len))
+			return -EFAULT;
+		u->total += u->iov[i].len;
+		if (u->total > RW_MAX)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user)
+{
+	for (unsigned long i = 0; i < u->cnt && n; i++) {
+		size_t run;
+
+		if (off >= u->iov[i].len) {
+			off -= u->iov[i].len;
+			continue;
+		}
+		run = u->iov[i].len - off < n ? u->iov[i].len - off : n;
+		if (to_user ? copy_to_user((char *)u->iov[i].base + off, buf, run)
+			    : copy_from_user(buf, (char *)u->iov[i].base + off, run))
+			return -EFAULT;
+		buf = (char *)buf + run;
+		n -= run;
+		off = 0;
+	}
+	return 0;
 }

@@ -2,12 +2,14 @@
  * O_NONBLOCK (EAGAIN on empty read and on a full pipe, partial writes),
  * O_CLOEXEC, EOF once every writer is closed, and a write with no reader:
  * EPIPE with SIGPIPE ignored, the handler run when caught, and (with the
- * argument "die") death by SIGPIPE under the default action. */
+ * argument "die") death by SIGPIPE under the default action; readv takes
+ * what is there (musl's stdio reads with readv) and writev is one write. */
 #include "compat.h"
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 static volatile int sigpipes;
 
@@ -101,6 +103,41 @@ static void no_reader(void)
 	close(p[1]);
 }
 
+static void on_alarm(int sig)
+{
+	static const char msg[] = "readv still waiting after 5 s\n";
+
+	(void)sig;
+	write(1, msg, sizeof(msg) - 1);
+	_exit(1);
+}
+
+/*
+ * A blocking readv returns once it has data, as read does: 8 bytes there
+ * and iovecs of 8 and 100 give 8, without waiting to fill the second. A
+ * writev of several iovecs lands as one write (one readv sees it all).
+ */
+static void vectors(void)
+{
+	int p[2];
+	char a[8], b[100], out[16];
+	struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	struct iovec three[3] = { { "ab", 2 }, { "cdef", 4 }, { "g", 1 } };
+
+	CHECK(pipe(p) == 0);
+	signal(SIGALRM, on_alarm);
+	alarm(5);
+	CHECK(write(p[1], "12345678", 8) == 8);
+	printf("readv of 8 bytes into 8+100: %s\n", res(readv(p[0], in, 2)));
+	CHECK(write(p[1], "xyz", 3) == 3);
+	printf("readv of 3 bytes into 8+100: %s [%.3s]\n", res(readv(p[0], in, 2)), a);
+	alarm(0);
+	printf("writev of 2+4+1: %s\n", res(writev(p[1], three, 3)));
+	printf("read it back: %s\n", res(read(p[0], out, sizeof(out))));
+	close(p[0]);
+	close(p[1]);
+}
+
 int main(int argc, char **argv)
 {
 	sigset_t none;
@@ -122,5 +159,6 @@ int main(int argc, char **argv)
 	basics();
 	nonblocking();
 	no_reader();
+	vectors();
 	return 0;
 }
