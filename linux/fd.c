@@ -217,7 +217,8 @@ SYSCALL(getdents64)
 		return PTR_ERR(f);
 	if (!f->ops->getdents)
 		ret = -ENOTDIR;
-	else if (!(buf = mm_malloc(len ? len : 1)))
+	else if (!(buf = mm_malloc(len ? len : 1)) &&	/* a page holds any entry */
+		 (len <= PAGE_SIZE || !(buf = mm_malloc(len = PAGE_SIZE))))
 		ret = -ENOMEM;
 	else {
 		ret = f->ops->getdents(f, buf, len);

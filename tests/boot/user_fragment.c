@@ -4,14 +4,16 @@
  * in turn until memory runs out, and one of them is deleted: every other page
  * is free, no two side by side. A read of /dev/zero and a write to /dev/null
  * of 64 KiB, a 4 KiB write into a pipe and a 16 KiB write into a stream
- * socket must still move everything (the kernel falls back to a one-page
- * buffer). Prints what each call returned; exits 0 if all were whole.
+ * socket must still move everything, and getdents64 into 32 KiB must list
+ * (the kernel falls back to a one-page buffer). Prints what each call returned; exits 0 if all were whole.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static char buf[1 << 16];
@@ -26,7 +28,8 @@ int main(void)
 {
 	int a = open("/tmp/a", O_CREAT | O_WRONLY, 0600), b = open("/tmp/b", O_CREAT | O_WRONLY, 0600);
 	int zero = open("/dev/zero", O_RDONLY), null = open("/dev/null", O_WRONLY), p[2], sv[2];
-	long pages = 0;
+	long pages = 0, n;
+	int dir;
 	int ok = 1;
 
 	if (a < 0 || b < 0 || zero < 0 || null < 0 || pipe(p) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
@@ -47,6 +50,11 @@ int main(void)
 	ok &= report("write pipe 4096", write(p[1], buf, 4096), 4096);
 	ok &= report("read pipe 4096", read(p[0], buf, 4096), 4096);
 	ok &= report("write stream socket 16384", write(sv[0], buf, 16384), 16384);
+	dir = open("/", O_RDONLY | O_DIRECTORY);
+	n = syscall(SYS_getdents64, dir, buf, 32768);
+	printf("getdents64 of / into 32768 bytes: %s%s\n", n > 0 ? "listed" : "failed: ",
+	       n > 0 ? "" : strerror(errno));
+	ok &= n > 0;
 	ok &= report("recv stream socket 16384 (waitall)", recv(sv[1], buf, 16384, MSG_WAITALL), 16384);
 	return ok ? 0 : 1;
 }
