@@ -91,8 +91,6 @@ static long do_io(struct file *f, bool writing, const struct uio *u, uint64_t *o
 	char small[SMALL_IO], *buf = small;	/* small I/O needs no allocation */
 	long ret = 0;
 
-	if (writing ? !(f->ops->write || f->ops->pwrite) : !(f->ops->read || f->ops->pread))
-		return -EINVAL;
 	/*
 	 * 64 KiB is 16 contiguous pages, which a small or fragmented VM may not have;
 	 * one page still moves everything (in more rounds) and keeps a pipe write of
@@ -134,6 +132,8 @@ static long io_check(struct file *f, bool writing, const uint64_t *off)
 	if ((f->flags & FILE_ACCMODE) == (writing ? VFS_O_RDONLY : VFS_O_WRONLY) ||
 	    (f->flags & FILE_PATH))
 		return -EBADF;
+	if (writing ? !(f->ops->write || f->ops->pwrite) : !(f->ops->read || f->ops->pread))
+		return -EINVAL;
 	return off && (int64_t)*off < 0 ? -EINVAL : 0;
 }
 
