@@ -91,13 +91,8 @@ static long do_io(struct file *f, bool writing, const struct uio *u, uint64_t *o
 	char small[SMALL_IO], *buf = small;	/* small I/O needs no allocation */
 	long ret = 0;
 
-	/*
-	 * 64 KiB is 16 contiguous pages, which a small or fragmented VM may not have;
-	 * one page still moves everything (in more rounds) and keeps a pipe write of
-	 * up to PIPE_BUF whole.
-	 */
-	if (chunk > sizeof(small) && !(buf = mm_malloc(chunk)) &&
-	    (chunk <= PAGE_SIZE || !(buf = mm_malloc(chunk = PAGE_SIZE))))
+	/* A page keeps a pipe write of up to PIPE_BUF whole. */
+	if (chunk > sizeof(small) && !(buf = io_buffer(&chunk, true)))
 		return -ENOMEM;
 	do {
 		size_t n = len - done < chunk ? len - done : chunk;
@@ -217,8 +212,7 @@ SYSCALL(getdents64)
 		return PTR_ERR(f);
 	if (!f->ops->getdents)
 		ret = -ENOTDIR;
-	else if (!(buf = mm_malloc(len ? len : 1)) &&	/* a page holds any entry */
-		 (len <= PAGE_SIZE || !(buf = mm_malloc(len = PAGE_SIZE))))
+	else if (!(buf = io_buffer(&len, true)))	/* a page holds any entry */
 		ret = -ENOMEM;
 	else {
 		ret = f->ops->getdents(f, buf, len);

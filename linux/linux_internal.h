@@ -57,6 +57,14 @@ int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len);
 int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt);
 /* Copies n bytes between buf and u's buffers from byte off of them: 0 or -EFAULT. */
 int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user);
+/*
+ * A kernel buffer (mm_free it) for *len bytes of a call's data, or when
+ * memory is short or in pieces for one page (*len becomes PAGE_SIZE) if
+ * the call can move its data in rounds of that; NULL if neither is there.
+ * 64 KiB is 16 contiguous pages, which a small VM may lack although it
+ * has pages free.
+ */
+void *io_buffer(size_t *len, bool rounds_ok);
 
 /*
  * read, write, readv and writev on socket file f: recv and send with no

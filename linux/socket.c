@@ -451,18 +451,10 @@ static int msg_extras_in(const struct msghdr_k *h, struct kmsg *m, char *name)
 	return ret;
 }
 
-/*
- * A bounce buffer of *len bytes. A stream's may be one page instead when
- * memory is in pieces (a stream moves any part of a call); a datagram's
- * must hold it whole.
- */
+/* A stream moves any part of a call; a datagram goes whole, so its buffer must hold it. */
 static char *bounce(const struct socket *s, size_t *len)
 {
-	char *buf = mm_malloc(*len ? *len : 1);
-
-	if (!buf && s->type == SOCK_STREAM && *len > PAGE_SIZE && (buf = mm_malloc(PAGE_SIZE)))
-		*len = PAGE_SIZE;
-	return buf;
+	return io_buffer(len, s->type == SOCK_STREAM);
 }
 
 /*
@@ -833,7 +825,7 @@ long socket_file_rw(struct file *f, bool writing, const struct uio *u)
 static long copy_file(struct file *out, struct file *in, uint64_t *off, size_t count)
 {
 	size_t chunk = count < STREAM_CHUNK ? count : STREAM_CHUNK, done = 0;
-	char *buf = mm_malloc(chunk ? chunk : 1);
+	char *buf = io_buffer(&chunk, true);
 	long ret = 0;
 
 	if (!buf)
@@ -942,7 +934,7 @@ SYSCALL(splice)
 		ret = -EAGAIN;
 	else if (!len)
 		ret = 0;
-	else if (!(buf = mm_malloc(len)))
+	else if (!(buf = io_buffer(&len, true)))
 		ret = -ENOMEM;
 	else
 		ret = a1 ? in->ops->pread(in, buf, len, off_in) : in->ops->read(in, buf, len);

@@ -112,6 +112,15 @@ long strncpy_from_user(char *dst, const char *usrc, size_t max)
 
 /* ---- User iovecs (linux_internal.h) ---------------------------------------------------- */
 
+void *io_buffer(size_t *len, bool rounds_ok)
+{
+	void *buf = mm_malloc(*len ? *len : 1);
+
+	if (!buf && rounds_ok && *len > PAGE_SIZE && (buf = mm_malloc(PAGE_SIZE)))
+		*len = PAGE_SIZE;
+	return buf;
+}
+
 int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len)
 {
 	*iov = (struct uiovec){ base, len > RW_MAX ? RW_MAX : len };

@@ -3,15 +3,17 @@
  * that wants a 64 KiB kernel buffer. Two files in /tmp grow a page at a time
  * in turn until memory runs out, and one of them is deleted: every other page
  * is free, no two side by side. A read of /dev/zero and a write to /dev/null
- * of 64 KiB, a 4 KiB write into a pipe and a 16 KiB write into a stream
- * socket must still move everything, and getdents64 into 32 KiB must list
- * (the kernel falls back to a one-page buffer). Prints what each call returned; exits 0 if all were whole.
+ * of 64 KiB, a 4 KiB write into a pipe, 16 KiB into a stream socket (by write
+ * and by sendfile) must still move everything, and getdents64 into 32 KiB
+ * must list: the kernel falls back to a one-page buffer. Prints what each
+ * call returned; exits 0 if all were whole.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -56,5 +58,7 @@ int main(void)
 	       n > 0 ? "" : strerror(errno));
 	ok &= n > 0;
 	ok &= report("recv stream socket 16384 (waitall)", recv(sv[1], buf, 16384, MSG_WAITALL), 16384);
+	ok &= report("sendfile 16384 to a stream socket",
+		     sendfile(sv[0], open("/tmp/b", O_RDONLY), NULL, 16384), 16384);
 	return ok ? 0 : 1;
 }
