@@ -122,7 +122,7 @@ static long do_io(struct file *f, bool writing, const struct uio *u, uint64_t *o
 }
 
 /* What read and write check of the file, before its buffers (Linux's order): 0 or -errno. */
-static long io_check(struct file *f, bool writing, const uint64_t *off)
+static inline long io_check(struct file *f, bool writing, const uint64_t *off)
 {
 	if ((f->flags & FILE_ACCMODE) == (writing ? VFS_O_RDONLY : VFS_O_WRONLY) ||
 	    (f->flags & FILE_PATH))
@@ -132,7 +132,7 @@ static long io_check(struct file *f, bool writing, const uint64_t *off)
 	return off && (int64_t)*off < 0 ? -EINVAL : 0;
 }
 
-static long file_io(struct file *f, bool writing, const struct uio *u, uint64_t *off)
+static inline long file_io(struct file *f, bool writing, const struct uio *u, uint64_t *off)
 {
 	long ret;
 
@@ -142,45 +142,46 @@ static long file_io(struct file *f, bool writing, const struct uio *u, uint64_t 
 	return writing ? raise_epipe(ret) : ret;
 }
 
-/* read, write, pread64, pwrite64: one buffer. */
-static long fd_rw(int fd, bool writing, unsigned long ubuf, size_t len, uint64_t *off)
+/*
+ * read, write, pread64, pwrite64 (vec false: n bytes at ubuf) and their
+ * vector forms (vec true: n iovecs at ubuf); off NULL for none. The file
+ * is checked before the buffers, in Linux's order (EBADF before EFAULT).
+ */
+static long fd_io(int fd, bool writing, unsigned long ubuf, unsigned long n, bool vec, uint64_t *off)
 {
 	bool ref;
 	struct file *f = fget_light(fd, &ref);
 	struct uiovec one;
-	struct uio u;
-	long ret;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	if (!(ret = io_check(f, writing, off)))
-		ret = uio_single(&u, &one, ubuf, len) ? -EFAULT : file_io(f, writing, &u, off);
-	fput_light(f, ref);
-	return ret;
-}
-
-SYSCALL(read) { return fd_rw((int)a0, false, a1, a2, NULL); }
-SYSCALL(write) { return fd_rw((int)a0, true, a1, a2, NULL); }
-SYSCALL(pread64) { uint64_t off = a3; return fd_rw((int)a0, false, a1, a2, &off); }
-SYSCALL(pwrite64) { uint64_t off = a3; return fd_rw((int)a0, true, a1, a2, &off); }
-
-/* readv, writev, preadv, pwritev: all the iovecs are one call's buffers (off < 0: none). */
-static long fd_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, int64_t off)
-{
-	uint64_t pos = (uint64_t)off, *offp = off >= 0 ? &pos : NULL;
-	bool ref;
-	struct file *f = fget_light(fd, &ref);
 	struct uio u = { 0 };
 	long ret;
 
 	if (IS_ERR(f))
 		return PTR_ERR(f);
-	if (!(ret = io_check(f, writing, offp)) &&
-	    !(ret = cnt > UIO_MAXIOV ? -EINVAL : uio_in(&u, uiov, cnt)))
-		ret = file_io(f, writing, &u, offp);
-	mm_free(u.iov);
+	if (!(ret = io_check(f, writing, off))) {
+		if (!vec)
+			ret = uio_single(&u, &one, ubuf, n);
+		else
+			ret = n > UIO_MAXIOV ? -EINVAL : uio_in(&u, ubuf, n);
+		if (!ret)
+			ret = file_io(f, writing, &u, off);
+		if (vec)
+			mm_free(u.iov);
+	}
 	fput_light(f, ref);
 	return ret;
+}
+
+SYSCALL(read) { return fd_io((int)a0, false, a1, a2, false, NULL); }
+SYSCALL(write) { return fd_io((int)a0, true, a1, a2, false, NULL); }
+SYSCALL(pread64) { uint64_t off = a3; return fd_io((int)a0, false, a1, a2, false, &off); }
+SYSCALL(pwrite64) { uint64_t off = a3; return fd_io((int)a0, true, a1, a2, false, &off); }
+
+/* The vector forms: all the iovecs are one call's buffers (off < 0: none). */
+static long fd_iov(int fd, bool writing, unsigned long uiov, unsigned long cnt, int64_t off)
+{
+	uint64_t pos = (uint64_t)off;
+
+	return fd_io(fd, writing, uiov, cnt, true, off >= 0 ? &pos : NULL);
 }
 
 SYSCALL(readv) { return fd_iov((int)a0, false, a1, a2, -1); }

@@ -4,6 +4,7 @@
 
 #include <mote/linux.h>
 #include <mote/random.h>
+#include <mote/uaccess.h>
 
 struct linux_process *process_create(void);
 struct task *task_create(struct linux_process *p, struct thread *t);
@@ -55,8 +56,23 @@ int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len);
  * more than RW_MAX in all).
  */
 int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt);
-/* Copies n bytes between buf and u's buffers from byte off of them: 0 or -EFAULT. */
-int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user);
+int uio_copy_iovecs(const struct uio *u, size_t off, void *buf, size_t n, bool to_user);
+
+/*
+ * Copies n bytes between buf and u's buffers from byte off of them: 0 or
+ * -EFAULT. One buffer (read, write, send, recv) is copied here, inline:
+ * under TCG a call and its return cost more than the rest of the copy
+ * of a small read.
+ */
+static inline int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user)
+{
+	char *at;
+
+	if (u->cnt != 1)
+		return uio_copy_iovecs(u, off, buf, n, to_user);
+	at = (char *)u->iov[0].base + off;
+	return to_user ? copy_to_user(at, buf, n) : copy_from_user(buf, at, n);
+}
 /*
  * A kernel buffer (mm_free it) for *len bytes of a call's data, or when
  * memory is short or in pieces for one page (*len becomes PAGE_SIZE) if

@@ -153,7 +153,7 @@ int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
 	return 0;
 }
 
-int uio_copy(const struct uio *u, size_t off, void *buf, size_t n, bool to_user)
+int uio_copy_iovecs(const struct uio *u, size_t off, void *buf, size_t n, bool to_user)
 {
 	for (unsigned long i = 0; i < u->cnt && n; i++) {
 		size_t run;
