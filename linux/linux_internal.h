@@ -30,6 +30,48 @@ struct fdtable;
 struct file;
 /* The file behind descriptor fd, referenced (file_put it), or ERR_PTR(-EBADF) (fd.c). */
 struct file *fget(int fd);
+/* A new file as the lowest free descriptor; drops it on failure (or passes an ERR_PTR on). */
+long install_file(struct file *f, bool cloexec);
+/* Descriptors 0, 1, 2 on the console streams (stdio.c). */
+int stdio_install(struct fdtable *t);
+/* A file reading stdin and writing stdout, for the device node `node` (/dev/console). */
+struct vnode;
+struct file *stdio_console_open(struct vnode *node, unsigned oflags);
+
+/* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
+int vdso_map(struct linux_process *p);
+
+/* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
+int linux_page_fault(uintptr_t addr, unsigned access, bool user);
+
+/* A Linux struct timespec from user memory, checked (futex.c). */
+struct timespec_k {
+	int64_t sec, nsec;
+};
+int timespec_from_user(const void *u, struct timespec_k *ts);
+
+/* Sleeps until the monotonic deadline (0: none) or a signal: 0 or -EINTR (time.c). */
+int sleep_interruptible(uint64_t deadline);
+
+/* Futexes (futex.c). */
+int futex_wake_user(uintptr_t uaddr, unsigned n);
+void robust_list_exit(struct task *k);
+
+/* A resource limit's soft and hard values (misc.c); -EINVAL for an unknown resource. */
+int linux_rlimit(int resource, uint64_t *cur, uint64_t *max);
+
+/* The character devices behind /dev's nodes (devices.c). */
+int linux_register_devices(void);
+
+/* The process's /proc directory (proc_pid.c). */
+#include <mote/pseudofs.h>
+extern const struct pseudo_entry proc_pid_entries[];
+/* Where /proc is (kernelfs.c), for files that /proc/self/fd/N stands for. */
+extern struct vfs_fs *linux_procfs;
+
+/* The kernel stack of application threads. */
+#define TASK_KSTACK_SIZE (32 * 1024)
+
 /* ---- User iovecs (uaccess.c) ---- */
 
 /* struct iovec as the application lays it out. */
@@ -73,6 +115,7 @@ static inline int uio_copy(const struct uio *u, size_t off, void *buf, size_t n,
 	at = (char *)u->iov[0].base + off;
 	return to_user ? copy_to_user(at, buf, n) : copy_from_user(buf, at, n);
 }
+
 /*
  * A kernel buffer (mm_free it) for *len bytes of a call's data, or when
  * memory is short or in pieces for one page (*len becomes PAGE_SIZE) if
@@ -88,46 +131,5 @@ void *io_buffer(size_t *len, bool rounds_ok);
  * and comes in whole whatever the buffers (socket.c).
  */
 long socket_file_rw(struct file *f, bool writing, const struct uio *u);
-/* A new file as the lowest free descriptor; drops it on failure (or passes an ERR_PTR on). */
-long install_file(struct file *f, bool cloexec);
-/* Descriptors 0, 1, 2 on the console streams (stdio.c). */
-int stdio_install(struct fdtable *t);
-/* A file reading stdin and writing stdout, for the device node `node` (/dev/console). */
-struct vnode;
-struct file *stdio_console_open(struct vnode *node, unsigned oflags);
-
-/* Maps the vDSO and its data page into p and sets p->vdso_base (vdso.c). 0 or -ENOMEM. */
-int vdso_map(struct linux_process *p);
-
-/* The page-fault hook (arch_set_page_fault_handler) while a program runs (mm.c). */
-int linux_page_fault(uintptr_t addr, unsigned access, bool user);
-
-/* A Linux struct timespec from user memory, checked (futex.c). */
-struct timespec_k {
-	int64_t sec, nsec;
-};
-int timespec_from_user(const void *u, struct timespec_k *ts);
-
-/* Sleeps until the monotonic deadline (0: none) or a signal: 0 or -EINTR (time.c). */
-int sleep_interruptible(uint64_t deadline);
-
-/* Futexes (futex.c). */
-int futex_wake_user(uintptr_t uaddr, unsigned n);
-void robust_list_exit(struct task *k);
-
-/* A resource limit's soft and hard values (misc.c); -EINVAL for an unknown resource. */
-int linux_rlimit(int resource, uint64_t *cur, uint64_t *max);
-
-/* The character devices behind /dev's nodes (devices.c). */
-int linux_register_devices(void);
-
-/* The process's /proc directory (proc_pid.c). */
-#include <mote/pseudofs.h>
-extern const struct pseudo_entry proc_pid_entries[];
-/* Where /proc is (kernelfs.c), for files that /proc/self/fd/N stands for. */
-extern struct vfs_fs *linux_procfs;
-
-/* The kernel stack of application threads. */
-#define TASK_KSTACK_SIZE (32 * 1024)
 
 #endif

@@ -17,7 +17,7 @@
  * go whole, so it is copied whole, up to DGRAM_MAX. A stream receive takes
  * at most STREAM_CHUNK bytes a call (a short read is normal), except with
  * MSG_WAITALL, which goes round until it has them all. When memory is in
- * pieces a stream's rounds are one page (bounce()).
+ * pieces a stream's rounds are one page (io_buffer).
  */
 #include <lib/err.h>
 #include <lib/errno.h>
@@ -451,12 +451,6 @@ static int msg_extras_in(const struct msghdr_k *h, struct kmsg *m, char *name)
 	return ret;
 }
 
-/* A stream moves any part of a call; a datagram goes whole, so its buffer must hold it. */
-static char *bounce(const struct socket *s, size_t *len)
-{
-	return io_buffer(len, s->type == SOCK_STREAM);
-}
-
 /*
  * Sends the data of u with m's extras (name, files, creds) on s: the
  * whole message, in rounds for a stream. Drops m's files.
@@ -473,7 +467,7 @@ static long send_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 		ret = -EINVAL;
 	else if (chunk > DGRAM_MAX)
 		ret = -EMSGSIZE;
-	else if (!(buf = bounce(s, &chunk)))
+	else if (!(buf = io_buffer(&chunk, s->type == SOCK_STREAM)))	/* a datagram goes whole */
 		ret = -ENOMEM;
 	m->iov = &kv;
 	m->iovlen = 1;
@@ -675,7 +669,7 @@ static long recv_core(struct socket *s, const struct uio *u, struct kmsg *m, int
 	long ret;
 
 	cap = u->total < cap ? u->total : cap;
-	if (!(buf = bounce(s, &cap)))
+	if (!(buf = io_buffer(&cap, s->type == SOCK_STREAM)))
 		return -ENOMEM;
 	m->iov = &kv;
 	m->iovlen = 1;
