@@ -713,6 +713,21 @@ static int wait_room(struct unix_sock *u, int flags, uint64_t deadline)
 	return ret;
 }
 
+/*
+ * A stream's next message: n bytes, or when free memory is all in single pages
+ * (no run for the header and n), what one page holds, so that a blocking write
+ * still goes whole instead of ending short with ENOBUFS.
+ */
+static struct ux_skb *stream_skb(const struct kmsg *m, size_t off, size_t *n, bool with_files)
+{
+	const size_t in_page = MM_PAGE_SIZE - sizeof(struct ux_skb);
+	struct ux_skb *skb = skb_make(m, off, *n, with_files);
+
+	if (!skb && *n > in_page && (skb = skb_make(m, off, in_page, with_files)))
+		*n = in_page;
+	return skb;
+}
+
 static long stream_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 {
 	uint64_t deadline = socket_snd_deadline(u->sock);
@@ -730,7 +745,8 @@ static long stream_sendmsg(struct unix_sock *u, struct kmsg *m, int flags)
 	do {
 		size_t n = u->type == SOCK_SEQPACKET ? total :
 			   total - done < UX_CHUNK ? total - done : UX_CHUNK;
-		struct ux_skb *skb = skb_make(m, done, n, done == 0);
+		struct ux_skb *skb = u->type == SOCK_SEQPACKET ? skb_make(m, done, n, done == 0) :
+				     stream_skb(m, done, &n, done == 0);
 
 		if (!skb) {
 			ret = -ENOBUFS;

@@ -282,7 +282,7 @@ expect run-dlopen-missing 1 "build/tests/user_dlopen-nopie -- libnope.so.1 cos" 
 # Free memory only in single pages: 64 KiB reads and writes still go whole (one-page buffer).
 expect io-fragmented-memory 0 "-m 16M build/tests/user_fragment-musl" "^filled [0-9]+ pages" \
 	"^read /dev/zero 65536: 65536$" "^write /dev/null 65536: 65536$" "^write pipe 4096: 4096$" \
-	"^write stream socket 16384: 16384$" "^recv stream socket 16384 \(waitall\): 16384$" \
+	"^write stream socket 65536: 65536$" "^recv stream socket 65536 \(waitall\): 65536$" \
 	"^getdents64 of / into 32768 bytes: listed$" "^sendfile 16384 to a stream socket: 16384$"
 
 # Volumes (docs/fs.md): a writable one (created empty by mote run) keeps what a program
