@@ -34,7 +34,9 @@ DEFS    := -DMOTE_VERSION='"$(VERSION)"' -DMOTE_GIT_REV='"$(GIT_REV)"'
 # ends a translated block, and a boot is paid for by the block, so the kernel
 # prefers cmov and setcc where gcc can use them: 1.7% fewer blocks on the way
 # to a program (build/bench-blocks; docs/PERFORMANCE.md).
-KCODEGEN := -O2 -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+# `make test KOPT=-Os` (or -O3): other code from the same source (docs/testing.md).
+KOPT ?= -O2
+KCODEGEN := $(KOPT) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
 	    -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	    -fno-asynchronous-unwind-tables -fno-common -fcf-protection=none \
 	    -flto=auto -fno-ipa-reference -mbranch-cost=5
@@ -70,11 +72,17 @@ all: $(BUILD)/kernel.elf $(BUILD)/kernel-test.elf $(BUILD)/mote $(extra-targets)
 
 Q := $(if $(V),,@)
 
-$(BUILD)/k/%.o: %.c
+# The kernel's code generation, remembered: a change (make KOPT=-Os after a plain make)
+# rebuilds every kernel object and link.
+kcodegen-stamp := $(BUILD)/k/codegen.txt
+$(shell mkdir -p $(BUILD)/k && { echo '$(KCODEGEN)' | cmp -s - $(kcodegen-stamp) || \
+	echo '$(KCODEGEN)' > $(kcodegen-stamp); })
+
+$(BUILD)/k/%.o: %.c $(kcodegen-stamp)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
-$(BUILD)/k/%.o: %.S
+$(BUILD)/k/%.o: %.S $(kcodegen-stamp)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
@@ -87,7 +95,8 @@ $(BUILD)/k/%.o: %.S
 # $(call kernel-image,NAME,OBJECTS): the rules for $(BUILD)/NAME.elf (relinked when a
 # makefile changes, since that may change OBJECTS).
 define kernel-image
-$(BUILD)/$(1).pass1.elf: $(2) $(BUILD)/k/ksyms-empty.o arch/x86_64/kernel.ld $(MAKEFILE_LIST)
+$(BUILD)/$(1).pass1.elf: $(2) $(BUILD)/k/ksyms-empty.o arch/x86_64/kernel.ld $(MAKEFILE_LIST) \
+		$(kcodegen-stamp)
 	@echo "  LD      $$@"
 	$(Q)$(CC) $(KLDFLAGS) -o $$@ $(2) $(BUILD)/k/ksyms-empty.o
 $(BUILD)/k/$(1)-ksyms.o: $(BUILD)/$(1).pass1.elf tools/ksyms.sh

@@ -130,11 +130,9 @@ int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len)
 
 int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt)
 {
+	*u = (struct uio){ NULL, cnt, 0 };	/* first: the caller frees u->iov on every path */
 	if (cnt > UIO_MAXIOV)
 		return -EMSGSIZE;
-	u->cnt = cnt;
-	u->total = 0;
-	u->iov = NULL;
 	if (!cnt)
 		return 0;
 	if (!(u->iov = mm_malloc(cnt * sizeof(*u->iov))))
