@@ -158,8 +158,10 @@ func timers() {
 	t2 := time.NewTimer(time.Hour)
 	fmt.Printf("stop a pending timer: %v\n", t2.Stop())
 
-	ticker := time.NewTicker(5 * time.Millisecond)
+	// start before the ticker: its channel holds one tick, so a late start (a slow
+	// vCPU under TCG) could find the first tick waiting and see the fifth sooner
 	start = time.Now()
+	ticker := time.NewTicker(5 * time.Millisecond)
 	ticks := 0
 	for range ticker.C {
 		ticks++
