@@ -32,8 +32,8 @@ DEFS    := -DMOTE_VERSION='"$(VERSION)"' -DMOTE_GIT_REV='"$(GIT_REV)"'
 #
 # -mbranch-cost=5 (the most gcc allows): under TCG every conditional branch
 # ends a translated block, and a boot is paid for by the block, so the kernel
-# prefers cmov and setcc where gcc can use them: 1.7% fewer blocks on the way
-# to a program (build/bench-blocks; docs/PERFORMANCE.md).
+# prefers cmov and setcc where gcc can use them: 1.8% fewer blocks on the way
+# to a program for 0.9% more instructions, about 0.1 ms (docs/PERFORMANCE.md).
 # `make test KOPT=-Os` (or -O3): other code from the same source (docs/testing.md).
 KOPT ?= -O2
 KCODEGEN := $(KOPT) -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
