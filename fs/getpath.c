@@ -125,6 +125,28 @@ static long name_in_dir(struct vnode *dir, struct vnode *vn, char *buf, size_t r
 	return s.found;
 }
 
+/*
+ * "NAME (deleted)" for a file whose last link went while it was open, as Linux
+ * shows it; -ENOENT for one moved elsewhere, or without a kept name.
+ */
+#define DELETED " (deleted)"
+
+static long deleted_name(struct vnode *vn, char *buf)
+{
+	long n = -ENOENT;
+
+	mutex_lock(&vn->fs->ns_lock);
+	if (!vn->nlink && vn->unlinked_name) {
+		size_t len = strnlen(vn->unlinked_name, VFS_NAME_MAX);
+
+		memcpy(buf, vn->unlinked_name, len);
+		memcpy(buf + len, DELETED, sizeof(DELETED) - 1);
+		n = (long)(len + sizeof(DELETED) - 1);
+	}
+	mutex_unlock(&vn->fs->ns_lock);
+	return n;
+}
+
 /* A directory's path without the NUL, truncated to len. */
 static long dir_path(struct vnode *dir, char *buf, size_t len)
 {
@@ -152,7 +174,7 @@ long vfs_file_path(struct file *f, char *buf, size_t len)
 		return dir_path(f->vnode, buf, len);
 	if (!f->dir)
 		return -ENOENT;
-	tmp = fs_alloc(VFS_PATH_MAX + VFS_NAME_MAX + 1);
+	tmp = fs_alloc(VFS_PATH_MAX + 1 + VFS_NAME_MAX + sizeof(DELETED));
 	if (!tmp)
 		return -ENOMEM;
 	n = dir_path(f->dir, tmp, VFS_PATH_MAX);
@@ -160,6 +182,8 @@ long vfs_file_path(struct file *f, char *buf, size_t len)
 		if (n > 1)
 			tmp[n++] = '/';
 		name = name_in_dir(f->dir, f->vnode, tmp + n, VFS_NAME_MAX);
+		if (name == -ENOENT)
+			name = deleted_name(f->vnode, tmp + n);
 		n = name < 0 ? name : n + name;
 	}
 	if (n > 0) {

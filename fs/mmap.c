@@ -53,6 +53,7 @@ static int read_page(struct vnode *vn, uint64_t off, void *page)
 struct mapped_file {
 	unsigned long refs;	/* atomic */
 	struct vnode *vn;	/* referenced */
+	bool unlinked;		/* already when mapped: path says so */
 	char path[];		/* "" when the file has none */
 };
 
@@ -110,6 +111,7 @@ static void mapped_describe(void *obj, struct vm_file_info *info)
 	info->dev_minor = (uint32_t)(m->vn->fs->dev & 0xff);
 	info->ino = m->vn->ino;
 	info->path = m->path[0] ? m->path : NULL;
+	info->deleted = info->path && !m->unlinked && !__atomic_load_n(&m->vn->nlink, __ATOMIC_RELAXED);
 }
 
 static const struct vm_file_ops vnode_vm_ops = {
@@ -133,6 +135,7 @@ static struct mapped_file *mapped_new(struct file *f)
 		memcpy(m->path, path, (size_t)len);
 		m->path[len] = 0;
 		m->refs = 1;
+		m->unlinked = !__atomic_load_n(&f->vnode->nlink, __ATOMIC_RELAXED);
 		m->vn = f->vnode;
 		vnode_get(m->vn);
 	}

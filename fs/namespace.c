@@ -196,9 +196,27 @@ static int unlink_last_checks(const struct walk *w, bool rmdir)
 	}
 }
 
+/*
+ * ns_lock held, vn's last link just gone: if anyone but the caller still holds
+ * vn (an open file, a mapping), its name stays for /proc (vfs_file_path's
+ * "NAME (deleted)"). Without memory for it the file shows no name instead.
+ */
+static void keep_unlinked_name(struct vnode *vn, const char *name, size_t len)
+{
+	char *copy;
+
+	if (VFS_ISDIR(vn->mode) || vn->nlink || vn->unlinked_name ||
+	    __atomic_load_n(&vn->refs, __ATOMIC_RELAXED) < 2 || !(copy = fs_alloc(len + 1)))
+		return;
+	memcpy(copy, name, len);
+	copy[len] = 0;
+	vn->unlinked_name = copy;
+}
+
 static int unlink_locked(struct walk *w, struct vnode *vn, bool rmdir)
 {
 	struct vfs_fs *fs = w->dir->fs;
+	int ret;
 
 	if (rmdir && !VFS_ISDIR(vn->mode))
 		return -ENOTDIR;
@@ -212,7 +230,10 @@ static int unlink_locked(struct walk *w, struct vnode *vn, bool rmdir)
 		return -EROFS;
 	if (rmdir && !fs->ops->dir_empty(vn))
 		return -ENOTEMPTY;
-	return fs->ops->unlink(w->dir, w->name, w->len, vn);
+	ret = fs->ops->unlink(w->dir, w->name, w->len, vn);
+	if (!ret)
+		keep_unlinked_name(vn, w->name, w->len);
+	return ret;
 }
 
 int vfs_unlink(struct vnode *dir, const char *path, unsigned flags)

@@ -115,8 +115,10 @@ void vnode_get(struct vnode *vn)
 
 void vnode_put(struct vnode *vn)
 {
-	if (__atomic_sub_fetch(&vn->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (__atomic_sub_fetch(&vn->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		fs_free(vn->unlinked_name);
 		vn->fs->ops->evict(vn);
+	}
 }
 
 static uint64_t next_dev = 1;	/* atomic */

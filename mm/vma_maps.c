@@ -75,6 +75,8 @@ static void put_area(struct maps_out *o, const struct vm_space *s, const struct 
 		put_spaces(o, (size_t)n < MAPS_NAME_COLUMN ? MAPS_NAME_COLUMN - (size_t)n : 0);
 		put(o, " ", 1);
 		put(o, info.path, strlen(info.path));
+		if (info.deleted)
+			put(o, " (deleted)", 10);
 	}
 	put(o, "\n", 1);
 }

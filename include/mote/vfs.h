@@ -276,6 +276,9 @@ struct vnode {
 	const char *name;		/* its name in parent (fs-owned storage) */
 	size_t name_len;
 	struct mount *covered_by;	/* the mount on this directory, if any */
+
+	/* Others: the name its last link had, kept if it was held open when unlinked (VFS-owned). */
+	char *unlinked_name;
 };
 
 /* Initialises a new vnode with one reference (filesystems call this). */
@@ -426,9 +429,10 @@ int vfs_chrdev_register(uint64_t rdev, vfs_chrdev_open_fn *open);
 /*
  * The path an open file was opened by, as /proc/self/fd/N shows it:
  * directories by their place in the tree, other files by the directory
- * they were opened in and their name there. Bytes written (no NUL,
+ * they were opened in and their name there, and a file unlinked while open
+ * by its last name and " (deleted)", as Linux. Bytes written (no NUL,
  * truncated to len); -ENOENT when the file has no path (opened on a vnode
- * rather than a path, unlinked or moved away, or not a filesystem object).
+ * rather than a path, moved to another directory, or not a filesystem object).
  */
 long vfs_file_path(struct file *f, char *buf, size_t len);
 

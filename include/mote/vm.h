@@ -123,6 +123,7 @@ struct vm_file_info {
 	uint32_t dev_major, dev_minor;	/* for /proc/self/maps */
 	uint64_t ino;
 	const char *path;		/* NULL: no name column */
+	bool deleted;			/* " (deleted)" after path: unlinked since it was mapped */
 };
 
 struct vm_file_ops {

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <regex.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
@@ -122,6 +123,44 @@ static void devices(void)
 	close(fd);
 }
 
+/* How many lines of /proc/self/maps name exactly name. */
+static int maps_naming(const char *name)
+{
+	int found = 0;
+
+	CHECK(slurp("/proc/self/maps", 4096) > 0);
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		size_t n = strlen(line), k = strlen(name);
+
+		found += n > k && line[n - k - 1] == ' ' && strcmp(line + n - k, name) == 0;
+	}
+	return found;
+}
+
+/*
+ * A file unlinked while open and mapped keeps its last name, marked " (deleted)",
+ * in its fd link and in maps; mapped only after the unlink, it is marked once.
+ */
+static void deleted_links(const char *path, int fd)
+{
+	char link[32], target[PATH_MAX], deleted[PATH_MAX];
+	void *map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0), *late;
+	ssize_t n;
+
+	CHECK(map != MAP_FAILED && unlink(path) == 0);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	snprintf(deleted, sizeof(deleted), "%s (deleted)", path);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	printf("unlinked: fd link is the path and \" (deleted)\": %d\n", strcmp(target, deleted) == 0);
+	printf("unlinked: maps lines naming it so: %d\n", maps_naming(deleted));
+	late = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	CHECK(late != MAP_FAILED);
+	printf("unlinked, then mapped again: maps lines naming it so: %d\n", maps_naming(deleted));
+	munmap(late, 4096);
+	munmap(map, 4096);
+}
+
 static void self_links(void)
 {
 	char path[64], target[PATH_MAX], want[32];
@@ -146,8 +185,8 @@ static void self_links(void)
 	printf("reopen: read %s", res(read(fd2, target, 4)));
 	printf(" \"%.4s\", position of the first %s\n", target, res(lseek(fd, 0, SEEK_CUR)));
 	close(fd2);
+	deleted_links(path, fd);
 	close(fd);
-	unlink(path);
 	CHECK(chdir("/tmp") == 0);
 	n = readlink("/proc/self/cwd", target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = 0;

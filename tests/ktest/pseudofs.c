@@ -348,7 +348,9 @@ KTEST(pseudofs_file_path)
 	FT_EXPECT(vfs_rename(ram->root, "dir/file", ram->root, "dir/moved", 0) == 0);
 	FT_EXPECT(vfs_file_path(f, buf, sizeof(buf)) == 10 && memcmp(buf, "/dir/moved", 10) == 0);
 	FT_EXPECT(vfs_unlink(ram->root, "dir/moved", 0) == 0);
-	FT_EXPECT(vfs_file_path(f, buf, sizeof(buf)) == -ENOENT);
+	FT_EXPECT(vfs_file_path(f, buf, sizeof(buf)) == 20 && memcmp(buf, "/dir/moved (deleted)", 20) == 0);
+	FT_EXPECT(vfs_rename(ram->root, "dir", ram->root, "gone", 0) == 0);
+	FT_EXPECT(vfs_file_path(f, buf, sizeof(buf)) == 21 && memcmp(buf, "/gone/moved (deleted)", 21) == 0);
 	file_put(f);
 	file_put(d);
 }
