@@ -325,8 +325,11 @@ static int rename_locked(struct rename_args *a)
 	if (!(a->flags & VFS_RENAME_EXCHANGE) && a->new && VFS_ISDIR(a->new->mode) &&
 	    !fs->ops->dir_empty(a->new))
 		return -ENOTEMPTY;
-	return fs->ops->rename(a->ow->dir, a->ow->name, a->ow->len, a->old, a->nw->dir,
-			       a->nw->name, a->nw->len, a->new, a->flags);
+	ret = fs->ops->rename(a->ow->dir, a->ow->name, a->ow->len, a->old, a->nw->dir,
+			      a->nw->name, a->nw->len, a->new, a->flags);
+	if (!ret && a->new && !(a->flags & VFS_RENAME_EXCHANGE))
+		keep_unlinked_name(a->new, a->nw->name, a->nw->len);	/* replaced */
+	return ret;
 }
 
 static int rename_walked(struct walk *ow, struct walk *nw, unsigned flags)

@@ -159,6 +159,20 @@ static void deleted_links(const char *path, int fd)
 	printf("unlinked, then mapped again: maps lines naming it so: %d\n", maps_naming(deleted));
 	munmap(late, 4096);
 	munmap(map, 4096);
+	/* a file another replaced by rename is deleted the same way */
+	int held = open(path, O_CREAT | O_RDWR, 0600), other;
+
+	snprintf(deleted, sizeof(deleted), "%s.other", path);
+	other = open(deleted, O_CREAT | O_RDWR, 0600);
+	CHECK(held >= 0 && other >= 0 && rename(deleted, path) == 0);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", held);
+	snprintf(deleted, sizeof(deleted), "%s (deleted)", path);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	printf("replaced by rename: fd link is the path and \" (deleted)\": %d\n", strcmp(target, deleted) == 0);
+	close(held);
+	close(other);
+	unlink(path);
 }
 
 static void self_links(void)
