@@ -125,12 +125,12 @@ static long name_in_dir(struct vnode *dir, struct vnode *vn, char *buf, size_t r
 	return s.found;
 }
 
-/*
- * "NAME (deleted)" for a file whose last link went while it was open, as Linux
- * shows it; -ENOENT for one moved elsewhere, or without a kept name.
- */
 #define DELETED " (deleted)"
 
+/*
+ * "NAME (deleted)" at buf for a file whose last link went while it was held, as
+ * Linux shows it; its length, or -ENOENT for one moved elsewhere or without a kept name.
+ */
 static long deleted_name(struct vnode *vn, char *buf)
 {
 	long n = -ENOENT;
