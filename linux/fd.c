@@ -152,7 +152,7 @@ static long fd_io(int fd, bool writing, unsigned long ubuf, unsigned long n, boo
 	bool ref;
 	struct file *f = fget_light(fd, &ref);
 	struct uiovec one;
-	struct uio u = { 0 };
+	struct uio u;	/* uio_single and uio_in set all of it */
 	long ret;
 
 	if (IS_ERR(f))

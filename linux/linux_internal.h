@@ -98,6 +98,7 @@ int uio_single(struct uio *u, struct uiovec *iov, uint64_t base, uint64_t len);
  * more than RW_MAX in all).
  */
 int uio_in(struct uio *u, uint64_t uiov, uint64_t cnt);
+/* uio_copy's loop over several iovecs, out of line. */
 int uio_copy_iovecs(const struct uio *u, size_t off, void *buf, size_t n, bool to_user);
 
 /*

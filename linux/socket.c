@@ -705,7 +705,7 @@ static long recvmsg_fd(int fd, struct msghdr_k *h, unsigned long uh, int flags)
 	struct cbuf cb = { h->control, h->controllen, 0, 0 };
 	struct file *f;
 	struct socket *s = sock_get(fd, &f);
-	struct uio u = { 0 };
+	struct uio u;
 	long ret;
 	int r;
 
