@@ -152,7 +152,7 @@ static long fd_io(int fd, bool writing, unsigned long ubuf, unsigned long n, boo
 	bool ref;
 	struct file *f = fget_light(fd, &ref);
 	struct uiovec one;
-	struct uio u;	/* uio_single and uio_in set all of it */
+	struct uio u = { 0 };	/* a vector refused before uio_in still frees u.iov */
 	long ret;
 
 	if (IS_ERR(f))
