@@ -9,6 +9,8 @@
 
 #include "internal.h"
 
+#define FILE_PAGE 4096u	/* a page, as give_page takes one */
+
 /* mkdir of one prefix: an existing directory is fine, anything else there is not. */
 static int mkdir_one(const char *path, uint32_t mode)
 {
@@ -97,6 +99,49 @@ int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t le
 	ret = write_all(f, data, len);
 	if (!ret)
 		ret = vfs_chmod(f->vnode, mode);	/* an existing file keeps its mode otherwise */
+	file_put(f);
+	return ret;
+}
+
+/* Page off of data: handed to the file if take() gives it up and the file keeps pages, else copied. */
+static int fill_page(struct file *f, const char *data, size_t len, uint64_t off,
+		     void *(*take)(const void *page))
+{
+	struct vnode *vn = f->vnode;
+	size_t n = len - off < FILE_PAGE ? len - off : FILE_PAGE;
+	void *page = vn->fs->ops->give_page ? take(data + off) : NULL;
+	long done;
+	int ret;
+
+	if (page) {
+		mutex_lock(&vn->lock);
+		ret = vn->fs->ops->give_page(vn, off, page);
+		mutex_unlock(&vn->lock);
+		if (ret)
+			fs_page_release(page);
+		return ret;
+	}
+	done = f->ops->pwrite(f, data + off, n, off);
+	return done == (long)n ? 0 : done < 0 ? (int)done : -EIO;
+}
+
+int vfs_create_file_pages(const char *path, uint32_t mode, const void *data, size_t len,
+			  void *(*take)(const void *page))
+{
+	struct file *f;
+	int ret = make_parents(path);
+
+	if (ret)
+		return ret;
+	f = vfs_open(NULL, path, VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC | VFS_O_NOFOLLOW,
+		     mode);
+	if (IS_ERR(f))
+		return (int)PTR_ERR(f);
+	ret = vfs_truncate(f->vnode, len);	/* all holes, for the pages to fill */
+	for (uint64_t off = 0; !ret && off < len; off += FILE_PAGE)
+		ret = fill_page(f, data, len, off, take);
+	if (!ret)
+		ret = vfs_chmod(f->vnode, mode);
 	file_put(f);
 	return ret;
 }

@@ -396,7 +396,7 @@ static const struct vfs_fs_ops ramfs_ops = {
 	.unlink = ramfs_unlink, .rename = ramfs_rename, .dir_empty = ramfs_dir_empty,
 	.readdir = ramfs_readdir, .read = ramfs_read, .write = ramfs_write,
 	.truncate = ramfs_truncate, .seek_data = ramfs_seek_data, .readlink = ramfs_readlink,
-	.map_page = ramfs_map_page,
+	.map_page = ramfs_map_page, .give_page = ramfs_give_page,
 	.evict = ramfs_evict,
 };
 

@@ -66,6 +66,7 @@ long ramfs_read(struct vnode *vn, void *buf, size_t len, uint64_t off);
 long ramfs_write(struct vnode *vn, const void *buf, size_t len, uint64_t off);
 int ramfs_truncate(struct vnode *vn, uint64_t len);
 void *ramfs_map_page(struct vnode *vn, uint64_t off);
+int ramfs_give_page(struct vnode *vn, uint64_t off, void *page);
 int64_t ramfs_seek_data(struct vnode *vn, uint64_t off, int whence);
 void ramfs_data_free(struct ramfs *fs, struct ramfs_data *d);
 

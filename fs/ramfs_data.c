@@ -138,20 +138,25 @@ static void **child_slot(struct ramfs *fs, void **slot, unsigned h, uint64_t idx
 	return &((void **)*slot)[(idx >> (SHIFT * (h - 1))) & (RAMFS_FANOUT - 1)];
 }
 
-/* The block for idx, allocated (zeroed) if it is a hole. NULL with *err set. */
-static char *block_get(struct ramfs *fs, struct ramfs_data *d, uint64_t idx, int *err)
+/* Where the block for idx hangs, index nodes made as needed. NULL with *err set. */
+static void **block_slot(struct ramfs *fs, struct ramfs_data *d, uint64_t idx, int *err)
 {
 	void **slot = &d->root;
 
 	*err = grow(fs, d, idx);
 	if (*err)
 		return NULL;
-	for (unsigned h = d->height; h > 0; h--) {
+	for (unsigned h = d->height; h > 0 && slot; h--)
 		slot = child_slot(fs, slot, h, idx, err);
-		if (!slot)
-			return NULL;
-	}
-	if (!*slot) {
+	return slot;
+}
+
+/* The block for idx, allocated (zeroed) if it is a hole. NULL with *err set. */
+static char *block_get(struct ramfs *fs, struct ramfs_data *d, uint64_t idx, int *err)
+{
+	void **slot = block_slot(fs, d, idx, err);
+
+	if (slot && !*slot) {
 		*slot = block_new(fs, err);
 		if (!*slot)
 			return NULL;
@@ -159,7 +164,7 @@ static char *block_get(struct ramfs *fs, struct ramfs_data *d, uint64_t idx, int
 		stat_add(&fs->stats.blocks, 1);
 		stat_add(&fs->stats.block_allocs, 1);
 	}
-	return *slot;
+	return slot ? *slot : NULL;
 }
 
 long ramfs_read(struct vnode *vn, void *buf, size_t len, uint64_t off)
@@ -246,6 +251,29 @@ void *ramfs_map_page(struct vnode *vn, uint64_t off)
 		vn->blocks = d->nblocks * (RAMFS_BLOCK / 512);
 	mutex_unlock(&vn->lock);
 	return blk ? blk : ERR_PTR(err);
+}
+
+int ramfs_give_page(struct vnode *vn, uint64_t off, void *page)
+{
+	struct ramfs_data *d = &rnode(vn)->data;
+	struct ramfs *fs = ramfs_of(vn);
+	void **slot;
+	int err;
+
+	if (block_find(d, off / RAMFS_BLOCK))
+		return -EEXIST;
+	if (!ramfs_charge(fs, RAMFS_BLOCK))
+		return -ENOSPC;
+	slot = block_slot(fs, d, off / RAMFS_BLOCK, &err);
+	if (!slot) {
+		ramfs_uncharge(fs, RAMFS_BLOCK);
+		return err;
+	}
+	*slot = page;
+	d->nblocks++;
+	stat_add(&fs->stats.blocks, 1);
+	vn->blocks = d->nblocks * (RAMFS_BLOCK / 512);
+	return 0;
 }
 
 /* Frees the whole subtree at node (height h). */

@@ -52,7 +52,7 @@ int bundle_open(struct bundle_reader *r, const void *data, uint64_t size)
 	if (memcmp(h.magic, BUNDLE_MAGIC, sizeof(h.magic)))
 		return refuse(r, "boot module is not a mote bundle (bad magic)");
 	if (!((h.version == 1 && h.header_size == BUNDLE_V1_HEADER) ||
-	      (h.version == BUNDLE_VERSION && h.header_size == sizeof(h))))
+	      (h.version >= 2 && h.version <= BUNDLE_VERSION && h.header_size == sizeof(h))))
 		return refuse(r, "bundle version %u (header %u bytes) is not supported",
 			      h.version, h.header_size);
 	if (h.total_size > size)
@@ -71,6 +71,7 @@ int bundle_open(struct bundle_reader *r, const void *data, uint64_t size)
 	r->total = h.total_size;
 	r->pos = sizeof(h);
 	r->nr_entries = h.nr_entries;
+	r->version = h.version;
 	return 0;
 }
 
@@ -103,9 +104,10 @@ const char *bundle_path_problem(const char *path, uint64_t len)
 	return 0;
 }
 
-static uint64_t pad8(uint64_t n)
+/* Zeroes after n bytes up to a multiple of align. */
+static uint64_t pad(uint64_t n, uint64_t align)
 {
-	return (BUNDLE_ALIGN - n % BUNDLE_ALIGN) % BUNDLE_ALIGN;
+	return (align - n % align) % align;
 }
 
 static bool zeroes(const uint8_t *p, uint64_t n)
@@ -168,8 +170,9 @@ static int check_item(struct bundle_reader *r, const struct bundle_item *it)
 int bundle_next(struct bundle_reader *r, struct bundle_item *it)
 {
 	struct bundle_entry e;
-	uint64_t left = r->total - r->pos, name_room, data_room;
+	uint64_t left = r->total - r->pos, name_room, gap = 0, data_room, align = BUNDLE_ALIGN;
 	unsigned i = r->index;
+	bool paged;
 
 	if (r->index == r->nr_entries) {
 		if (left)
@@ -188,27 +191,35 @@ int bundle_next(struct bundle_reader *r, struct bundle_item *it)
 		return refuse(r, "bundle entry %u: reserved field is not zero", i);
 	if (e.name_len >= BUNDLE_PATH_MAX)
 		return refuse(r, "bundle entry %u: path of %u bytes is too long", i, e.name_len);
-	name_room = e.name_len + pad8(e.name_len);
+	name_room = e.name_len + pad(e.name_len, BUNDLE_ALIGN);
 	if (name_room > left)
 		return refuse(r, "bundle entry %u: path runs past the bundle's end", i);
 	left -= name_room;
-	if (e.data_len > left || e.data_len + pad8(e.data_len) > left)
+	paged = r->version >= 3 && e.type == BUNDLE_FILE && e.data_len;
+	if (paged) {
+		align = BUNDLE_PAGE;
+		gap = pad(r->pos + sizeof(e) + name_room, BUNDLE_PAGE);
+		if (gap > left)
+			return refuse(r, "bundle entry %u: data runs past the bundle's end", i);
+		left -= gap;
+	}
+	if (e.data_len > left || e.data_len + pad(e.data_len, align) > left)
 		return refuse(r, "bundle entry %u: %lu bytes of data run past the bundle's end", i,
 			      (unsigned long)e.data_len);
-	data_room = e.data_len + pad8(e.data_len);
+	data_room = e.data_len + pad(e.data_len, align);
 
 	const uint8_t *name = r->data + r->pos + sizeof(e);
-	const uint8_t *data = name + name_room;
-	if (!zeroes(name + e.name_len, pad8(e.name_len)) ||
-	    !zeroes(data + e.data_len, pad8(e.data_len)))
+	const uint8_t *data = name + name_room + gap;
+	if (!zeroes(name + e.name_len, pad(e.name_len, BUNDLE_ALIGN) + gap) ||
+	    !zeroes(data + e.data_len, pad(e.data_len, align)))
 		return refuse(r, "bundle entry %u: padding is not zero", i);
 	*it = (struct bundle_item){
 		.type = e.type, .mode = e.mode, .index = i, .path = (const char *)name,
-		.path_len = e.name_len, .data = data, .data_len = e.data_len,
+		.path_len = e.name_len, .data = data, .data_len = e.data_len, .paged = paged,
 	};
 	if (check_item(r, it))
 		return -EINVAL;
-	r->pos += sizeof(e) + name_room + data_room;
+	r->pos += sizeof(e) + name_room + gap + data_room;
 	r->index++;
 	return 1;
 }

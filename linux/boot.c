@@ -66,6 +66,22 @@ static void item_path(const struct bundle_item *it, char *out)
 	out[it->path_len] = 0;
 }
 
+/* A page of the bundle for a file to keep: out of the module's memory, the rest of which is freed after. */
+static void *take_bundle_page(const void *page)
+{
+	return mm_later_take_page(kernel_direct_to_phys(page));
+}
+
+/* A file's data on pages of their own (bundle version 3) becomes its data as it is. */
+static int unpack_file(const struct bundle_item *it, const char *path)
+{
+	uint32_t mode = it->mode & VFS_PERM_MASK;
+
+	if (it->paged && !((uintptr_t)it->data % BUNDLE_PAGE))
+		return vfs_create_file_pages(path, mode, it->data, it->data_len, take_bundle_page);
+	return vfs_create_file(path, mode, it->data, it->data_len);
+}
+
 static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 {
 	char path[BUNDLE_PATH_MAX];
@@ -75,14 +91,16 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 	item_path(it, path);
 	switch (it->type) {
 	case BUNDLE_FILE:
-		ret = vfs_create_file(path, it->mode & VFS_PERM_MASK, it->data, it->data_len);
+		ret = unpack_file(it, path);
 		break;
 	case BUNDLE_DIR:
 		ret = vfs_mkdir_p(path, it->mode & VFS_PERM_MASK);
 		break;
 	case BUNDLE_SYMLINK:
-		if (it->data_len >= sizeof(target))
-			return -ENAMETOOLONG;
+		if (it->data_len >= sizeof(target)) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
 		memcpy(target, it->data, it->data_len);
 		target[it->data_len] = 0;
 		ret = vfs_create_symlink(path, target);
@@ -100,6 +118,8 @@ static int unpack_item(const struct bundle_item *it, struct run_spec *spec)
 		memcpy(spec->cwd, path, sizeof(path));
 		break;
 	}
+	if (ret)	/* from path: the entry's own bytes may be free by now (take_bundle_page) */
+		printk("mote: cannot unpack %s (bundle entry %u): error %d\n", path, it->index, ret);
 	return ret;
 }
 
@@ -207,13 +227,9 @@ static int unpack(const void *data, uint64_t size, struct run_spec *spec)
 		printk("mote: bad boot bundle: %s\n", r.why);
 		return -EINVAL;
 	}
-	while ((ret = bundle_next(&r, &it)) > 0) {
-		if ((ret = unpack_item(&it, spec))) {
-			printk("mote: cannot unpack %.*s (bundle entry %u): error %d\n",
-			       (int)it.path_len, it.path, it.index, ret);
+	while ((ret = bundle_next(&r, &it)) > 0)
+		if ((ret = unpack_item(&it, spec)))
 			return ret;
-		}
-	}
 	if (ret < 0)
 		printk("mote: bad boot bundle: %s\n", r.why);
 	return ret;
@@ -247,7 +263,7 @@ int linux_boot_bundle(const void *data, uint64_t size)
 	memcpy(spec->cwd, "/", 2);
 	if (unpack(data, size, spec))
 		return MOTE_STATUS_KERNEL_FAILURE;
-	/* Its files are copies now, so its memory is free, as Linux frees its initrd. */
+	/* Its files have their pages or copies now: the rest is free, as Linux frees its initrd. */
 	mm_free_later(kernel_direct_to_phys(data), size);
 	if (mount_volumes())
 		return MOTE_STATUS_KERNEL_FAILURE;

@@ -21,8 +21,12 @@
 bool mm_ready;
 bool mm_alloc_slow = true;
 
-/* Page ranges [start, end) noted to be freed later; end == 0 once freed. */
-static struct mm_range_pages { uint64_t start, end; } later[MM_LATER_MAX];
+/*
+ * Page ranges [start, end) noted to be freed later; end == 0 once freed.
+ * [held, end) is what is still outside the allocator: mm_later_take_page()
+ * moves held past the page it takes, freeing the pages it skips.
+ */
+static struct mm_range_pages { uint64_t start, end, held; } later[MM_LATER_MAX];
 static size_t nr_later;
 
 static struct mm_range_pages whole_pages(uint64_t base, uint64_t size)
@@ -30,7 +34,14 @@ static struct mm_range_pages whole_pages(uint64_t base, uint64_t size)
 	uint64_t start = align_up(base, MM_PAGE_SIZE) >> MM_PAGE_SHIFT;
 	uint64_t end = align_down(base + size, MM_PAGE_SIZE) >> MM_PAGE_SHIFT;
 
-	return (struct mm_range_pages){ start, end > start ? end : start };
+	return (struct mm_range_pages){ start, end > start ? end : start, start };
+}
+
+/* Gives pfns [from, to) of a noted range to the allocator (backend lock held). */
+static void later_release(uint64_t from, uint64_t to)
+{
+	if (to > from)
+		page_add_run((uint32_t)(from - mm_frame_base), to - from);
 }
 
 int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit)
@@ -99,13 +110,35 @@ long mm_free_later(uint64_t base, uint64_t size)
 	for (size_t i = 0; i < nr_later && mm_ready; i++) {
 		if (later[i].start != p.start || later[i].end != p.end || !p.end)
 			continue;
-		page_add_run((uint32_t)(p.start - mm_frame_base), p.end - p.start);
-		later[i].end = later[i].start = 0;
-		ret = (long)(p.end - p.start);
+		later_release(later[i].held, p.end);
+		ret = (long)(p.end - later[i].held);
+		later[i].end = later[i].start = later[i].held = 0;
 		break;
 	}
 	mm_backend_unlock(fl);
 	return ret;
+}
+
+void *mm_later_take_page(uint64_t pa)
+{
+	uint64_t pfn = pa >> MM_PAGE_SHIFT;
+	unsigned long fl;
+	void *page = NULL;
+
+	if (pa & (MM_PAGE_SIZE - 1))
+		return NULL;
+	fl = mm_backend_lock();
+	for (size_t i = 0; i < nr_later && mm_ready; i++) {
+		if (pfn < later[i].held || pfn >= later[i].end)
+			continue;
+		later_release(later[i].held, pfn);
+		later[i].held = pfn + 1;
+		page_adopt((uint32_t)(pfn - mm_frame_base));
+		page = frame_ptr((uint32_t)(pfn - mm_frame_base), MM_OWNER_DIRECT);
+		break;
+	}
+	mm_backend_unlock(fl);
+	return page;
 }
 
 void *mm_early_alloc_pages(size_t npages)

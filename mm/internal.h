@@ -126,6 +126,7 @@ void page_give(uint32_t i, unsigned order);
 uint32_t page_take_run(uint64_t npages, unsigned align_order);	/* head FRAME_USED */
 void page_give_run(uint32_t i, uint64_t npages);
 void page_add_run(uint32_t i, uint64_t npages);	/* pages new to the allocator */
+void page_adopt(uint32_t i);	/* a page new to it, as page_take(0) hands one out */
 void page_drain_hot(void);
 void page_start(uint64_t base_pfn, uint32_t nframes, uint64_t usable, struct page_frame *frames);
 void page_enable_hot(void);

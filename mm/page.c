@@ -212,6 +212,14 @@ void page_add_run(uint32_t i, uint64_t npages)
 	page_give_run(i, npages);
 }
 
+void page_adopt(uint32_t i)
+{
+	pages_total++;
+	mm_frames[i].kind = FRAME_USED;
+	mm_frames[i].order = 0;
+	mm_frames[i].data = 0;
+}
+
 uint32_t page_take_run(uint64_t npages, unsigned align_order)
 {
 	unsigned order = ilog2_ceil(npages);

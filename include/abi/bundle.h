@@ -9,6 +9,11 @@
  * struct bundle_entry, then name_len bytes of path (absolute, no NUL, no
  * "." or ".." components, no empty components), padded with zeroes to a
  * multiple of 8, then data_len bytes of data, padded to a multiple of 8.
+ * From version 3 a FILE's data (when it has any) is page-aligned instead:
+ * zeroes follow the path up to the next multiple of BUNDLE_PAGE counted
+ * from the bundle's first byte, and the data is padded with zeroes to the
+ * next such multiple. A kernel whose module starts on a page then keeps
+ * those pages as the file's own, copying nothing (docs/boot.md).
  * total_size covers everything; a module shorter than total_size is
  * truncated and refused.
  *
@@ -26,7 +31,8 @@
  * Unknown types are refused (a newer `mote` with an older kernel says so
  * rather than running something half-understood).
  *
- * Version 1 (header only, no entries) is still accepted: an empty bundle.
+ * Version 2 (FILE data 8-byte aligned) is still accepted, and version 1
+ * (header only, no entries) as an empty bundle.
  */
 #ifndef ABI_BUNDLE_H
 #define ABI_BUNDLE_H
@@ -34,12 +40,12 @@
 #include <stdint.h>
 
 #define BUNDLE_MAGIC   "MOTEBNDL"
-#define BUNDLE_VERSION 2
+#define BUNDLE_VERSION 3	/* what mote writes; 2 and 1 are still read */
 
 struct bundle_header {
 	char magic[8];		/* BUNDLE_MAGIC, not NUL-terminated */
 	uint32_t version;	/* BUNDLE_VERSION */
-	uint32_t header_size;	/* 24 for version 1, sizeof(struct bundle_header) for 2 */
+	uint32_t header_size;	/* 24 for version 1, sizeof(struct bundle_header) from 2 */
 	uint64_t total_size;	/* header and everything after it, in bytes */
 	uint32_t nr_entries;	/* version 2 on */
 	uint32_t flags;		/* 0 */
@@ -68,6 +74,7 @@ struct bundle_entry {
 _Static_assert(sizeof(struct bundle_entry) == 24, "bundle_entry layout");
 
 #define BUNDLE_ALIGN 8
+#define BUNDLE_PAGE 4096	/* version 3: where FILE data starts and ends */
 #define BUNDLE_PATH_MAX 4096
 
 #endif

@@ -21,7 +21,8 @@
  * type wants none, mode bits outside 07777 (or any on a type without a
  * mode), a second ARGV, ENV, EXEC or CWD, ARGV/ENV data that does not end
  * in a NUL, a symlink target that is empty, too long or holds a NUL.
- * Version 1 (header only) is accepted as an empty bundle.
+ * Versions 2 and 3 differ only in where FILE data sits (include/abi/bundle.h);
+ * version 1 (header only) is accepted as an empty bundle.
  *
  * Freestanding: lib/string and lib/fmt only. No allocation; the reader is
  * a small struct the caller owns, and items point into the caller's buffer.
@@ -30,6 +31,7 @@
 #define LIB_BUNDLE_H
 
 #include <abi/bundle.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +42,7 @@ struct bundle_reader {
 	uint64_t total;		/* header's total_size, checked against the buffer */
 	uint64_t pos;		/* offset of the next entry */
 	uint32_t nr_entries;
+	uint32_t version;	/* the header's */
 	uint32_t index;		/* of the next entry */
 	uint32_t seen;		/* bit per singleton type already met */
 	char why[BUNDLE_WHY_MAX];	/* the refusal, when a call returned -EINVAL */
@@ -54,6 +57,11 @@ struct bundle_item {
 	uint32_t path_len;
 	const uint8_t *data;
 	uint64_t data_len;
+	/*
+	 * A FILE's data starts BUNDLE_PAGE-aligned from the bundle's start and
+	 * is zero from data_len to the next such boundary (version 3 on).
+	 */
+	bool paged;
 };
 
 /*

@@ -148,7 +148,7 @@ int mm_early_init(const struct mm_range *ranges, size_t n, uint64_t limit);
 
 /*
  * Memory in use at boot that is freed once it has served (a boot bundle,
- * whose files are copied out): noted between mm_early_init() and
+ * once its files are unpacked): noted between mm_early_init() and
  * mm_page_init(), which then sizes the frame table to cover it. Only its
  * whole pages will be freed. 0, or -MM_EINVAL if it holds no whole page or
  * MM_LATER_MAX ranges are noted already.
@@ -157,11 +157,24 @@ int mm_early_note_later(uint64_t base, uint64_t size);
 
 /*
  * Gives the whole pages of a range noted with mm_early_note_later() (the
- * same base and size) to the page allocator; from then on they count in
- * page_total_count(), as Linux counts the initrd it frees. Returns the
- * pages freed, or -MM_EINVAL if the range was not noted or is free already.
+ * same base and size) to the page allocator, but for those taken with
+ * mm_later_take_page(); from then on they count in page_total_count(), as
+ * Linux counts the initrd it frees. Returns the pages freed by this call, or
+ * -MM_EINVAL if the range was not noted or is free already.
  */
 long mm_free_later(uint64_t base, uint64_t size);
+
+/*
+ * Takes the page at physical address pa, inside a range noted with
+ * mm_early_note_later() and not yet freed, as if page_alloc(0) had just
+ * returned it, but with its contents: the direct-map address of a page
+ * with one reference (page_unref() frees it). So a file can keep the
+ * bundle pages that already hold its data. Pages must be taken in
+ * ascending order: those the range holds below pa are freed now, and
+ * mm_free_later() then frees what is left above it. NULL if pa is not a
+ * page the range still holds.
+ */
+void *mm_later_take_page(uint64_t pa);
 
 /*
  * Whole pages for boot (page tables, the frame metadata): direct-map

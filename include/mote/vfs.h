@@ -236,6 +236,15 @@ struct vfs_fs_ops {
 	 * writes. Filesystems without it are mapped by copying through read.
 	 */
 	void *(*map_page)(struct vnode *vn, uint64_t off);
+	/*
+	 * Optional, vn->lock held: makes page (from page_alloc(0); the
+	 * reference passes to the filesystem) vn's data at page-aligned off
+	 * (< size), which must be a hole: -EEXIST if it is not, -ENOSPC over
+	 * the filesystem's limit, -ENOMEM; on an error the page stays the
+	 * caller's. How a file keeps memory that holds its bytes already (the
+	 * boot bundle's pages) instead of copying it.
+	 */
+	int (*give_page)(struct vnode *vn, uint64_t off, void *page);
 
 	/*
 	 * Optional, for objects that are not plain data (generated files):
@@ -463,6 +472,15 @@ long vfs_getpath(struct vnode *vn, char *buf, size_t size);
 
 /* Creates (or replaces the contents of) a regular file, making missing parents 0755. */
 int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t len);
+/*
+ * The same for data on whole pages the file may keep: data is
+ * page-aligned and zero from len to the end of its last page. Each page
+ * that take() hands over (one reference, as page_alloc(0) gives; NULL:
+ * copy it instead) becomes the file's own where the filesystem can keep
+ * pages (give_page); the others are copied.
+ */
+int vfs_create_file_pages(const char *path, uint32_t mode, const void *data, size_t len,
+			  void *(*take)(const void *page));
 /* mkdir -p; existing directories are fine. */
 int vfs_mkdir_p(const char *path, uint32_t mode);
 /* Creates a symlink, making missing parents 0755. */

@@ -25,6 +25,15 @@ static void check_item(const uint8_t *data, size_t size, const struct bundle_ite
 		abort();
 	if (it->mode & ~07777u)
 		abort();
+	if (it->paged) {	/* the kernel keeps these pages whole: the tail must be there, zero */
+		size_t at = (size_t)(it->data - data), end = at + it->data_len;
+
+		if (it->type != BUNDLE_FILE || at % BUNDLE_PAGE)
+			abort();
+		for (; end % BUNDLE_PAGE; end++)
+			if (end >= size || data[end])
+				abort();
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

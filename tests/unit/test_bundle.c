@@ -15,16 +15,29 @@
 #include "check.h"
 #include "mote.h"
 
-static uint8_t buf[16384];
+static uint8_t buf[65536];
 static size_t len;
-static uint32_t count;
+static uint32_t count, layout;
 static struct bundle_reader r;
 
-static void start(void)
+/* A new bundle laid out as version v has it. */
+static void start_as(uint32_t v)
 {
 	memset(buf, 0, sizeof(buf));
 	len = sizeof(struct bundle_header);
 	count = 0;
+	layout = v;
+}
+
+static void start(void)
+{
+	start_as(BUNDLE_VERSION);
+}
+
+/* Where the data of an entry of this type goes: from version 3 a FILE's is on pages of its own. */
+static size_t data_align(uint32_t type, size_t dlen)
+{
+	return layout >= 3 && type == BUNDLE_FILE && dlen ? BUNDLE_PAGE : BUNDLE_ALIGN;
 }
 
 /* Appends an entry; returns its offset (to poke at it afterwards). */
@@ -38,8 +51,9 @@ static size_t entry(uint32_t type, uint32_t mode, const char *path, const void *
 	len += sizeof(e);
 	memcpy(buf + len, path ? path : "", plen);
 	len += (plen + 7) & ~(size_t)7;
+	len = (len + data_align(type, dlen) - 1) & ~(data_align(type, dlen) - 1);
 	memcpy(buf + len, data ? data : "", dlen);
-	len += (dlen + 7) & ~(size_t)7;
+	len += (dlen + data_align(type, dlen) - 1) & ~(data_align(type, dlen) - 1);
 	count++;
 	return at;
 }
@@ -55,7 +69,7 @@ static void finish_as(uint32_t version, uint32_t header_size, uint64_t total, ui
 
 static void finish(void)
 {
-	finish_as(BUNDLE_VERSION, sizeof(struct bundle_header), len, count);
+	finish_as(layout, sizeof(struct bundle_header), len, count);
 }
 
 static int parse(void)
@@ -129,8 +143,8 @@ static void refuses_bad_headers(void)
 	EXPECT(bundle_validate(&r, buf, 30) == -EINVAL && strstr(r.why, "truncated"));
 	buf[0] = 'X';
 	EXPECT(refused("bad magic", 0));
-	finish_as(3, 32, len, 0);
-	EXPECT(refused("version 3", "not supported"));
+	finish_as(BUNDLE_VERSION + 1, 32, len, 0);
+	EXPECT(refused("version 4", "not supported"));
 	finish_as(2, 24, len, 0);
 	EXPECT(refused("version 2 (header 24 bytes)", 0));
 	finish_as(1, 32, len, 0);
@@ -174,7 +188,7 @@ static void refuses_bad_layout(void)
 	buf[at + 12] = 1;
 	EXPECT(refused("entry 0: reserved", 0));
 
-	start();
+	start_as(2);	/* version 2's layout: the data right after the path */
 	at = entry(BUNDLE_FILE, 0644, "/f", "x", 1);
 	finish();
 	memcpy(buf + at + 8, &(uint32_t){ 4096 }, 4);
@@ -195,6 +209,53 @@ static void refuses_bad_layout(void)
 	buf[at + 24 + 3] = 0;
 	buf[at + 32 + 5] = 'z';	/* data padding */
 	EXPECT(refused("entry 0: padding is not zero", 0));
+}
+
+/*
+ * Version 3: a FILE's data starts on a page of the bundle and is padded to
+ * the next one, both with zeroes that are checked; an empty FILE and the
+ * other types keep 8-byte alignment; version 2 files are not paged.
+ */
+static void pages_file_data(void)
+{
+	struct bundle_item it;
+	size_t at;
+
+	start();
+	entry(BUNDLE_CWD, 0, "/", 0, 0);
+	at = entry(BUNDLE_FILE, 0755, "/app/prog", "\x7f" "ELF", 4);
+	entry(BUNDLE_FILE, 0644, "/empty", 0, 0);
+	entry(BUNDLE_ARGV, 0, 0, "prog", 5);
+	finish();
+	EXPECT(len == 2 * BUNDLE_PAGE + 24 + 8 + 24 + 8);
+	EXPECT(bundle_open(&r, buf, len) == 0 && bundle_next(&r, &it) == 1 && !it.paged);
+	EXPECT(bundle_next(&r, &it) == 1 && it.paged && it.data == buf + BUNDLE_PAGE &&
+	       it.data_len == 4 && !memcmp(it.data, "\x7f" "ELF", 4));
+	EXPECT(bundle_next(&r, &it) == 1 && !it.paged && it.data_len == 0 &&
+	       it.data == buf + 2 * BUNDLE_PAGE + 24 + 8);
+	EXPECT(bundle_next(&r, &it) == 1 && !it.paged && !memcmp(it.data, "prog", 5));
+	EXPECT(bundle_next(&r, &it) == 0);
+
+	buf[at + 24 + 16] = 1;	/* between the path's padding and the page */
+	EXPECT(refused("entry 1: padding is not zero", 0));
+	buf[at + 24 + 16] = 0;
+	buf[2 * BUNDLE_PAGE - 1] = 1;	/* the data page's tail */
+	EXPECT(refused("entry 1: padding is not zero", 0));
+	buf[2 * BUNDLE_PAGE - 1] = 0;
+	EXPECT(parse() == 0);
+
+	finish_as(BUNDLE_VERSION, 32, BUNDLE_PAGE - 8, 2);	/* ends in the gap */
+	EXPECT(bundle_validate(&r, buf, BUNDLE_PAGE - 8) == -EINVAL &&
+	       strstr(r.why, "entry 1: data runs past the bundle's end"));
+	finish_as(BUNDLE_VERSION, 32, 2 * BUNDLE_PAGE - 8, 2);	/* ends in the data's padding */
+	EXPECT(bundle_validate(&r, buf, 2 * BUNDLE_PAGE - 8) == -EINVAL &&
+	       strstr(r.why, "entry 1: 4 bytes of data run past"));
+
+	start_as(2);
+	entry(BUNDLE_FILE, 0644, "/f", "x", 1);
+	finish();
+	EXPECT(bundle_open(&r, buf, len) == 0 && bundle_next(&r, &it) == 1 && !it.paged &&
+	       it.data == buf + 32 + 24 + 8);
 }
 
 static void refuses_bad_paths(void)
@@ -321,17 +382,33 @@ static void writer_round_trip(void)
 	EXPECT(write(src, "0123456789", 10) == 10 && lseek(src, 0, SEEK_SET) == 0);
 	EXPECT(bundle_begin(&w, fd) == 0);
 	EXPECT(bundle_add_file(&w, "/app/hello", 0755, src, 10) == 0);
+	EXPECT(bundle_add(&w, BUNDLE_FILE, 0600, "/etc/x", "abc", 3) == 0);
 	EXPECT(bundle_add(&w, BUNDLE_ARGV, 0, NULL, argv, sizeof(argv) - 1) == 0);
 	EXPECT(bundle_add(&w, BUNDLE_EXEC, 0, "/app/hello", NULL, 0) == 0);
 	EXPECT(bundle_add(&w, BUNDLE_CWD, 0, "/", NULL, 0) == 0);
-	EXPECT(bundle_finish(&w) == 0 && w.nr == 4 && w.size % 8 == 0);
+	EXPECT(bundle_finish(&w) == 0 && w.nr == 5 && w.size % 8 == 0);
 	data = malloc(w.size);
 	EXPECT(pread(fd, data, w.size, 0) == (ssize_t)w.size);
 	EXPECT(bundle_validate(&r, data, w.size) == 0);
-	EXPECT(bundle_open(&r, data, w.size) == 0 && bundle_next(&r, &it) == 1 &&
-	       it.type == BUNDLE_FILE && it.mode == 0755 && it.data_len == 10 &&
-	       !memcmp(it.data, "0123456789", 10));
+	EXPECT(bundle_open(&r, data, w.size) == 0 && r.version == BUNDLE_VERSION);
+	EXPECT(bundle_next(&r, &it) == 1 && it.type == BUNDLE_FILE && it.mode == 0755 &&
+	       it.data_len == 10 && !memcmp(it.data, "0123456789", 10));
+	EXPECT(it.paged && it.data == (uint8_t *)data + BUNDLE_PAGE);
+	EXPECT(bundle_next(&r, &it) == 1 && it.mode == 0600 && it.paged &&
+	       it.data == (uint8_t *)data + 3 * BUNDLE_PAGE && !memcmp(it.data, "abc", 3));
 	free(data);
+
+	/* From a pipe, which sendfile() cannot read: copied through the buffer instead. */
+	int pipefd[2];
+	EXPECT(pipe(pipefd) == 0 && write(pipefd[1], "piped", 5) == 5 && close(pipefd[1]) == 0);
+	EXPECT(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0 && bundle_begin(&w, fd) == 0);
+	EXPECT(bundle_add_file(&w, "/p", 0644, pipefd[0], 5) == 0 && bundle_finish(&w) == 0);
+	data = malloc(w.size);
+	EXPECT(pread(fd, data, w.size, 0) == (ssize_t)w.size);
+	EXPECT(bundle_open(&r, data, w.size) == 0 && bundle_next(&r, &it) == 1 &&
+	       it.data_len == 5 && !memcmp(it.data, "piped", 5) && it.paged);
+	free(data);
+	close(pipefd[0]);
 
 	/* A file shorter than announced, and a path the parser would refuse. */
 	EXPECT(lseek(src, 0, SEEK_SET) == 0);
@@ -350,6 +427,7 @@ int main(void)
 	RUN(accepts_empty_and_v1);
 	RUN(refuses_bad_headers);
 	RUN(refuses_bad_layout);
+	RUN(pages_file_data);
 	RUN(refuses_bad_paths);
 	RUN(refuses_bad_entries);
 	RUN(writer_round_trip);

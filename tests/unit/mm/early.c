@@ -190,11 +190,60 @@ static void test_free_later(void)
 	shutdown_mm();
 }
 
+/*
+ * Pages taken out of a noted module keep their contents and become ordinary
+ * allocated pages; those skipped are freed at once, the rest by
+ * mm_free_later(), each exactly once, and a page behind the last one taken
+ * (or outside the module, or not page-aligned) cannot be taken.
+ */
+static void test_take_later(void)
+{
+	const uint64_t base = 12u << 20, size = 64 * 4096;
+	struct mm_range r[2];
+	size_t n = pc_ranges(r, RAM), total, free_before;
+	uint8_t *a, *b;
+
+	r[n - 1].size = (12u << 20) - HIGH_BASE;
+	check("early.take.init", !mm_host_init(RAM) && !mm_early_init(r, n, UINT64_MAX) &&
+	      !mm_early_note_later(base, size) && !mm_page_init(), "cannot start mm");
+	memset(mm_phys_to_virt(base + 3 * 4096), 0x3c, 4096);
+	memset(mm_phys_to_virt(base + 9 * 4096), 0x9c, 4096);
+	total = page_total_count();
+	free_before = page_free_count();
+	a = mm_later_take_page(base + 3 * 4096);
+	check("early.take.first", a == mm_phys_to_virt(base + 3 * 4096) && a[0] == 0x3c &&
+	      a[4095] == 0x3c, "want the page at 3 with its bytes, got %p", (void *)a);
+	check("early.take.skipped-freed", page_total_count() == total + 4 &&
+	      page_free_count() == free_before + 3, "total +%zu, free +%zu; want +4, +3",
+	      page_total_count() - total, page_free_count() - free_before);
+	check("early.take.again", !mm_later_take_page(base + 3 * 4096), "took page 3 twice");
+	check("early.take.below", !mm_later_take_page(base + 4096), "took a freed page");
+	check("early.take.unaligned", !mm_later_take_page(base + 9 * 4096 + 8),
+	      "took an unaligned address");
+	check("early.take.outside", !mm_later_take_page(base + size), "took a page past the end");
+	b = mm_later_take_page(base + 9 * 4096);
+	check("early.take.second", b && b[100] == 0x9c, "want page 9 with its bytes");
+	check("early.take.rest", mm_free_later(base, size) == 64 - 10,
+	      "want the 54 pages above page 9 freed");
+	check("early.take.counted", page_total_count() == total + 64 &&
+	      page_free_count() == free_before + 62, "total +%zu, free +%zu; want +64, +62",
+	      page_total_count() - total, page_free_count() - free_before);
+	check("early.take.after-free", !mm_later_take_page(base + 20 * 4096),
+	      "took a page of a freed range");
+	page_unref(a);
+	page_unref(b);
+	check("early.take.unref-frees", page_free_count() == free_before + 64,
+	      "free +%zu after the taken pages' last references; want +64",
+	      page_free_count() - free_before);
+	shutdown_mm();
+}
+
 int main(void)
 {
 	test_handover();
 	test_limit();
 	test_exhaust();
 	test_free_later();
+	test_take_later();
 	return check_exit();
 }
