@@ -71,45 +71,16 @@ static int make_parents(const char *path)
 	return mkdir_prefix(path, n, 0755);
 }
 
-static int write_all(struct file *f, const void *data, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		long n = f->ops->write(f, (const char *)data + done, len - done);
-
-		if (n <= 0)
-			return n < 0 ? (int)n : -EIO;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t len)
-{
-	struct file *f;
-	int ret = make_parents(path);
-
-	if (ret)
-		return ret;
-	f = vfs_open(NULL, path, VFS_O_WRONLY | VFS_O_CREAT | VFS_O_TRUNC | VFS_O_NOFOLLOW,
-		     mode);
-	if (IS_ERR(f))
-		return (int)PTR_ERR(f);
-	ret = write_all(f, data, len);
-	if (!ret)
-		ret = vfs_chmod(f->vnode, mode);	/* an existing file keeps its mode otherwise */
-	file_put(f);
-	return ret;
-}
-
-/* Page off of data: handed to the file if take() gives it up and the file keeps pages, else copied. */
+/*
+ * Page off of data: handed to the file if take() gives it up and the
+ * filesystem keeps pages, else copied.
+ */
 static int fill_page(struct file *f, const char *data, size_t len, uint64_t off,
 		     void *(*take)(const void *page))
 {
 	struct vnode *vn = f->vnode;
 	size_t n = len - off < FILE_PAGE ? len - off : FILE_PAGE;
-	void *page = vn->fs->ops->give_page ? take(data + off) : NULL;
+	void *page = take && vn->fs->ops->give_page ? take(data + off) : NULL;
 	long done;
 	int ret;
 
@@ -141,9 +112,14 @@ int vfs_create_file_pages(const char *path, uint32_t mode, const void *data, siz
 	for (uint64_t off = 0; !ret && off < len; off += FILE_PAGE)
 		ret = fill_page(f, data, len, off, take);
 	if (!ret)
-		ret = vfs_chmod(f->vnode, mode);
+		ret = vfs_chmod(f->vnode, mode);	/* an existing file keeps its mode otherwise */
 	file_put(f);
 	return ret;
+}
+
+int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t len)
+{
+	return vfs_create_file_pages(path, mode, data, len, NULL);
 }
 
 int vfs_create_symlink(const char *path, const char *target)

@@ -477,7 +477,7 @@ int vfs_create_file(const char *path, uint32_t mode, const void *data, size_t le
  * page-aligned and zero from len to the end of its last page. Each page
  * that take() hands over (one reference, as page_alloc(0) gives; NULL:
  * copy it instead) becomes the file's own where the filesystem can keep
- * pages (give_page); the others are copied.
+ * pages (give_page); the others are copied. take NULL copies them all.
  */
 int vfs_create_file_pages(const char *path, uint32_t mode, const void *data, size_t len,
 			  void *(*take)(const void *page));
