@@ -182,8 +182,8 @@ static void check_modules(void)
 
 /*
  * After this the loader's memory is the allocators': boot_info holds all we keep of it.
- * A boot bundle (module 0, the one run_program() unpacks) is freed once its files are
- * copied out (linux_boot_bundle()); a disk image module stays, the root filesystem.
+ * A boot bundle (module 0, the one run_program() unpacks) ends up as its files' pages or
+ * freed (linux_boot_bundle()); a disk image module stays, the root filesystem.
  */
 static void start_memory(void)
 {

@@ -13,7 +13,7 @@
  * [kernel_start, kernel_end) and the boot modules to mm, installs the
  * kernel's page tables (arch_paging_init) and starts the page allocator.
  * Module i with bit i set in free_later is noted for mm_free_later() (the
- * caller frees it once it has served). 0, or a negative errno with a
+ * caller frees it, or takes its pages, once it has served). 0, or a negative errno with a
  * sentence in err.
  */
 int mm_boot(const struct boot_info *bi, uint64_t kernel_start, uint64_t kernel_end,
