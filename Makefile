@@ -127,6 +127,7 @@ deps:
 
 run: deps all
 	$(BUILD)/mote run
+	$(BUILD)/mote run /usr/bin/busybox -- uname -a
 
 test: deps all unit-tests $(test-deps)
 	tests/run.sh
