@@ -9,6 +9,7 @@
  */
 #include <lib/errno.h>
 #include <lib/string.h>
+#include <mote/vm.h>
 
 #include "internal.h"
 
@@ -125,8 +126,6 @@ static long name_in_dir(struct vnode *dir, struct vnode *vn, char *buf, size_t r
 	return s.found;
 }
 
-#define DELETED " (deleted)"
-
 /*
  * "NAME (deleted)" at buf for a file whose last link went while it was held, as
  * Linux shows it; its length, or -ENOENT for one moved elsewhere or without a kept name.
@@ -140,8 +139,8 @@ static long deleted_name(struct vnode *vn, char *buf)
 		size_t len = strnlen(vn->unlinked_name, VFS_NAME_MAX);
 
 		memcpy(buf, vn->unlinked_name, len);
-		memcpy(buf + len, DELETED, sizeof(DELETED) - 1);
-		n = (long)(len + sizeof(DELETED) - 1);
+		memcpy(buf + len, VM_DELETED_SUFFIX, sizeof(VM_DELETED_SUFFIX) - 1);
+		n = (long)(len + sizeof(VM_DELETED_SUFFIX) - 1);
 	}
 	mutex_unlock(&vn->fs->ns_lock);
 	return n;
@@ -174,7 +173,7 @@ long vfs_file_path(struct file *f, char *buf, size_t len)
 		return dir_path(f->vnode, buf, len);
 	if (!f->dir)
 		return -ENOENT;
-	tmp = fs_alloc(VFS_PATH_MAX + 1 + VFS_NAME_MAX + sizeof(DELETED));
+	tmp = fs_alloc(VFS_PATH_MAX + 1 + VFS_NAME_MAX + sizeof(VM_DELETED_SUFFIX));
 	if (!tmp)
 		return -ENOMEM;
 	n = dir_path(f->dir, tmp, VFS_PATH_MAX);

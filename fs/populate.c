@@ -6,10 +6,9 @@
 #include <lib/errno.h>
 #include <lib/err.h>
 #include <lib/string.h>
+#include <mote/vm.h>
 
 #include "internal.h"
-
-#define FILE_PAGE 4096u	/* a page, as give_page takes one */
 
 /* mkdir of one prefix: an existing directory is fine, anything else there is not. */
 static int mkdir_one(const char *path, uint32_t mode)
@@ -79,7 +78,7 @@ static int fill_page(struct file *f, const char *data, size_t len, uint64_t off,
 		     void *(*take)(const void *page))
 {
 	struct vnode *vn = f->vnode;
-	size_t n = len - off < FILE_PAGE ? len - off : FILE_PAGE;
+	size_t n = len - off < VM_PAGE_SIZE ? len - off : VM_PAGE_SIZE;
 	void *page = take && vn->fs->ops->give_page ? take(data + off) : NULL;
 	long done;
 	int ret;
@@ -109,7 +108,7 @@ int vfs_create_file_pages(const char *path, uint32_t mode, const void *data, siz
 	if (IS_ERR(f))
 		return (int)PTR_ERR(f);
 	ret = vfs_truncate(f->vnode, len);	/* all holes, for the pages to fill */
-	for (uint64_t off = 0; !ret && off < len; off += FILE_PAGE)
+	for (uint64_t off = 0; !ret && off < len; off += VM_PAGE_SIZE)
 		ret = fill_page(f, data, len, off, take);
 	if (!ret)
 		ret = vfs_chmod(f->vnode, mode);	/* an existing file keeps its mode otherwise */

@@ -76,7 +76,7 @@ static void put_area(struct maps_out *o, const struct vm_space *s, const struct 
 		put(o, " ", 1);
 		put(o, info.path, strlen(info.path));
 		if (info.deleted)
-			put(o, " (deleted)", 10);
+			put(o, VM_DELETED_SUFFIX, sizeof(VM_DELETED_SUFFIX) - 1);
 	}
 	put(o, "\n", 1);
 }

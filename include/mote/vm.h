@@ -51,6 +51,8 @@
 #include <stdint.h>
 
 #define VM_PAGE_SIZE 4096UL
+/* After the name of a file whose last link is gone, as Linux's /proc shows it. */
+#define VM_DELETED_SUFFIX " (deleted)"
 
 /* Protection: the values of Linux's PROT_* (so syscall arguments pass through). */
 #define VM_PROT_NONE      0x0
@@ -123,7 +125,7 @@ struct vm_file_info {
 	uint32_t dev_major, dev_minor;	/* for /proc/self/maps */
 	uint64_t ino;
 	const char *path;		/* NULL: no name column */
-	bool deleted;			/* " (deleted)" after path: unlinked since it was mapped */
+	bool deleted;			/* VM_DELETED_SUFFIX after path: unlinked since it was mapped */
 };
 
 struct vm_file_ops {

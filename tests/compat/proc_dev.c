@@ -137,22 +137,31 @@ static int maps_naming(const char *name)
 	return found;
 }
 
+/* Whether /proc/self/fd/FD reads "PATH (deleted)". */
+static int fd_link_deleted(int fd, const char *path)
+{
+	char link[32], target[PATH_MAX], want[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	snprintf(want, sizeof(want), "%s (deleted)", path);
+	n = readlink(link, target, sizeof(target) - 1);
+	target[n > 0 ? n : 0] = 0;
+	return strcmp(target, want) == 0;
+}
+
 /*
  * A file unlinked while open and mapped keeps its last name, marked " (deleted)",
  * in its fd link and in maps; mapped only after the unlink, it is marked once.
  */
 static void deleted_links(const char *path, int fd)
 {
-	char link[32], target[PATH_MAX], deleted[PATH_MAX];
+	char deleted[PATH_MAX], other_path[PATH_MAX];
 	void *map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0), *late;
-	ssize_t n;
 
 	CHECK(map != MAP_FAILED && unlink(path) == 0);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
 	snprintf(deleted, sizeof(deleted), "%s (deleted)", path);
-	n = readlink(link, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = 0;
-	printf("unlinked: fd link is the path and \" (deleted)\": %d\n", strcmp(target, deleted) == 0);
+	printf("unlinked: fd link is the path and \" (deleted)\": %d\n", fd_link_deleted(fd, path));
 	printf("unlinked: maps lines naming it so: %d\n", maps_naming(deleted));
 	late = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
 	CHECK(late != MAP_FAILED);
@@ -162,14 +171,11 @@ static void deleted_links(const char *path, int fd)
 	/* a file another replaced by rename is deleted the same way */
 	int held = open(path, O_CREAT | O_RDWR, 0600), other;
 
-	snprintf(deleted, sizeof(deleted), "%s.other", path);
-	other = open(deleted, O_CREAT | O_RDWR, 0600);
-	CHECK(held >= 0 && other >= 0 && rename(deleted, path) == 0);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", held);
-	snprintf(deleted, sizeof(deleted), "%s (deleted)", path);
-	n = readlink(link, target, sizeof(target) - 1);
-	target[n > 0 ? n : 0] = 0;
-	printf("replaced by rename: fd link is the path and \" (deleted)\": %d\n", strcmp(target, deleted) == 0);
+	snprintf(other_path, sizeof(other_path), "%s.other", path);
+	other = open(other_path, O_CREAT | O_RDWR, 0600);
+	CHECK(held >= 0 && other >= 0 && rename(other_path, path) == 0);
+	printf("replaced by rename: fd link is the path and \" (deleted)\": %d\n",
+	       fd_link_deleted(held, path));
 	close(held);
 	close(other);
 	unlink(path);

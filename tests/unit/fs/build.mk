@@ -10,7 +10,7 @@
 fs-unit-names := paths data fdtable linux
 fs-unit-bins := $(patsubst %,$(BUILD)/host/fs-test-%,$(fs-unit-names))
 fs-unit-srcs := $(fs-srcs) lib/rbtree.c tests/unit/fs/sync_host.c
-fs-unit-hdrs := $(wildcard fs/*.h) include/mote/vfs.h include/mote/file.h \
+fs-unit-hdrs := $(wildcard fs/*.h) include/mote/vfs.h include/mote/file.h include/mote/vm.h \
 	include/mote/fdtable.h tests/unit/fs/fs_test.h
 
 $(BUILD)/host/fs-test-%: tests/unit/fs/test_%.c $(fs-unit-srcs) $(fs-unit-hdrs)

@@ -305,6 +305,13 @@ static void test_give_pages(void)
 	CHECK_EQ(vfs_unlink(d, "given/f", 0), 0);
 	ramfs_get_stats(root_fs, &b);
 	CHECK_EQ(b.blocks, a.blocks);
+
+	/* A full instance: -ENOSPC, and a page it refused goes back (LeakSanitizer watches). */
+	CHECK_EQ(vfs_mkdir(d, "tiny", 0755), 0);
+	CHECK_EQ(vfs_mount("/data/tiny", ramfs_create(4096)), 0);	/* not even page 0 fits */
+	pages_taken = 0;
+	CHECK_EQ(vfs_create_file_pages("/data/tiny/f", 0644, data, len, take_even), -ENOSPC);
+	CHECK_EQ(pages_taken, 1);
 	free(data);
 	free(back);
 }
